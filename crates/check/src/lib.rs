@@ -1,0 +1,1 @@
+//! shiftgate-check (placeholder; being written).

@@ -1,0 +1,1 @@
+//! shiftgate-gen (placeholder; being written).

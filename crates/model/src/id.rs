@@ -1,0 +1,98 @@
+//! Newtype identifiers, so an agent id can never be passed where a shift id is expected.
+//!
+//! Ids are cheap to clone (`Arc<str>`): the checker hands them to many findings and to scripts.
+
+use std::fmt;
+use std::sync::Arc;
+
+macro_rules! string_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(Arc<str>);
+
+        impl $name {
+            /// Wraps an id as read from the input.
+            pub fn new(id: impl Into<Arc<str>>) -> Self {
+                Self(id.into())
+            }
+            /// The id as written in the input.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({:?})", stringify!($name), &*self.0)
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(&self.0)
+            }
+        }
+
+        impl std::borrow::Borrow<str> for $name {
+            fn borrow(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(s: &str) -> Self {
+                Self::new(s)
+            }
+        }
+    };
+}
+
+string_id!(
+    /// An agent (a Genesys user id).
+    AgentId
+);
+string_id!(
+    /// A shift in an agent schedule.
+    ShiftId
+);
+string_id!(
+    /// A time-off request.
+    TimeOffRequestId
+);
+string_id!(
+    /// A shift trade.
+    TradeId
+);
+string_id!(
+    /// An activity code of the business unit.
+    ActivityCodeId
+);
+
+/// Position of an agent in [`crate::Snapshot::agents`]; the checker's unit of parallel work.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct AgentIx(pub u32);
+
+impl AgentIx {
+    /// The index as `usize`, for slicing.
+    pub fn get(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// Position of a shift in [`crate::Snapshot::shifts`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ShiftIx(pub u32);
+
+impl ShiftIx {
+    /// The index as `usize`, for slicing.
+    pub fn get(self) -> usize {
+        self.0 as usize
+    }
+}

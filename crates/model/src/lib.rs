@@ -1,0 +1,49 @@
+//! # shiftgate-model
+//!
+//! The schedule snapshot that shiftgate gates: the `shiftgate.snapshot/1` format, its validation, the one time
+//! module, and trade application.
+//!
+//! Key types:
+//! - [`Snapshot`]: a validated week (agents, shifts with activities, full-day markers, history, time-off requests,
+//!   trades). Read it with [`Snapshot::from_json`], which reports every problem at once with its JSON path.
+//! - [`Interval`] and [`Zone`]: half-open UTC intervals, and the business unit's zone (local dates, DST, messages).
+//! - [`apply_trades`] → [`Roster`]: who holds each shift after approved trades, with provenance, and which trades
+//!   failed.
+//!
+//! What it does not do: no I/O, no clock (the evaluation instant is `asOf` or passed in), no rules. A rule
+//! violation is never an error here; the checker reports it as a finding.
+//!
+//! ```
+//! let json = br#"{"format":"shiftgate.snapshot/1",
+//!   "businessUnit":{"id":"bu","timeZone":"America/Chicago"},
+//!   "schedule":{"id":"s","weekDate":"2026-11-29"},
+//!   "activityCodes":[{"id":"0","category":"OnQueueWork"}],
+//!   "agents":[{"id":"a-1"}],
+//!   "agentSchedules":[{"user":{"id":"a-1"},"shifts":[{"id":"s-1","startDate":"2026-11-30T14:00:00Z","lengthMinutes":480}]}]}"#;
+//! let snapshot = shiftgate_model::Snapshot::from_json(json).unwrap();
+//! let roster = shiftgate_model::apply_trades(&snapshot);
+//! assert_eq!(roster.by_agent[0].len(), 1);
+//! assert_eq!(snapshot.zone().format_interval(&snapshot.shifts[0].interval), "Mon Nov 30 08:00-16:00 CST");
+//! ```
+
+#![warn(missing_docs)]
+
+mod error;
+pub mod format;
+mod id;
+mod snapshot;
+pub mod time;
+mod trade;
+mod validate;
+
+pub use error::{InputError, Problem};
+pub use id::{ActivityCodeId, AgentId, AgentIx, ShiftId, ShiftIx, TimeOffRequestId, TradeId};
+pub use snapshot::{
+    Activity, ActivityCode, Agent, BusinessUnit, Category, FullDayMarker, ScheduleInfo, Shift, ShiftTrade, Snapshot,
+    TimeOffRequest, TimeOffStatus, TradeState,
+};
+pub use time::{Interval, Zone};
+pub use trade::{
+    apply_trades, apply_trades_excluding, approved_in_order, Move, Roster, Side, TradeFailure, TradeProblem,
+};
+pub use validate::MAX_LENGTH_MINUTES;

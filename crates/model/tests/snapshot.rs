@@ -1,0 +1,100 @@
+//! Reading, validating and trading on snapshots, as a user of the library sees it.
+
+use shiftgate_model::{apply_trades, InputError, Snapshot, TradeProblem};
+
+const EXAMPLE: &[u8] = include_bytes!("../../../fixtures/schedules/design-example.json");
+
+fn with(edit: impl FnOnce(&mut serde_json::Value)) -> Vec<u8> {
+    let mut v: serde_json::Value = serde_json::from_slice(EXAMPLE).unwrap();
+    edit(&mut v);
+    serde_json::to_vec(&v).unwrap()
+}
+
+fn problems(bytes: &[u8]) -> Vec<String> {
+    match Snapshot::from_json(bytes) {
+        Ok(_) => vec![],
+        Err(e) => e.problems().iter().map(ToString::to_string).collect(),
+    }
+}
+
+#[test]
+fn the_design_example_swaps_two_shifts_with_provenance() {
+    let s = Snapshot::from_json(EXAMPLE).unwrap();
+    let r = apply_trades(&s);
+    let a100 = s.agent_ix("a-100").unwrap();
+    let a200 = s.agent_ix("a-200").unwrap();
+    let s1 = s.shift_ix("s-1").unwrap();
+    assert_eq!(r.owner[s1.get()], a200);
+    assert_eq!(r.moves[s1.get()][0].from, a100);
+    assert_eq!(r.moves[s1.get()][0].trade.as_str(), "tr-4");
+    assert_eq!(r.shifts_of(a100), &[s.shift_ix("s-9").unwrap()]);
+    assert!(r.failed.is_empty());
+    // The full-day marker covers the whole local day of the business unit.
+    assert_eq!(s.zone().format_interval(&s.markers[0].interval), "Thu Dec 3 00:00-24:00 CST");
+}
+
+#[test]
+fn every_problem_is_reported_with_its_path_and_value() {
+    let bytes = with(|v| {
+        v["agentSchedules"][0]["shifts"][0]["lengthMinutes"] = (-5).into();
+        v["businessUnit"]["timeZone"] = "America/Chicgo".into();
+        v["agents"][1]["id"] = "a-100".into();
+        v["timeOffRequests"][1]["user"]["id"] = "a-999".into();
+        v["agentSchedules"][1]["shifts"][0]["activities"][0]["activityCodeId"] = "77".into();
+    });
+    let p = problems(&bytes);
+    for want in [
+        "agentSchedules[0].shifts[0].lengthMinutes: must be > 0, got -5",
+        "businessUnit.timeZone: unknown IANA time zone \"America/Chicgo\"",
+        "agents[1].id: duplicate agent id \"a-100\"",
+        "timeOffRequests[1].user.id: unknown agent \"a-999\" (not in agents)",
+        "agentSchedules[1].shifts[0].activities[0].activityCodeId: unknown activity code \"77\" (not in activityCodes)",
+    ] {
+        assert!(p.iter().any(|x| x == want), "missing {want:?} in {p:#?}");
+    }
+}
+
+#[test]
+fn malformed_json_names_line_column_and_path() {
+    let err = Snapshot::from_json(b"{\"format\": \"shiftgate.snapshot/1\", \"agents\": [{\"id\": 5}]}").unwrap_err();
+    match err {
+        InputError::Syntax { path, line, column, .. } => {
+            assert_eq!(path, "agents[0].id");
+            assert_eq!((line, column), (1, 54));
+        }
+        other => panic!("expected a syntax error, got {other}"),
+    }
+    assert!(matches!(Snapshot::from_json(b"{\"format\": "), Err(InputError::Syntax { .. })));
+}
+
+#[test]
+fn a_trade_naming_an_unknown_shift_is_a_trade_failure_not_an_input_error() {
+    let bytes = with(|v| v["shiftTrades"][0]["receivingShiftId"] = "s-404".into());
+    let s = Snapshot::from_json(&bytes).unwrap();
+    let r = apply_trades(&s);
+    assert_eq!(r.failed.len(), 1);
+    assert!(
+        matches!(&r.failed[0].problems[..], [TradeProblem::UnknownShift { shift, .. }] if shift.as_str() == "s-404")
+    );
+    // A failed trade moves neither shift.
+    assert_eq!(r.owner[s.shift_ix("s-1").unwrap().get()], s.agent_ix("a-100").unwrap());
+}
+
+#[test]
+fn trades_apply_in_reviewed_order_and_judge_ownership_at_that_point() {
+    // tr-5 (reviewed later) hands s-1 on from a-200, which holds it only after tr-4.
+    let bytes = with(|v| {
+        v["agents"].as_array_mut().unwrap().push(serde_json::json!({"id": "a-300"}));
+        v["shiftTrades"].as_array_mut().unwrap().insert(
+            0,
+            serde_json::json!({
+            "id": "tr-5", "state": "Approved", "initiatingUser": {"id": "a-200"}, "initiatingShiftId": "s-1",
+            "receivingUser": {"id": "a-300"}, "receivingShiftId": null, "reviewedDate": "2026-11-21T16:00:00Z"}),
+        );
+    });
+    let s = Snapshot::from_json(&bytes).unwrap();
+    let r = apply_trades(&s);
+    let s1 = s.shift_ix("s-1").unwrap().get();
+    assert_eq!(r.owner[s1], s.agent_ix("a-300").unwrap());
+    assert_eq!(r.moves[s1].iter().map(|m| m.trade.as_str()).collect::<Vec<_>>(), ["tr-4", "tr-5"]);
+}

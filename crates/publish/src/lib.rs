@@ -1,0 +1,1 @@
+//! shiftgate-publish (placeholder; being written).

@@ -1,0 +1,1 @@
+//! shiftgate-sim (placeholder; being written).
