@@ -1,1 +1,36 @@
-//! shiftgate-check (placeholder; being written).
+//! # shiftgate-check
+//!
+//! The checker: it computes each agent's facts natively once (sorted shifts, overlaps, time-off conflicts, rest
+//! gaps, paid minutes per local day and week, work streaks with history, DST crossings), then lets sandboxed Rhai
+//! rule scripts decide what is a violation, in parallel over agents, and collects deterministic findings.
+//!
+//! Key types:
+//! - [`RuleLibrary`] (rule files: built in, or `--rules DIR`) → [`RuleSet::load`] with a [`Config`] → compiled rules.
+//! - [`Checker`]: runs a rule set over a [`shiftgate_model::Snapshot`] (one Rhai engine per worker thread).
+//! - [`Report`] of [`Finding`]s, sorted by (agent, start, rule, fingerprint) whatever the thread count.
+//!
+//! What it does not do: no file output, no rendering, no network, no clock (`as_of` is passed in). A rule
+//! violation is a [`Finding`]; only broken scripts or configuration are errors ([`LoadError`], [`ConfigError`],
+//! [`RunError`]). The script API is documented in `rules/README.md`.
+
+#![warn(missing_docs)]
+
+mod config;
+mod engine;
+mod error;
+mod finding;
+mod handles;
+mod report;
+mod rule;
+mod run;
+mod subject;
+mod timeline;
+
+pub use config::{Config, RuleConfig};
+pub use engine::Limits;
+pub use error::{ConfigError, LoadError, RunError, ScriptLocation};
+pub use finding::{Finding, Severity};
+pub use report::{Report, RuleRef, SnapshotRef, Summary, REPORT_FORMAT};
+pub use rule::{pack_prefix, Rule, RuleFile, RuleLibrary, RuleSet, RuleSetError};
+pub use run::Checker;
+pub use timeline::sweep_overlaps;

@@ -1,1 +1,31 @@
-fn main() {}
+//! The `shiftgate` binary: argument parsing, rendering and exit codes. The work happens in the library crates.
+
+mod args;
+mod commands;
+mod exit;
+mod input;
+mod render;
+
+use std::io::Write as _;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = match args::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { exit::INPUT } else { exit::OK };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match commands::run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(failure) => {
+            let mut err = anstream::stderr();
+            let _ = writeln!(err, "\x1b[1;31merror\x1b[0m: {:#}", failure.error);
+            ExitCode::from(failure.code)
+        }
+    }
+}

@@ -251,3 +251,6 @@ wire! {
         reviewed_date: Option<Text<'a>>,
     }
 }
+
+/// The JSON Schema (draft 2020-12) of `shiftgate.snapshot/1`, as `shiftgate schema` prints it.
+pub const JSON_SCHEMA: &str = include_str!("schema.json");

@@ -1,0 +1,113 @@
+//! The report of one check run: `shiftgate.report/1`.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use shiftgate_model::Snapshot;
+
+use crate::finding::{Finding, Severity};
+use crate::rule::RuleSet;
+
+/// The format tag of JSON reports.
+pub const REPORT_FORMAT: &str = "shiftgate.report/1";
+
+/// Findings of one snapshot with what produced them.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    /// Always [`REPORT_FORMAT`].
+    pub format: &'static str,
+    /// Which schedule was checked.
+    pub snapshot: SnapshotRef,
+    /// The instant the rules evaluated at.
+    pub as_of: DateTime<Utc>,
+    /// The rules that ran.
+    pub rules: Vec<RuleRef>,
+    /// Counts.
+    pub summary: Summary,
+    /// Findings sorted by (agent, start, rule, fingerprint).
+    pub findings: Vec<Finding>,
+}
+
+/// Identifies the checked schedule.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SnapshotRef {
+    /// Business unit id.
+    pub business_unit_id: String,
+    /// Schedule id.
+    pub schedule_id: String,
+    /// First local day.
+    pub week_date: String,
+    /// The business unit's zone.
+    pub time_zone: String,
+    /// Schedule version, if known.
+    pub version: Option<i64>,
+}
+
+/// A rule that ran, with its effective severity and a hash of its script and parameters.
+#[derive(Clone, Debug, Serialize)]
+pub struct RuleRef {
+    /// Rule id.
+    pub id: String,
+    /// Pack.
+    pub pack: String,
+    /// Effective severity.
+    pub severity: Severity,
+    /// Script and parameter hash.
+    pub hash: String,
+}
+
+/// Finding counts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    /// Errors.
+    pub error: usize,
+    /// Warnings.
+    pub warning: usize,
+    /// Infos.
+    pub info: usize,
+    /// Agents checked.
+    pub agents: usize,
+    /// Agents with at least one finding.
+    pub agents_with_findings: usize,
+}
+
+impl Report {
+    pub(crate) fn new(snapshot: &Snapshot, as_of: DateTime<Utc>, rules: &RuleSet, findings: Vec<Finding>) -> Report {
+        let count = |s| findings.iter().filter(|f| f.severity == s).count();
+        let mut agents: Vec<&str> = findings.iter().map(|f| f.agent_id.as_str()).collect();
+        agents.dedup();
+        let summary = Summary {
+            error: count(Severity::Error),
+            warning: count(Severity::Warning),
+            info: count(Severity::Info),
+            agents: snapshot.agents.len(),
+            agents_with_findings: agents.len(),
+        };
+        Report {
+            format: REPORT_FORMAT,
+            snapshot: SnapshotRef {
+                business_unit_id: snapshot.business_unit.id.clone(),
+                schedule_id: snapshot.schedule.id.clone(),
+                week_date: snapshot.schedule.week_date.to_string(),
+                time_zone: snapshot.zone().name().to_string(),
+                version: snapshot.schedule.version,
+            },
+            as_of,
+            rules: rules
+                .rules()
+                .iter()
+                .filter(|r| r.enabled)
+                .map(|r| RuleRef { id: r.id.clone(), pack: r.pack.clone(), severity: r.severity, hash: r.hash.clone() })
+                .collect(),
+            summary,
+            findings,
+        }
+    }
+
+    /// Findings at or above a severity.
+    pub fn at_least(&self, severity: Severity) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(move |f| f.severity >= severity)
+    }
+}

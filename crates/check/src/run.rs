@@ -1,0 +1,145 @@
+//! Running rules over agents in parallel, with deterministic output.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use rayon::prelude::*;
+use rhai::{CallFnOptions, Dynamic, EvalAltResult, Scope};
+use shiftgate_model::{apply_trades, AgentIx, Roster, Snapshot};
+
+use crate::engine::build_engine;
+use crate::error::{RunError, ScriptLocation};
+use crate::finding::Finding;
+use crate::handles::AgentHandle;
+use crate::report::Report;
+use crate::rule::{agent_params, RuleSet};
+use crate::subject::{Sink, SINK};
+use crate::timeline::{agent_facts, World};
+
+/// Runs a rule set over snapshots.
+pub struct Checker {
+    rules: RuleSet,
+    pool: Option<rayon::ThreadPool>,
+}
+
+impl std::fmt::Debug for Checker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Checker").field("rules", &self.rules).finish_non_exhaustive()
+    }
+}
+
+impl Checker {
+    /// A checker over `jobs` worker threads (`None`: one per core).
+    pub fn new(rules: RuleSet, jobs: Option<usize>) -> Checker {
+        let pool = jobs.and_then(|n| rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build().ok());
+        Checker { rules, pool }
+    }
+
+    /// The rules it runs.
+    pub fn rules(&self) -> &RuleSet {
+        &self.rules
+    }
+
+    /// Applies the snapshot's approved trades and checks every agent.
+    pub fn check(&self, snapshot: Arc<Snapshot>, as_of: DateTime<Utc>) -> Result<Report, RunError> {
+        let roster = Arc::new(apply_trades(&snapshot));
+        self.check_roster(snapshot, roster, as_of)
+    }
+
+    /// Checks every agent of an already-traded roster (the publisher passes one with some trades excluded).
+    pub fn check_roster(
+        &self,
+        snapshot: Arc<Snapshot>,
+        roster: Arc<Roster>,
+        as_of: DateTime<Utc>,
+    ) -> Result<Report, RunError> {
+        let world = Arc::new(World::new(snapshot.clone(), roster, as_of));
+        let run = || self.run_all(&world);
+        let per_agent = match &self.pool {
+            Some(pool) => pool.install(run),
+            None => run(),
+        };
+        let mut findings = Vec::new();
+        for result in per_agent {
+            findings.extend(result?);
+        }
+        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        Ok(Report::new(&snapshot, as_of, &self.rules, findings))
+    }
+
+    fn run_all(&self, world: &Arc<World>) -> Vec<Result<Vec<Finding>, RunError>> {
+        let n = world.snapshot.agents.len();
+        (0..n)
+            .into_par_iter()
+            .with_min_len(16)
+            .map_init(
+                || (build_engine(&self.rules.limits, &self.rules.std), Scope::new()),
+                |(engine, scope), a| self.run_agent(engine, scope, world, AgentIx(a as u32)),
+            )
+            .collect()
+    }
+
+    fn run_agent(
+        &self,
+        engine: &rhai::Engine,
+        scope: &mut Scope<'static>,
+        world: &Arc<World>,
+        agent: AgentIx,
+    ) -> Result<Vec<Finding>, RunError> {
+        let facts = Arc::new(agent_facts(world, agent));
+        let agent_value = Dynamic::from(AgentHandle(facts.clone()));
+        let own_params = &world.snapshot.agent(agent).params;
+        let mut findings = Vec::new();
+        for rule in self.rules.rules.iter().filter(|r| r.enabled) {
+            SINK.with(|s| {
+                *s.borrow_mut() = Some(Sink {
+                    rule: rule.id.as_str().into(),
+                    severity: rule.severity,
+                    agent: facts.clone(),
+                    findings: Vec::new(),
+                })
+            });
+            let params = agent_params(rule, own_params).unwrap_or_else(|| rule.params.clone());
+            let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
+            let result = engine.call_fn_with_options::<Dynamic>(
+                options,
+                scope,
+                &rule.ast,
+                "check",
+                (agent_value.clone(), params),
+            );
+            let sink = SINK.with(|s| s.borrow_mut().take());
+            if let Err(err) = result {
+                return Err(run_error(&rule.id, &rule.path, world.snapshot.agent(agent).id.as_str(), &err));
+            }
+            findings.extend(sink.map(|s| s.findings).unwrap_or_default());
+        }
+        Ok(findings)
+    }
+}
+
+/// Digs through nested function-call errors to the innermost one, keeping the innermost file name.
+fn run_error(rule: &str, path: &str, agent: &str, err: &EvalAltResult) -> RunError {
+    let mut source = path.to_string();
+    let mut e = err;
+    while let EvalAltResult::ErrorInFunctionCall(_, src, inner, _) = e {
+        if !src.is_empty() {
+            source = src.clone();
+        }
+        e = inner;
+    }
+    let pos = e.position();
+    let message = match e {
+        EvalAltResult::ErrorTooManyOperations(_) => {
+            "exceeded the operation limit (a runaway loop?); the rule was stopped".to_string()
+        }
+        EvalAltResult::ErrorRuntime(v, _) => format!("script threw: {v}"),
+        other => other.to_string().split(" (line ").next().unwrap_or_default().to_string(),
+    };
+    RunError {
+        rule: rule.to_string(),
+        at: ScriptLocation { path: source, line: pos.line(), column: pos.position() },
+        agent: agent.to_string(),
+        message,
+    }
+}

@@ -1,0 +1,75 @@
+//! `shiftgate rules ...`: listing and explaining rules.
+
+use std::io::Write as _;
+
+use anyhow::{anyhow, Context as _};
+
+use crate::args::{RulesExplainArgs, RulesListArgs};
+use crate::exit::{Failure, WithCode, INPUT, OK};
+use crate::input::load_rules;
+
+pub(crate) fn list(args: &RulesListArgs) -> Result<u8, Failure> {
+    let mut rule_args = RuleArgsOwned::from(&args.rules);
+    if args.all {
+        rule_args.all_packs()?;
+    }
+    let rules = load_rules(&rule_args.0)?;
+    let mut out = anstream::stdout();
+    let width = rules.rules().iter().map(|r| r.id.len()).max().unwrap_or(0);
+    for r in rules.rules() {
+        let off = if r.enabled { "" } else { " (disabled)" };
+        writeln!(out, "{:width$}  {:12} {:8} {}{off}", r.id, r.pack, r.severity.as_str(), r.title)
+            .context("cannot write")
+            .code(INPUT)?;
+    }
+    Ok(OK)
+}
+
+pub(crate) fn explain(args: &RulesExplainArgs) -> Result<u8, Failure> {
+    let mut rule_args = RuleArgsOwned::from(&args.rules);
+    rule_args.all_packs()?;
+    let rules = load_rules(&rule_args.0)?;
+    let rule = rules
+        .rules()
+        .iter()
+        .find(|r| r.id == args.id)
+        .ok_or_else(|| anyhow!("unknown rule {:?} (see `shiftgate rules list --all`)", args.id))
+        .code(INPUT)?;
+    let mut out = anstream::stdout();
+    let mut text = format!(
+        "{} ({}, pack {}, {})\n{}\n\n{}\n\nEffective parameters:\n",
+        rule.id, rule.severity, rule.pack, rule.path, rule.title, rule.doc
+    );
+    if rule.params.is_empty() {
+        text.push_str("  (none)\n");
+    }
+    for (k, v) in &rule.params {
+        let default = rule.defaults.get(k).map(|d| d.to_string()).unwrap_or_default();
+        let note = if default == v.to_string() { String::new() } else { format!(" (default {default})") };
+        text.push_str(&format!("  {k} = {v}{note}\n"));
+    }
+    out.write_all(text.as_bytes()).context("cannot write").code(INPUT)?;
+    Ok(OK)
+}
+
+/// The rule arguments with packs widened to every pack, for lookups across packs.
+struct RuleArgsOwned(crate::args::RuleArgs);
+
+impl RuleArgsOwned {
+    fn from(a: &crate::args::RuleArgs) -> Self {
+        RuleArgsOwned(crate::args::RuleArgs {
+            config: a.config.clone(),
+            rules: a.rules.clone(),
+            packs: a.packs.clone(),
+        })
+    }
+
+    fn all_packs(&mut self) -> Result<(), Failure> {
+        let library = match &self.0.rules {
+            Some(dir) => shiftgate_check::RuleLibrary::from_dir(dir).code(INPUT)?,
+            None => shiftgate_check::RuleLibrary::embedded(),
+        };
+        self.0.packs = library.packs();
+        Ok(())
+    }
+}

@@ -1,0 +1,86 @@
+//! `--format human`: findings grouped by agent, local times, the cause chain, and a summary line.
+//! Colour codes are stripped by `anstream` when the output is not a terminal (or `NO_COLOR` is set).
+
+use std::io::Write;
+
+use shiftgate_check::{Finding, Report, Severity};
+use shiftgate_model::Zone;
+
+const BOLD: &str = "\x1b[1m";
+const DIM: &str = "\x1b[2m";
+const RESET: &str = "\x1b[0m";
+
+fn colour(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "\x1b[1;31m",
+        Severity::Warning => "\x1b[1;33m",
+        Severity::Info => "\x1b[1;36m",
+    }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+pub(crate) fn write(
+    out: &mut dyn Write,
+    reports: &[(String, Report)],
+    fail_on: Option<Severity>,
+) -> std::io::Result<()> {
+    for (name, report) in reports {
+        write_one(out, name, report, fail_on)?;
+    }
+    Ok(())
+}
+
+fn write_one(out: &mut dyn Write, name: &str, r: &Report, fail_on: Option<Severity>) -> std::io::Result<()> {
+    let zone = Zone::from_name(&r.snapshot.time_zone);
+    let as_of = zone.map(|z| z.format_instant(r.as_of)).unwrap_or_else(|| r.as_of.to_rfc3339());
+    writeln!(
+        out,
+        "{BOLD}{name}{RESET}: schedule {} of business unit {}, week of {} ({}), as of {as_of}",
+        r.snapshot.schedule_id, r.snapshot.business_unit_id, r.snapshot.week_date, r.snapshot.time_zone
+    )?;
+    let mut current: Option<&str> = None;
+    for f in &r.findings {
+        if current != Some(f.agent_id.as_str()) {
+            writeln!(out, "\n{BOLD}{}{RESET}", f.agent_id)?;
+            current = Some(&f.agent_id);
+        }
+        write_finding(out, f)?;
+    }
+    let s = &r.summary;
+    let blocking = fail_on.map(|level| r.at_least(level).count()).unwrap_or(0);
+    let verdict = match fail_on {
+        None => format!("{DIM}not gating (--fail-on never){RESET}"),
+        Some(level) if blocking > 0 => {
+            format!("{}FAIL{RESET}: {} at or above {level}", colour(Severity::Error), plural(blocking, "finding"))
+        }
+        Some(level) => format!("\x1b[1;32mPASS{RESET}: nothing at or above {level}"),
+    };
+    writeln!(
+        out,
+        "\n{name}: {}, {}, {} in {} of {} agents; {} run; {verdict}",
+        plural(s.error, "error"),
+        plural(s.warning, "warning"),
+        plural(s.info, "info"),
+        s.agents_with_findings,
+        s.agents,
+        plural(r.rules.len(), "rule")
+    )
+}
+
+fn write_finding(out: &mut dyn Write, f: &Finding) -> std::io::Result<()> {
+    let sev = f.severity;
+    writeln!(out, "  {}{:<7}{RESET} {BOLD}{}{RESET}  {}", colour(sev), sev.as_str(), f.rule, f.when)?;
+    writeln!(out, "          {}", f.message)?;
+    for (i, c) in f.cause.iter().enumerate() {
+        let lead = if i == 0 { "because:" } else { "        " };
+        writeln!(out, "          {DIM}{lead}{RESET} {c}")?;
+    }
+    Ok(())
+}

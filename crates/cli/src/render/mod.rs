@@ -1,0 +1,4 @@
+//! Rendering reports for people (`human`) and machines (`json`).
+
+pub(crate) mod human;
+pub(crate) mod json;

@@ -1,0 +1,226 @@
+//! The seam between the state machine and a WFM platform: read the live state, write one plan, report what came
+//! back without judging it. Judging (classification) is pure and lives in [`crate::classify`].
+
+use std::fmt;
+use std::future::Future;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use shiftgate_model::format::WireSnapshot;
+use shiftgate_model::{InputError, Snapshot};
+
+use crate::canon::value_hash;
+use crate::plan::{version_of, UpdatePlan};
+
+/// Which schedule a run reads and publishes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Target {
+    /// Business unit id (Genesys `buId`).
+    pub business_unit_id: String,
+    /// First local day of the schedule week, `yyyy-MM-dd` (Genesys `weekId`).
+    pub week_id: String,
+    /// Schedule id.
+    pub schedule_id: String,
+}
+
+/// The live state as read: a `shiftgate.snapshot/1` document whose `agentSchedules` entries are the platform's
+/// own objects (unknown fields kept), plus the concurrency token if the platform uses ETags.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fetched {
+    /// The snapshot document.
+    pub document: Value,
+    /// The `ETag` of the read (REST contract), sent back as `If-Match`.
+    pub etag: Option<String>,
+    /// `sha256:` of the canonical document without `asOf`: equal live states hash equal.
+    pub live_hash: String,
+}
+
+impl Fetched {
+    /// Wraps a document read from a platform.
+    pub fn new(mut document: Value, etag: Option<String>) -> Fetched {
+        if let Some(o) = document.as_object_mut() {
+            o.entry("format").or_insert_with(|| shiftgate_model::format::FORMAT.into());
+        }
+        let mut hashed = document.clone();
+        if let Some(o) = hashed.as_object_mut() {
+            o.remove("asOf");
+        }
+        Fetched { live_hash: value_hash(&hashed), document, etag }
+    }
+
+    /// Validates the document into a [`Snapshot`].
+    pub fn snapshot(&self) -> Result<Snapshot, InputError> {
+        let wire = WireSnapshot::deserialize(&self.document).map_err(|e| InputError::Syntax {
+            path: ".".into(),
+            message: e.to_string(),
+            line: 0,
+            column: 0,
+        })?;
+        Snapshot::from_wire(&wire)
+    }
+
+    /// The schedule's `metadata.version`.
+    pub fn schedule_version(&self) -> Option<i64> {
+        self.document.get("schedule").and_then(version_of)
+    }
+}
+
+/// One write, ready to send: the plan, the platform body built from it, and its hash.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Submission {
+    /// What the write intends.
+    pub plan: UpdatePlan,
+    /// The platform's JSON body (for Genesys: the upload body before gzip).
+    pub body: Value,
+    /// `sha256:` of the canonical body: the audit's and dedupe's name for this payload.
+    pub payload_hash: String,
+    /// `If-Match` to send (REST contract).
+    pub etag: Option<String>,
+}
+
+/// The step of a platform flow a request belongs to (audited).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Step {
+    /// Reading the live state.
+    Fetch,
+    /// Genesys: asking for a pre-signed upload URL.
+    UploadUrl,
+    /// Genesys: uploading the gzip body.
+    Upload,
+    /// Genesys: creating and subscribing the notification channel.
+    Channel,
+    /// Genesys: starting the update.
+    Update,
+    /// Genesys: waiting for the update's outcome on the notification channel.
+    Outcome,
+    /// REST: the conditional PUT.
+    Put,
+}
+
+impl Step {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Step::Fetch => "fetch",
+            Step::UploadUrl => "uploadUrl",
+            Step::Upload => "upload",
+            Step::Channel => "channel",
+            Step::Update => "update",
+            Step::Outcome => "outcome",
+            Step::Put => "put",
+        }
+    }
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What came back from a write, unjudged.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Response {
+    /// An HTTP response (any status) to the step that answered last.
+    Http {
+        /// Status code.
+        status: u16,
+        /// JSON body, if it parsed.
+        body: Option<Value>,
+        /// The raw `Retry-After` header.
+        retry_after: Option<String>,
+    },
+    /// Genesys: the notification channel reported `Complete` for our operation.
+    AsyncComplete,
+    /// Genesys: the notification channel reported `Error` (or `Canceled`) for our operation. Genesys gives no
+    /// reason; a simulator may attach one.
+    AsyncError {
+        /// Whatever detail came with the event (the simulator's `simError`), if any.
+        detail: Option<Value>,
+    },
+    /// No answer: timeout, connection reset, or the notification socket was lost before the outcome. The write may
+    /// or may not have been applied.
+    NoResponse {
+        /// What happened, for the story and the audit.
+        reason: String,
+    },
+}
+
+/// The result of [`PlatformClient::submit`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct SubmitResult {
+    /// What came back.
+    pub response: Response,
+    /// Which step answered (or failed).
+    pub step: Step,
+    /// Correlation id (`ININ-Correlation-ID` / ErrorBody `contextId`), for support tickets.
+    pub context_id: Option<String>,
+    /// Genesys operation id of the update, once known.
+    pub operation_id: Option<String>,
+}
+
+/// Why a read failed.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum PlatformError {
+    /// The platform answered with a non-success status.
+    #[error("{step}: HTTP {status}{}{}", code.as_deref().map(|c| format!(" {c}")).unwrap_or_default(), context_id.as_deref().map(|c| format!(" (contextId {c})")).unwrap_or_default())]
+    Http {
+        /// Which step.
+        step: Step,
+        /// Status code.
+        status: u16,
+        /// Genesys error `code`, if any.
+        code: Option<String>,
+        /// Correlation id.
+        context_id: Option<String>,
+        /// The raw `Retry-After` header.
+        retry_after: Option<String>,
+    },
+    /// No usable answer: connection refused or reset, or a timeout.
+    #[error("{step}: {message}")]
+    Transport {
+        /// Which step.
+        step: Step,
+        /// What happened.
+        message: String,
+    },
+    /// The platform answered success with a body we cannot use.
+    #[error("{step}: unexpected response: {message}")]
+    Decode {
+        /// Which step.
+        step: Step,
+        /// What was wrong with it.
+        message: String,
+    },
+}
+
+impl PlatformError {
+    /// Whether a retry can cure it: 408, 5xx, or a transport failure.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            PlatformError::Http { status, .. } => *status == 408 || *status >= 500,
+            PlatformError::Transport { .. } => true,
+            PlatformError::Decode { .. } => false,
+        }
+    }
+}
+
+/// A WFM platform, as the publisher needs it. Implementations do I/O only; every decision is the caller's.
+///
+/// `fetch` and `submit` must not retry on their own, except the one token refresh after a 401 (an expired token
+/// is not a property of the request). Counting, waiting and re-reading belong to the state machine.
+pub trait PlatformClient: Send + Sync {
+    /// `genesys`, `rest`, ...: for the audit and the story.
+    fn name(&self) -> &'static str;
+
+    /// Builds the body for a plan read from `fetched` (pure).
+    fn prepare(&self, fetched: &Fetched, plan: &UpdatePlan) -> Submission;
+
+    /// Reads the live state of the target.
+    fn fetch(&self, target: &Target) -> impl Future<Output = Result<Fetched, PlatformError>> + Send;
+
+    /// Writes one submission and reports what came back.
+    fn submit(&self, target: &Target, submission: &Submission) -> impl Future<Output = SubmitResult> + Send;
+}

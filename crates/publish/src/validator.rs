@@ -1,0 +1,75 @@
+//! The validation seam: publish never depends on the checker; the CLI adapts the checker to [`Validator`].
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use shiftgate_model::Snapshot;
+
+/// Judges a snapshot after its approved trades, minus `excluded_trades` (indexes into [`Snapshot::trades`]).
+///
+/// Implementations must be pure: the publisher calls it again from scratch after excluding trades and after every
+/// re-fetch, and relies on equal inputs giving equal findings.
+pub trait Validator: Send + Sync {
+    /// Findings for the snapshot with the given trades left out.
+    fn validate(&self, snapshot: &Snapshot, excluded_trades: &[usize]) -> Validation;
+}
+
+/// What a validation found. Only `blocking` findings stop a publish.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Validation {
+    /// Every finding, blocking or not, in the validator's (deterministic) order.
+    pub findings: Vec<PublishFinding>,
+}
+
+impl Validation {
+    /// The findings that block publishing.
+    pub fn blocking(&self) -> impl Iterator<Item = &PublishFinding> {
+        self.findings.iter().filter(|f| f.blocking)
+    }
+
+    /// Number of blocking findings.
+    pub fn blocking_count(&self) -> usize {
+        self.blocking().count()
+    }
+}
+
+/// A finding as the publisher sees it: enough to decide, exclude trades, explain server conflicts and report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PublishFinding {
+    /// Stable dotted rule id, e.g. `core.timeoff.conflict`.
+    pub rule: String,
+    /// `error`, `warning` or `info`, as configured.
+    pub severity: String,
+    /// Whether this finding blocks the publish (the CLI decides, from `--fail-on`).
+    pub blocking: bool,
+    /// The agent concerned.
+    pub agent_id: String,
+    /// Start of the offending interval (UTC).
+    pub start: DateTime<Utc>,
+    /// End of the offending interval (UTC, exclusive).
+    pub end: DateTime<Utc>,
+    /// One sentence a supervisor understands.
+    pub message: String,
+    /// Trades involved; with `--exclude-conflicting-trades` these are the ones dropped.
+    #[serde(default)]
+    pub trade_ids: Vec<String>,
+    /// Time-off requests involved.
+    #[serde(default)]
+    pub time_off_request_ids: Vec<String>,
+    /// Shifts involved.
+    #[serde(default)]
+    pub shift_ids: Vec<String>,
+    /// The root-cause chain, most direct cause first.
+    #[serde(default)]
+    pub cause: Vec<String>,
+}
+
+/// Any `Fn(&Snapshot, &[usize]) -> Validation` is a validator (handy for tests and small adapters).
+impl<F> Validator for F
+where
+    F: Fn(&Snapshot, &[usize]) -> Validation + Send + Sync,
+{
+    fn validate(&self, snapshot: &Snapshot, excluded_trades: &[usize]) -> Validation {
+        self(snapshot, excluded_trades)
+    }
+}
