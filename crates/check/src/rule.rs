@@ -119,6 +119,8 @@ pub struct Rule {
     /// Hash of the script and its effective parameters, for reports.
     pub hash: String,
     pub(crate) ast: Arc<AST>,
+    /// 1-based line of `fn check`, for failures Rhai cannot place.
+    pub(crate) check_line: Option<usize>,
 }
 
 /// Rules ready to run.
@@ -311,6 +313,7 @@ fn read_meta(engine: &Engine, file: &RuleFile, ast: AST) -> Result<Rule, LoadErr
         defaults,
         hash: String::new(),
         ast: Arc::new(ast),
+        check_line: file.source.lines().position(|l| l.trim_start().starts_with("fn check")).map(|i| i + 1),
     })
 }
 

@@ -110,7 +110,13 @@ impl Checker {
             );
             let sink = SINK.with(|s| s.borrow_mut().take());
             if let Err(err) = result {
-                return Err(run_error(&rule.id, &rule.path, world.snapshot.agent(agent).id.as_str(), &err));
+                let mut failure = run_error(&rule.id, &rule.path, world.snapshot.agent(agent).id.as_str(), &err);
+                if failure.at.line.is_none() && failure.at.path == rule.path {
+                    // Rhai sometimes has no position (e.g. a loop the optimizer emptied): point at `fn check`.
+                    failure.at.line = rule.check_line;
+                    failure.at.column = rule.check_line.map(|_| 1);
+                }
+                return Err(failure);
             }
             findings.extend(sink.map(|s| s.findings).unwrap_or_default());
         }

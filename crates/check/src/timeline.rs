@@ -295,7 +295,7 @@ pub(crate) fn agent_facts(world: &Arc<World>, agent: AgentIx) -> AgentFacts {
         week_from,
         overlaps: Vec::new(),
         activity_issues: Vec::new(),
-        requests: world.requests_by_agent[a].clone(),
+        requests: sorted_requests(world, a),
         markers: world.markers_by_agent[a].clone(),
         conflicts: Vec::new(),
         request_overlaps: Vec::new(),
@@ -317,6 +317,17 @@ pub(crate) fn agent_facts(world: &Arc<World>, agent: AgentIx) -> AgentFacts {
     (facts.days, facts.weeks) = buckets(&facts);
     facts.streaks = streaks(&facts);
     facts
+}
+
+/// An agent's requests in a canonical order (by time, then id), so findings never depend on input order.
+fn sorted_requests(world: &World, agent: usize) -> Vec<usize> {
+    let mut list = world.requests_by_agent[agent].clone();
+    let snap = &world.snapshot;
+    list.sort_by(|&x, &y| {
+        let (a, b) = (&snap.time_off[x], &snap.time_off[y]);
+        (a.intervals.first(), a.id.as_str()).cmp(&(b.intervals.first(), b.id.as_str()))
+    });
+    list
 }
 
 fn activity_issues(f: &AgentFacts) -> Vec<ActivityIssue> {

@@ -200,7 +200,7 @@ fn long_shift(world: &mut World, rng: &mut ChaCha8Rng) {
         let g = &world.agents[a];
         let fits = |i: usize| {
             let end = g.shifts[i].start + Duration::minutes(DOUBLE + MIN_REST_MINUTES);
-            g.shifts.get(i + 1).is_none_or(|next| next.start >= end)
+            g.shifts.get(i + 1).map_or(true, |next| next.start >= end)
         };
         let Some(i) = (0..g.shifts.len()).find(|&i| fits(i)) else { continue };
         let g = &mut world.agents[a];

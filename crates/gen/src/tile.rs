@@ -46,7 +46,7 @@ pub(crate) fn tile(len: i64, variant: u32) -> Vec<Act> {
     let mut cursor = 0;
     let special_gap = ((variant >> 16) & 7 == 0).then_some((variant >> 12) as usize % (events + 1));
     let mut gap_ix = 0;
-    let mut fill = |acts: &mut Vec<Act>, from: i64, to: i64, gap_ix: usize| {
+    let fill = |acts: &mut Vec<Act>, from: i64, to: i64, gap_ix: usize| {
         let mut from = from;
         if special_gap == Some(gap_ix) && to - from >= 90 {
             let code = [MEETING, TRAINING, OFF_QUEUE, MEETING][(variant >> 19) as usize & 3];

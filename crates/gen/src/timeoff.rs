@@ -6,9 +6,9 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use crate::catalog::{NOTES, PERSONAL, SICK, VACATION};
+use crate::catalog::{MEAL, NOTES, PERSONAL, SICK, VACATION};
 use crate::tile::Carve;
-use crate::world::{GMarker, GRequest, World};
+use crate::world::{local_instant, GMarker, GRequest, World};
 
 /// Share of agents with a time-off request, in percent.
 const PERCENT: usize = 8;
@@ -42,11 +42,24 @@ fn note(rng: &mut ChaCha8Rng) -> Option<&'static str> {
     rng.random_bool(0.4).then(|| NOTES[rng.random_range(0..NOTES.len())])
 }
 
+/// Whether another shift of the agent reaches into local day `date` (an overnight shift from the day before): a
+/// full day off there would conflict with work.
+fn day_is_free_but(world: &World, a: usize, date: NaiveDate, except: usize) -> bool {
+    let (from, to) = (local_instant(world.tz, date, 0), local_instant(world.tz, date, 24 * 60));
+    let g = &world.agents[a];
+    g.shifts.iter().enumerate().all(|(j, s)| j == except || s.end() <= from || s.start >= to)
+        && g.history.iter().all(|s| s.end() <= from || s.start >= to)
+}
+
 fn approved_full_day(world: &mut World, rng: &mut ChaCha8Rng, a: usize) {
-    let id = world.new_tor();
-    let code = if rng.random_bool(0.8) { VACATION } else { PERSONAL };
     let n = world.agents[a].shifts.len();
     let i = rng.random_range(0..n);
+    if !day_is_free_but(world, a, world.local_date(world.agents[a].shifts[i].start), i) {
+        // An overnight worker: the platform would show the day off inside the shift.
+        return approved_partial(world, rng, a);
+    }
+    let id = world.new_tor();
+    let code = if rng.random_bool(0.8) { VACATION } else { PERSONAL };
     // Sometimes two days in a row, when the next shift is on the next local day.
     let mut take = vec![i];
     if i + 1 < n && rng.random_bool(0.3) {
@@ -54,7 +67,7 @@ fn approved_full_day(world: &mut World, rng: &mut ChaCha8Rng, a: usize) {
             let s = &world.agents[a].shifts;
             (world.local_date(s[i].start), world.local_date(s[i + 1].start))
         };
-        if d0.succ_opt() == Some(d1) {
+        if d0.succ_opt() == Some(d1) && day_is_free_but(world, a, d1, i + 1) {
             take.push(i + 1);
         }
     }
@@ -87,9 +100,12 @@ fn approved_partial(world: &mut World, rng: &mut ChaCha8Rng, a: usize) {
     let id = world.new_tor();
     let code = [PERSONAL, PERSONAL, VACATION, SICK][rng.random_range(0..4)];
     let i = rng.random_range(0..world.agents[a].shifts.len());
-    let len = [120, 180, 240][rng.random_range(0..3)];
+    let wanted = [120, 180, 240][rng.random_range(0..3)];
     let shift = &mut world.agents[a].shifts[i];
-    let offset = shift.len - len;
+    // The tail of the shift after the meal: paid time off replaces paid work only, so weekly paid time stays put.
+    let meal_end = shift.acts().iter().filter(|act| act.code == MEAL).map(|act| act.offset + act.len).max();
+    let offset = (shift.len - wanted).max(meal_end.unwrap_or(0));
+    let len = shift.len - offset;
     shift.carve = Some(Carve { offset, len, code, tor: Some(id) });
     let start = shift.start + Duration::minutes(offset);
     let sub = submitted(world, rng);

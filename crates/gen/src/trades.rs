@@ -26,12 +26,12 @@ pub(crate) fn add_trades(world: &mut World, rng: &mut ChaCha8Rng) {
     let count = (world.agents.len() * PER_MILLE + 500) / 1000;
     for _ in 0..count {
         match rng.random_range(0..100) {
-            0..55 => {
+            0..50 => {
                 if let Some(swap) = find_swap(world, rng, false) {
                     approve(world, rng, swap);
                 }
             }
-            55..70 => {
+            50..70 => {
                 if let Some(swap) = find_swap(world, rng, true) {
                     approve(world, rng, swap);
                 }

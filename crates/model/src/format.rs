@@ -83,11 +83,16 @@ macro_rules! wire {
         pub struct $name<'a> {
             $(
                 $(#[$fdoc])*
-                #[serde(default, skip_serializing_if = "is_default")]
+                #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "is_default")]
                 pub $field: $ty,
             )*
         }
     };
+}
+
+/// Platforms send `null` for absent lists as often as they omit them; both mean "none".
+fn null_as_default<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(d: D) -> Result<T, D::Error> {
+    Option::<T>::deserialize(d).map(Option::unwrap_or_default)
 }
 
 fn is_default<T: Default + PartialEq>(v: &T) -> bool {

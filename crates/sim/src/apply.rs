@@ -336,7 +336,10 @@ fn finish(
         let Some(user) = user_of(a).map(str::to_string) else { continue };
         let old = before.agent_schedules.iter().find(|b| user_of(b) == Some(&user));
         let old_version = old.and_then(|o| o.metadata.as_ref()).and_then(|m| m.version).unwrap_or(0);
-        let differs = old.is_none_or(|o| !same_content(o, a));
+        let differs = match old {
+            Some(o) => !same_content(o, a),
+            None => true,
+        };
         a.metadata = Some(Metadata { version: Some(old_version + i64::from(differs)) });
         if differs {
             changed.push(user);

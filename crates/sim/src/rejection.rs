@@ -1,0 +1,93 @@
+//! How a refused write is reported: the ErrorBody for a stale version, for data conflicts, and for a bad request.
+
+use axum::http::StatusCode;
+
+use crate::api_error::{ApiError, Detail};
+use crate::apply::{Rejection, VersionMismatch};
+use crate::journal::AttemptOutcome;
+
+/// Code of a version mismatch (409 variant).
+pub const VERSION_MISMATCH_CODE: &str = "wfm.schedule.version.mismatch";
+/// Code of a data conflict.
+pub const DATA_CONFLICT_CODE: &str = "wfm.schedule.data.conflict";
+/// The platform-wide message of a version mismatch (409 variant).
+pub const VERSION_MISMATCH_MESSAGE: &str =
+    "The version number of the modified resource must match the version number in the database";
+
+/// The error for a rejection. `as_400` picks the 400 variant of a version mismatch; `explain` adds `conflicts`.
+pub(crate) fn to_api_error(rej: &Rejection, schedule_id: &str, as_400: bool, explain: bool) -> ApiError {
+    match rej {
+        Rejection::BadRequest(problems) => {
+            let summary: Vec<String> = problems.iter().map(|(f, m)| format!("{f}: {m}")).collect();
+            let mut e = ApiError::bad_request(format!("Invalid schedule update: {}", summary.join("; ")));
+            for (field, _) in problems {
+                e = e.detail(Detail {
+                    error_code: "bad.request".into(),
+                    field_name: Some(field.clone()),
+                    ..Detail::default()
+                });
+            }
+            e
+        }
+        Rejection::Version(list) => version_error(list, schedule_id, as_400),
+        Rejection::Conflicts(list) => {
+            let ranges: Vec<String> = list.iter().map(|(c, _)| format!("{} {}/{}", c.agent_id, c.start, c.end)).collect();
+            let joined = ranges.join(", ");
+            let mut e = ApiError::new(
+                StatusCode::CONFLICT,
+                DATA_CONFLICT_CODE,
+                format!("The schedule update conflicts with existing data: {joined}"),
+            )
+            .param("conflicts", joined);
+            e.body.message_with_params = Some("The schedule update conflicts with existing data: {conflicts}".into());
+            for (c, field) in list {
+                e = e.detail(Detail {
+                    error_code: DATA_CONFLICT_CODE.into(),
+                    field_name: field.clone(),
+                    entity_id: Some(c.agent_id.clone()),
+                    entity_name: Some(format!("{}/{}", c.start, c.end)),
+                });
+            }
+            if explain {
+                e.body.conflicts = Some(list.iter().map(|(c, _)| c.clone()).collect());
+            }
+            e
+        }
+    }
+}
+
+fn version_error(list: &[VersionMismatch], schedule_id: &str, as_400: bool) -> ApiError {
+    let first = list.first().cloned().unwrap_or(VersionMismatch { user: None, sent: 0, current: 0, field: String::new() });
+    let entity = if first.user.is_some() { "agentSchedule" } else { "schedule" };
+    let mut e = if as_400 {
+        let of = first.user.as_ref().map_or(format!("schedule {schedule_id}"), |u| format!("the schedule of agent {u}"));
+        ApiError::bad_request(format!(
+            "Version {} of {of} does not match the current version {}",
+            first.sent, first.current
+        ))
+    } else {
+        ApiError::new(StatusCode::CONFLICT, VERSION_MISMATCH_CODE, VERSION_MISMATCH_MESSAGE)
+    };
+    e = e.param("entity", entity).param("sentVersion", first.sent.to_string()).param("currentVersion", first.current.to_string());
+    if let Some(u) = &first.user {
+        e = e.param("userId", u.clone());
+    }
+    for m in list {
+        e = e.detail(Detail {
+            error_code: VERSION_MISMATCH_CODE.into(),
+            field_name: Some(m.field.clone()),
+            entity_id: Some(m.user.clone().unwrap_or_else(|| schedule_id.to_string())),
+            entity_name: Some(if m.user.is_some() { "agentSchedule" } else { "schedule" }.into()),
+        });
+    }
+    e
+}
+
+/// The journal outcome of a rejection.
+pub(crate) fn outcome(rej: &Rejection) -> AttemptOutcome {
+    match rej {
+        Rejection::BadRequest(_) => AttemptOutcome::BadRequest,
+        Rejection::Version(_) => AttemptOutcome::VersionMismatch,
+        Rejection::Conflicts(_) => AttemptOutcome::DataConflict,
+    }
+}

@@ -1,0 +1,77 @@
+//! `POST /oauth/token`: the client-credentials grant (Basic auth, form body).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use base64::Engine;
+use serde_json::json;
+
+use crate::state::{Sim, Token};
+
+fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
+    (status, Json(json!({ "error": error, "description": description, "error_description": description })))
+        .into_response()
+}
+
+/// Credentials from `Authorization: Basic`, else from the form (`client_id`, `client_secret`).
+fn credentials(headers: &HeaderMap, form: &HashMap<String, String>) -> Option<(String, String)> {
+    let basic = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"))
+        .and_then(|(_, b64)| base64::engine::general_purpose::STANDARD.decode(b64.trim()).ok())
+        .and_then(|raw| String::from_utf8(raw).ok())
+        .and_then(|s| s.split_once(':').map(|(id, secret)| (id.to_string(), secret.to_string())));
+    basic.or_else(|| Some((form.get("client_id")?.clone(), form.get("client_secret")?.clone())))
+}
+
+fn parse_form(body: &[u8]) -> HashMap<String, String> {
+    let decode = |s: &str| {
+        let s = s.replace('+', " ");
+        let mut out = Vec::with_capacity(s.len());
+        let b = s.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            let hex = b.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+            match (b[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+                (b'%', Some(v)) => {
+                    out.push(v);
+                    i += 3;
+                }
+                (c, _) => {
+                    out.push(c);
+                    i += 1;
+                }
+            }
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    };
+    String::from_utf8_lossy(body)
+        .split('&')
+        .filter_map(|pair| pair.split_once('=').map(|(k, v)| (decode(k), decode(v))))
+        .collect()
+}
+
+pub(crate) async fn token(State(sim): State<Arc<Sim>>, headers: HeaderMap, body: Bytes) -> Response {
+    let form = parse_form(&body);
+    if form.get("grant_type").map(String::as_str) != Some("client_credentials") {
+        return oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", "grant_type must be client_credentials");
+    }
+    match credentials(&headers, &form) {
+        Some((id, secret)) if id == sim.config.client_id && secret == sim.config.client_secret => {
+            let token = format!("sim-{}", uuid::Uuid::new_v4().simple());
+            let ttl = sim.config.token_ttl;
+            let expires_at = Instant::now() + ttl;
+            sim.state.lock().await.tokens.insert(token.clone(), Token { client_id: id, expires_at });
+            Json(json!({ "access_token": token, "token_type": "bearer", "expires_in": ttl.as_secs() })).into_response()
+        }
+        _ => oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "client not found or bad secret"),
+    }
+}
