@@ -96,10 +96,20 @@ fn trade_problem(f: &AgentFacts, p: &TradeProblem) -> String {
         TradeProblem::UnknownShift { side, shift } => {
             format!("its {} shift {shift} does not exist in the draft", side.as_str())
         }
-        TradeProblem::WrongOwner { side, shift, expected, actual } => format!(
-            "its {} shift {shift} belongs to {actual} when the trade applies, not to {expected} as the trade says",
-            side.as_str()
-        ),
+        TradeProblem::WrongOwner { side, shift, expected, actual } => {
+            // Name the earlier trade that took the shift away, when there is one.
+            let w = &f.world;
+            let earlier = w
+                .snapshot
+                .shift_ix(shift.as_str())
+                .and_then(|ix| w.roster.moves[ix.get()].iter().rev().find(|m| &w.snapshot.agent(m.to).id == actual))
+                .map(|m| format!(" (moved there by approved trade {}, approved {})", m.trade, z.format_instant(m.reviewed)))
+                .unwrap_or_default();
+            format!(
+                "its {} shift {shift} belongs to {actual}{earlier} when the trade applies, not to {expected} as the trade says",
+                side.as_str()
+            )
+        }
         TradeProblem::TimesChanged { side, shift, expected, actual } => format!(
             "its {} shift {shift} was traded as {} but the draft has it at {}",
             side.as_str(),

@@ -56,6 +56,10 @@ fn recast_rotated(
     let ix = num - 1;
     let mut agent = w.agents[ix].clone();
     agent.plan = Plan { contract, band, start, days: bits(days), history_days: bits(history_days) };
+    agent.tags.retain(|t| *t != "part-time");
+    if contract.part_time {
+        agent.tags.push("part-time");
+    }
     w.materialize(&mut agent, None);
     agent.busy = true;
     w.agents[ix] = agent;
@@ -322,7 +326,7 @@ fn near_misses(st: &mut Story<'_>) {
     let a38 = recast(w, 38, FT_5X85, Band::Day, hm(8, 0), &[SUN, WED, THU, FRI, SAT]);
     st.trade("Matched", a29, TUE, a38, Some(SUN), None);
     st.request(a38, "PENDING", VACATION, Span::Days(vec![TUE]));
-    st.dated((-6, hm(9, 0)), None, None);
+    st.dated((-9, hm(9, 0)), None, None);
 
     // A denied trade that would double-book a-00044 on Wednesday.
     let w = &mut *st.w;
@@ -330,14 +334,14 @@ fn near_misses(st: &mut Story<'_>) {
     let a44 = recast(w, 44, FT_5X85, Band::Day, hm(8, 0), &[MON, TUE, WED, THU, FRI]);
     st.trade("Denied", a41, WED, a44, Some(THU), Some((-9, hm(13, 0))));
 
-    // Approved partial day off, reflected by a TimeOff activity over the last four hours of Friday.
+    // Approved partial day off, reflected by a TimeOff activity over the last 3.5 hours of Friday (after the meal).
     let w = &mut *st.w;
     let a50 = recast(w, 50, FT_5X85, Band::Day, hm(8, 0), &[MON, TUE, WED, THU, FRI]);
-    let id = st.request(a50, "APPROVED", PERSONAL, Span::Part(FRI, hm(12, 30), 240));
+    let id = st.request(a50, "APPROVED", PERSONAL, Span::Part(FRI, hm(13, 0), 210));
     st.dated((-21, hm(11, 0)), Some((-20, hm(15, 0))), Some("school conference"));
     let w = &mut *st.w;
     if let Some(i) = on(w, a50, FRI) {
-        w.agents[a50].shifts[i].carve = Some(Carve { offset: 270, len: 240, code: PERSONAL, tor: Some(id) });
+        w.agents[a50].shifts[i].carve = Some(Carve { offset: 300, len: 210, code: PERSONAL, tor: Some(id) });
     }
 
     // Approved full day off on Monday: the shift is gone and a marker carries the request.

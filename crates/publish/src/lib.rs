@@ -28,13 +28,13 @@ pub mod diff;
 mod error;
 pub mod explain;
 pub mod fake;
-// pub mod genesys;
+pub mod genesys;
 mod http;
 pub mod machine;
 mod outcome;
 pub mod plan;
 mod platform;
-// pub mod rest;
+pub mod rest;
 pub mod retry;
 #[cfg(test)]
 mod testdata;
@@ -49,5 +49,6 @@ pub use explain::{explain_conflict, explain_conflict_bytes, ConflictExplanation,
 pub use http::HttpSettings;
 pub use machine::{publish, PublishConfig};
 pub use outcome::{ExcludedTrade, GiveUpReason, PublishOutcome, PublishReport, REPORT_FORMAT};
+pub use rest::AnyPlatform;
 pub use platform::{Fetched, PlatformClient, PlatformError, Response, Step, Submission, SubmitResult, Target};
 pub use validator::{PublishFinding, Validation, Validator};

@@ -62,7 +62,11 @@ pub(crate) fn run(args: &CheckArgs) -> Result<u8, Failure> {
         Format::Human => render::human::write(&mut out, &reports, fail_on),
         Format::Json => render::json::write(&mut out, &reports),
     };
-    written.context("cannot write the report").code(INPUT)?;
+    match written {
+        // `shiftgate check ... | head` closes the pipe early; that is not a failure of the gate.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        other => other.context("cannot write the report").code(INPUT)?,
+    }
     Ok(worst)
 }
 

@@ -1,0 +1,209 @@
+//! The simple REST contract some in-house WFM systems expose (and the original incident describes):
+//! `GET /api/v2/wfm/scheduling/schedules/{id}` returns the snapshot document with an `ETag`; `PUT` of the whole
+//! document with `If-Match` writes it. A stale ETag answers 412 (or 409 with a version code); a data conflict
+//! answers 409 with `{"conflicts": [...]}`.
+
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::Value;
+
+use crate::canon::value_hash;
+use crate::error::PublishError;
+use crate::http::{build_client, send, HttpSettings, Pacer};
+use crate::plan::{user_id, UpdatePlan};
+use crate::platform::{Fetched, PlatformClient, PlatformError, Response, Step, Submission, SubmitResult, Target};
+
+/// How to reach a REST-contract server.
+#[derive(Clone, Debug)]
+pub struct RestConfig {
+    /// Base URL, e.g. `https://wfm.example.com` or `http://127.0.0.1:PORT`.
+    pub base_url: String,
+    /// Optional bearer token (never printed).
+    pub bearer_token: Option<SecretString>,
+    /// Timeouts and pacing.
+    pub http: HttpSettings,
+}
+
+impl RestConfig {
+    /// A configuration with default timeouts and pacing and no token.
+    pub fn new(base_url: impl Into<String>) -> RestConfig {
+        RestConfig { base_url: base_url.into(), bearer_token: None, http: HttpSettings::default() }
+    }
+}
+
+/// The REST-contract client.
+pub struct RestClient {
+    http: reqwest::Client,
+    pacer: Pacer,
+    base: String,
+    token: Option<SecretString>,
+}
+
+impl std::fmt::Debug for RestClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RestClient").field("base", &self.base).finish_non_exhaustive()
+    }
+}
+
+impl RestClient {
+    /// Builds the client (no network I/O yet).
+    pub fn new(config: RestConfig) -> Result<RestClient, PublishError> {
+        let base = config.base_url.trim_end_matches('/').to_string();
+        if !(base.starts_with("https://") || base.starts_with("http://")) {
+            return Err(PublishError::Config(format!("the REST base must be an http(s) URL, got {base:?}")));
+        }
+        Ok(RestClient {
+            http: build_client(&config.http)?,
+            pacer: Pacer::new(config.http.requests_per_second, config.http.burst),
+            base,
+            token: config.bearer_token,
+        })
+    }
+
+    fn url(&self, t: &Target) -> String {
+        format!("{}/api/v2/wfm/scheduling/schedules/{}", self.base, t.schedule_id)
+    }
+
+    fn auth(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.token {
+            Some(t) => req.bearer_auth(t.expose_secret()),
+            None => req,
+        }
+    }
+}
+
+/// The PUT body: the fetched document with the planned agents' shifts replaced and the schedule published.
+/// The server treats the body's agent schedules as the whole new set, so every agent is sent.
+pub fn put_body(fetched: &Value, plan: &UpdatePlan) -> Value {
+    let mut doc = fetched.clone();
+    if let Some(o) = doc.as_object_mut() {
+        // The evaluation instant is ours, not the server's data.
+        o.remove("asOf");
+    }
+    if let Some(list) = doc.get_mut("agentSchedules").and_then(Value::as_array_mut) {
+        for a in &plan.agents {
+            match list.iter_mut().find(|e| user_id(e) == Some(a.agent_id.as_str())) {
+                Some(entry) => entry["shifts"] = Value::Array(a.shifts.clone()),
+                None => list.push(serde_json::json!({ "user": { "id": a.agent_id }, "shifts": a.shifts })),
+            }
+        }
+    }
+    if plan.published {
+        if let Some(s) = doc.get_mut("schedule").and_then(Value::as_object_mut) {
+            s.insert("published".into(), Value::Bool(true));
+        }
+    }
+    doc
+}
+
+impl PlatformClient for RestClient {
+    fn name(&self) -> &'static str {
+        "rest"
+    }
+
+    fn prepare(&self, fetched: &Fetched, plan: &UpdatePlan) -> Submission {
+        let body = put_body(&fetched.document, plan);
+        Submission { payload_hash: value_hash(&body), body, plan: plan.clone(), etag: fetched.etag.clone() }
+    }
+
+    async fn fetch(&self, target: &Target) -> Result<Fetched, PlatformError> {
+        let answer = send(&self.pacer, self.auth(self.http.get(self.url(target))), Step::Fetch).await?;
+        let etag = answer.etag.clone();
+        let body = answer.json(Step::Fetch)?;
+        if !body.is_object() {
+            return Err(PlatformError::Decode { step: Step::Fetch, message: "the schedule is not a JSON object".into() });
+        }
+        Ok(Fetched::new(body, etag))
+    }
+
+    async fn submit(&self, target: &Target, s: &Submission) -> SubmitResult {
+        let mut req = self.auth(self.http.put(self.url(target))).json(&s.body);
+        if let Some(etag) = &s.etag {
+            req = req.header(reqwest::header::IF_MATCH, etag);
+        }
+        match send(&self.pacer, req, Step::Put).await {
+            Ok(a) => SubmitResult {
+                context_id: a.context_id.clone(),
+                response: Response::Http { status: a.status, body: a.body, retry_after: a.retry_after },
+                step: Step::Put,
+                operation_id: None,
+            },
+            Err(e) => SubmitResult {
+                response: Response::NoResponse { reason: e.to_string() },
+                step: Step::Put,
+                context_id: None,
+                operation_id: None,
+            },
+        }
+    }
+}
+
+/// Either platform, chosen at run time (`--platform genesys|rest`).
+#[derive(Debug)]
+pub enum AnyPlatform {
+    /// Genesys Cloud.
+    Genesys(crate::genesys::GenesysClient),
+    /// The REST contract.
+    Rest(RestClient),
+}
+
+impl PlatformClient for AnyPlatform {
+    fn name(&self) -> &'static str {
+        match self {
+            AnyPlatform::Genesys(c) => c.name(),
+            AnyPlatform::Rest(c) => c.name(),
+        }
+    }
+
+    fn prepare(&self, fetched: &Fetched, plan: &UpdatePlan) -> Submission {
+        match self {
+            AnyPlatform::Genesys(c) => c.prepare(fetched, plan),
+            AnyPlatform::Rest(c) => c.prepare(fetched, plan),
+        }
+    }
+
+    async fn fetch(&self, target: &Target) -> Result<Fetched, PlatformError> {
+        match self {
+            AnyPlatform::Genesys(c) => c.fetch(target).await,
+            AnyPlatform::Rest(c) => c.fetch(target).await,
+        }
+    }
+
+    async fn submit(&self, target: &Target, submission: &Submission) -> SubmitResult {
+        match self {
+            AnyPlatform::Genesys(c) => c.submit(target, submission).await,
+            AnyPlatform::Rest(c) => c.submit(target, submission).await,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::build_plan;
+    use crate::testdata;
+    use shiftgate_model::apply_trades;
+
+    #[test]
+    fn put_body_moves_shifts_keeps_everything_else_and_publishes() {
+        let doc = testdata::example_document();
+        let snapshot = testdata::snapshot_of(&doc);
+        let body = put_body(&doc, &build_plan(&snapshot, &doc, &apply_trades(&snapshot)));
+        assert!(body.get("asOf").is_none());
+        assert_eq!(body["schedule"]["published"], true);
+        assert_eq!(body["schedule"]["metadata"]["version"], 17);
+        assert_eq!(body["agentSchedules"][0]["shifts"][0]["id"], "s-9");
+        assert_eq!(body["agentSchedules"][1]["shifts"][0]["id"], "s-1");
+        assert_eq!(body["agentSchedules"][1]["metadata"]["version"], 9);
+        assert_eq!(body["agentSchedules"][0]["fullDayTimeOffMarkers"], doc["agentSchedules"][0]["fullDayTimeOffMarkers"]);
+        assert_eq!(body["timeOffRequests"], doc["timeOffRequests"]);
+    }
+
+    #[test]
+    fn tokens_never_show_in_debug_output() {
+        let mut cfg = RestConfig::new("http://127.0.0.1:1");
+        cfg.bearer_token = Some(SecretString::from("tok-abc123"));
+        assert!(!format!("{cfg:?}").contains("abc123"));
+        assert!(!format!("{:?}", RestClient::new(cfg).unwrap()).contains("abc123"));
+        assert!(matches!(RestClient::new(RestConfig::new("ftp://x")), Err(PublishError::Config(_))));
+    }
+}
