@@ -107,7 +107,7 @@ pub(crate) struct Accepted {
     pub changed_agents: Vec<String>,
 }
 
-fn user_of(a: &WireAgentSchedule<'_>) -> Option<&str> {
+fn user_of<'w>(a: &'w WireAgentSchedule<'_>) -> Option<&'w str> {
     a.user.as_ref().and_then(|u| u.id.as_ref()).map(Text::as_str)
 }
 

@@ -250,7 +250,7 @@ impl FaultPlan {
     /// The faults hitting a request, given the counters after counting it.
     pub(crate) fn resolve(&self, kind: RequestKind, counts: &[(RequestKind, u32)], seed: u64) -> Resolved {
         let mut r = Resolved::default();
-        let mut push = |r: &mut Resolved, a: FaultAction| match a {
+        let push = |r: &mut Resolved, a: FaultAction| match a {
             FaultAction::Delay(_) | FaultAction::BumpVersion | FaultAction::AddPendingTimeOff => r.pre.push(a),
             a if a.is_failure() => {
                 if r.fail.is_none() {
