@@ -120,6 +120,7 @@ fn register_api(e: &mut Engine) {
     register_pairs(e);
     register_buckets(e);
     register_globals(e);
+    crate::api_ext::register(e);
 }
 
 fn register_agent(e: &mut Engine) {

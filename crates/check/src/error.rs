@@ -75,6 +75,16 @@ pub enum LoadError {
         /// The second file.
         second: String,
     },
+    /// A script reads `params.NAME` for a parameter its `meta()` does not declare.
+    #[error("{at}: undeclared parameter `{param}`: meta() declares {}", if declared.is_empty() { "no parameters".to_string() } else { declared.join(", ") })]
+    UndeclaredParam {
+        /// Where the script reads it.
+        at: ScriptLocation,
+        /// The parameter name.
+        param: String,
+        /// Parameters `meta()` declares.
+        declared: Vec<String>,
+    },
     /// A pack was asked for that does not exist.
     #[error("unknown rule pack {name:?} (available: {})", available.join(", "))]
     UnknownPack {

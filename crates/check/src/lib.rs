@@ -15,11 +15,13 @@
 
 #![warn(missing_docs)]
 
+mod api_ext;
 mod config;
 mod engine;
 mod error;
 mod finding;
 mod handles;
+mod params_scan;
 mod report;
 mod rule;
 mod run;

@@ -119,6 +119,8 @@ pub struct Rule {
     /// Hash of the script and its effective parameters, for reports.
     pub hash: String,
     pub(crate) ast: Arc<AST>,
+    /// The id, shared with every finding's sink without allocating per call.
+    pub(crate) shared_id: Arc<str>,
     /// 1-based line of `fn check`, for failures Rhai cannot place.
     pub(crate) check_line: Option<usize>,
 }
@@ -204,8 +206,12 @@ impl RuleSet {
         // recognised, and ids stay unique across packs.
         let mut rules: Vec<Rule> = Vec::new();
         for file in library.files.iter().filter(|f| f.pack != "lib") {
-            let ast = lib.merge(&compile(&engine, file)?);
-            let rule = read_meta(&engine, file, ast)?;
+            let own = compile(&engine, file)?;
+            let rule = read_meta(&engine, file, lib.merge(&own))?;
+            if let Some((param, pos)) = crate::params_scan::first_undeclared(&own, &rule.defaults) {
+                let declared = rule.defaults.keys().map(|k| k.to_string()).collect();
+                return Err(LoadError::UndeclaredParam { at: location(&file.path, pos), param, declared }.into());
+            }
             if let Some(first) = rules.iter().find(|r| r.id == rule.id) {
                 return Err(LoadError::DuplicateId {
                     id: rule.id,
@@ -301,7 +307,7 @@ fn read_meta(engine: &Engine, file: &RuleFile, ast: AST) -> Result<Rule, LoadErr
         }
     }
     Ok(Rule {
-        id,
+        id: id.clone(),
         pack: file.pack.clone(),
         title,
         doc: doc_of(&file.source),
@@ -313,6 +319,7 @@ fn read_meta(engine: &Engine, file: &RuleFile, ast: AST) -> Result<Rule, LoadErr
         defaults,
         hash: String::new(),
         ast: Arc::new(ast),
+        shared_id: Arc::from(id.as_str()),
         check_line: file.source.lines().position(|l| l.trim_start().starts_with("fn check")).map(|i| i + 1),
     })
 }

@@ -93,7 +93,7 @@ impl Checker {
         for rule in self.rules.rules.iter().filter(|r| r.enabled) {
             SINK.with(|s| {
                 *s.borrow_mut() = Some(Sink {
-                    rule: rule.id.as_str().into(),
+                    rule: rule.shared_id.clone(),
                     severity: rule.severity,
                     agent: facts.clone(),
                     findings: Vec::new(),
@@ -140,6 +140,11 @@ fn run_error(rule: &str, path: &str, agent: &str, err: &EvalAltResult) -> RunErr
             "exceeded the operation limit (a runaway loop?); the rule was stopped".to_string()
         }
         EvalAltResult::ErrorRuntime(v, _) => format!("script threw: {v}"),
+        // Maps in rule scripts are almost always `params` (read through another variable, which the load-time scan
+        // cannot follow), so name the likely cause.
+        EvalAltResult::ErrorPropertyNotFound(name, _) => {
+            format!("property `{name}` not found; if it is a parameter, it is an undeclared parameter: declare it with a default in meta() params")
+        }
         other => other.to_string().split(" (line ").next().unwrap_or_default().to_string(),
     };
     RunError {

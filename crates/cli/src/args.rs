@@ -51,6 +51,12 @@ pub(crate) enum Format {
     Human,
     /// shiftgate.report/1 JSON (an array when several snapshots are checked).
     Json,
+    /// SARIF 2.1.0 for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// JUnit XML (one test case per rule per snapshot) for GitLab, Jenkins and other CI test reports.
+    Junit,
+    /// GitHub Actions workflow commands (`::error file=...`): annotations on the snapshot file.
+    Github,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -93,6 +99,14 @@ pub(crate) enum RulesCommand {
     List(RulesListArgs),
     /// Show a rule's documentation and effective parameters.
     Explain(RulesExplainArgs),
+    /// Run every rule's fixtures: pass_*.json must give no finding of the rule, fail_*.json at least one.
+    ///
+    /// Fixtures live in <FIXTURES>/<rule-id>/. Every rule needs at least one pass_ and one fail_ case. Exit codes:
+    /// 0 all passed; 1 a case failed, a rule has no cases, or a fixture folder names no rule; 2 rules, config or
+    /// fixtures folder unusable.
+    Test(RulesTestArgs),
+    /// Scaffold a new rule: rules/<pack>/<name>.rhai with its doc template, and pass/fail example fixtures.
+    New(RulesNewArgs),
 }
 
 #[derive(Debug, Args)]
@@ -129,4 +143,43 @@ pub(crate) struct GenArgs {
     /// Write to a file instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub(crate) output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum TestFormat {
+    /// PASS/FAIL per case and a summary line, for people.
+    Human,
+    /// JUnit XML: one test suite per pack, one test case per fixture (classname = rule id).
+    Junit,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RulesTestArgs {
+    #[command(flatten)]
+    pub(crate) rules: RuleArgs,
+    /// Fixtures folder with one sub-folder per rule id (default: fixtures/rules beside the --rules folder, else
+    /// ./fixtures/rules).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) fixtures: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TestFormat::Human)]
+    pub(crate) format: TestFormat,
+    /// Only cases whose `<rule-id>/<file>` contains this text.
+    #[arg(long, value_name = "SUBSTR")]
+    pub(crate) filter: Option<String>,
+    /// Show only failures and the summary.
+    #[arg(long, short)]
+    pub(crate) quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RulesNewArgs {
+    /// Rule id, e.g. core.shift.max-hours (the first segment picks the pack: core, flsa, il, chi, ca, eu, ...).
+    pub(crate) id: String,
+    /// Rules folder to write into.
+    #[arg(long, value_name = "DIR", default_value = "rules")]
+    pub(crate) rules: PathBuf,
+    /// Fixtures folder (default: fixtures/rules beside the rules folder).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) fixtures: Option<PathBuf>,
 }

@@ -2,8 +2,10 @@
 
 mod args;
 mod commands;
+mod diagnostics;
 mod exit;
 mod input;
+mod locate;
 mod render;
 
 use std::io::Write as _;
@@ -24,7 +26,14 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(failure) => {
             let mut err = anstream::stderr();
-            let _ = writeln!(err, "\x1b[1;31merror\x1b[0m: {:#}", failure.error);
+            match failure.error.downcast_ref::<diagnostics::ScriptDiagnostic>() {
+                Some(d) => {
+                    let _ = err.write_all(diagnostics::render(d).as_bytes());
+                }
+                None => {
+                    let _ = writeln!(err, "\x1b[1;31merror\x1b[0m: {:#}", failure.error);
+                }
+            }
             ExitCode::from(failure.code)
         }
     }

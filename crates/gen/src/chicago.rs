@@ -14,9 +14,7 @@ use crate::tile::Carve;
 use crate::timeoff::add_time_off;
 use crate::trades::add_trades;
 use crate::wire::to_wire;
-use crate::world::{
-    stream, Band, Contract, GMarker, GRequest, GTrade, Plan, World, FT_5X85, PT_4X8,
-};
+use crate::world::{stream, Band, Contract, GMarker, GRequest, GTrade, Plan, World, FT_5X85, PT_4X8};
 use crate::{GenOptions, Labeled};
 
 const SEED: u64 = 20_261_129;
@@ -109,7 +107,15 @@ impl Story<'_> {
     }
 
     /// A trade of `a`'s shift on day `da` for `b`'s shift on day `db` (a pick-up without `db`).
-    fn trade(&mut self, state: &'static str, a: usize, da: i64, b: usize, db: Option<i64>, reviewed: Option<(i64, i64)>) {
+    fn trade(
+        &mut self,
+        state: &'static str,
+        a: usize,
+        da: i64,
+        b: usize,
+        db: Option<i64>,
+        reviewed: Option<(i64, i64)>,
+    ) {
         let w = &mut *self.w;
         let Some(ia) = on(w, a, da) else { return };
         let sa = &w.agents[a].shifts[ia];
@@ -184,7 +190,11 @@ fn incident(st: &mut Story<'_>) {
     st.trade("Approved", a150, FRI, a176, None, Some((-8, hm(11, 0))));
     st.request(a176, "PENDING", VACATION, Span::Days(vec![FRI]));
     st.dated((-9, hm(19, 25)), None, Some("travel"));
-    st.label(PENDING, a176, "picks up Fri Dec 4 10:00-18:30 from a-00150 by tr-00004; PENDING tor-00004 is all of Dec 4");
+    st.label(
+        PENDING,
+        a176,
+        "picks up Fri Dec 4 10:00-18:30 from a-00150 by tr-00004; PENDING tor-00004 is all of Dec 4",
+    );
 }
 
 /// Exactly one clear case of every other core problem.
@@ -196,7 +206,11 @@ fn one_of_each(st: &mut Story<'_>) {
     let start = w.at(THU, hm(5, 0));
     let extra = w.agents[a21].new_shift(start, 240, 0x0100, false);
     w.agents[a21].shifts.push(extra);
-    st.label("core.shift.overlap", a21, "s-00021-5 Thu Dec 3 05:00-09:00 overlaps s-00021-4 (Wed 22:00-Thu 06:00) by 60 min");
+    st.label(
+        "core.shift.overlap",
+        a21,
+        "s-00021-5 Thu Dec 3 05:00-09:00 overlaps s-00021-4 (Wed 22:00-Thu 06:00) by 60 min",
+    );
 
     // An activity outside its shift: Wednesday was cut to 09:00-17:00 by hand, the last On Queue block still ends 17:30.
     let w = &mut *st.w;
@@ -215,7 +229,11 @@ fn one_of_each(st: &mut Story<'_>) {
     st.dated((-27, hm(10, 0)), Some((-24, hm(14, 0))), Some("family event"));
     let date = st.w.day(THU);
     st.w.agents[a56].markers.push(GMarker { date, len: 480, code: VACATION, tor: Some(id) });
-    st.label("core.timeoff.approved-conflict", a56, "APPROVED tor-00005 (all of Thu Dec 3, reflected) vs shift s-00056-4 08:00-16:00");
+    st.label(
+        "core.timeoff.approved-conflict",
+        a56,
+        "APPROVED tor-00005 (all of Thu Dec 3, reflected) vs shift s-00056-4 08:00-16:00",
+    );
 
     // Two live requests of one agent overlap, on a day off (so they conflict with no work).
     let a71 = recast(st.w, 71, FT_5X85, Band::Day, hm(8, 30), &[SUN, MON, TUE, WED, THU]);
@@ -258,7 +276,11 @@ fn one_of_each(st: &mut Story<'_>) {
     if let Some(i) = on(w, a124, THU) {
         w.agents[a124].shifts[i].start += Duration::hours(1);
     }
-    st.label("core.trade.integrity", a124, "approved tr-00006 recorded s-00124-4 as 08:00-16:30; it is now 09:00-17:30");
+    st.label(
+        "core.trade.integrity",
+        a124,
+        "approved tr-00006 recorded s-00124-4 as 08:00-16:30; it is now 09:00-17:30",
+    );
 
     // Short rest: Monday moved to a closing shift, Tuesday still opens at 07:00.
     let w = &mut *st.w;
@@ -277,15 +299,8 @@ fn one_of_each(st: &mut Story<'_>) {
     st.label("core.hours.weekly-paid", a155, "2880 paid minutes: six 8.5-hour shifts");
 
     // Seven days in a row: days off rotated from Sun/Mon (history week) to Tue/Wed (this week).
-    let a163 = recast_rotated(
-        st.w,
-        163,
-        FT_5X85,
-        Band::Day,
-        hm(8, 0),
-        &[SUN, MON, THU, FRI, SAT],
-        &[TUE, WED, THU, FRI, SAT],
-    );
+    let a163 =
+        recast_rotated(st.w, 163, FT_5X85, Band::Day, hm(8, 0), &[SUN, MON, THU, FRI, SAT], &[TUE, WED, THU, FRI, SAT]);
     st.label("core.days.max-consecutive", a163, "works Tue Nov 24 through Mon Nov 30, 7 days");
 
     // Two shifts starting on one day, 10.5 hours apart (so only this rule fires).

@@ -72,7 +72,8 @@ fn short_rest(world: &mut World, rng: &mut ChaCha8Rng) {
         let g = &mut world.agents[a];
         g.busy = true;
         g.shifts[i].start = start;
-        let what = format!("{rest} min between shift {} and shift {}", g.shift_id(&g.shifts[i]), g.shift_id(&g.shifts[i + 1]));
+        let what =
+            format!("{rest} min between shift {} and shift {}", g.shift_id(&g.shifts[i]), g.shift_id(&g.shifts[i + 1]));
         world.label("core.rest.min-between-shifts", a, what);
         return;
     }
@@ -200,7 +201,7 @@ fn long_shift(world: &mut World, rng: &mut ChaCha8Rng) {
         let g = &world.agents[a];
         let fits = |i: usize| {
             let end = g.shifts[i].start + Duration::minutes(DOUBLE + MIN_REST_MINUTES);
-            g.shifts.get(i + 1).map_or(true, |next| next.start >= end)
+            !matches!(g.shifts.get(i + 1), Some(next) if next.start < end)
         };
         let Some(i) = (0..g.shifts.len()).find(|&i| fits(i)) else { continue };
         let g = &mut world.agents[a];

@@ -127,7 +127,8 @@ fn approved_partial(world: &mut World, rng: &mut ChaCha8Rng, a: usize) {
 
 fn pending_later(world: &mut World, rng: &mut ChaCha8Rng, a: usize) {
     let id = world.new_tor();
-    let first = rng.random_range(7..21);
+    // From the second day after the week: an overnight shift of the week's last day ends on the day after it.
+    let first = rng.random_range(8..21);
     let (dates, starts, daily) = if rng.random_bool(0.6) {
         let days = rng.random_range(1..=3);
         ((first..first + days).map(|d| world.day(d)).collect(), vec![], 480)

@@ -91,6 +91,7 @@ fn a_large_roster_validates_and_injected_problems_are_exactly_the_findings() {
 #[test]
 fn weeks_look_like_a_contact_center() {
     let s = parse(&generate_json(&GenOptions { problems: false, ..opts(1000, 9) }));
+    assert_eq!(common::findings(&s), BTreeSet::new());
     let r = apply_trades(&s);
     let zone = s.zone();
     assert_eq!(zone.format_instant(s.as_of.unwrap()), "Sun Nov 22 18:00 CST");

@@ -84,14 +84,15 @@ pub fn classify(response: &Response, refetch: Option<LiveFacts>) -> Classificati
     }
 }
 
-/// Whether an error body says the data conflicts (rather than the version): a non-empty `conflicts` list, the
-/// simulator's `schedule.data.conflict` code, or (on a 409) `details` that are not about the version.
+/// Whether an error body says the data conflicts (rather than the version): a non-empty `conflicts` list, a
+/// `*data.conflict` code (the simulator's `wfm.schedule.data.conflict`), or (on a 409) `details` that are not about
+/// the version.
 pub fn names_data_conflict(status: u16, body: Option<&Value>) -> bool {
     let Some(b) = body else { return false };
     if b.get("conflicts").and_then(Value::as_array).is_some_and(|c| !c.is_empty()) {
         return true;
     }
-    if error_code(b).is_some_and(|c| c == "schedule.data.conflict") {
+    if error_code(b).is_some_and(|c| c.ends_with("data.conflict")) {
         return true;
     }
     status == 409
@@ -148,14 +149,14 @@ mod tests {
     fn a_conflict_list_is_a_data_conflict_without_rereading() {
         let rest = json!({"conflicts": [{"agentId": "a-200", "start": "2026-12-01T14:00:00Z", "end": "2026-12-01T18:00:00Z"}]});
         assert_eq!(classify(&http(409, rest), None), C::DataConflict);
-        let genesys = json!({"status": 409, "code": "schedule.data.conflict", "details": [{"entityId": "a-200"}]});
+        let genesys = json!({"status": 409, "code": "wfm.schedule.data.conflict", "details": [{"entityId": "a-200"}]});
         assert_eq!(classify(&http(409, genesys.clone()), None), C::DataConflict);
         assert_eq!(classify(&Response::AsyncError { detail: Some(genesys) }, None), C::DataConflict);
     }
 
     #[test]
     fn version_answers_are_judged_by_the_reread() {
-        let stale = json!({"code": "version.mismatch", "message": "The version number of the modified resource must match the version number in the database."});
+        let stale = json!({"code": "wfm.schedule.version.mismatch", "message": "The version number of the modified resource must match the version number in the database."});
         for r in [
             http(409, stale.clone()),
             http(412, json!({})),
@@ -196,7 +197,7 @@ mod tests {
     #[test]
     fn a_400_about_a_data_field_is_not_a_version_problem() {
         assert!(!is_version_mismatch(&json!({"code": "bad.request", "message": "lengthMinutes must be > 0"})));
-        assert!(!is_version_mismatch(&json!({"code": "schedule.data.conflict"})));
+        assert!(!is_version_mismatch(&json!({"code": "wfm.schedule.data.conflict"})));
         assert_eq!(classify(&http(400, json!({"code": "bad.request"})), Some(NOTHING)), C::Rejected);
     }
 }

@@ -102,11 +102,25 @@ impl ScheduleDiff {
         for a in &self.agents {
             for &i in &a.removed {
                 let m = &self.moves[i];
-                out.push(format!("{}: - {} {} (to {}, trade {})", a.agent_id, m.shift_id, m.when, m.to, m.trade_ids.join(", ")));
+                out.push(format!(
+                    "{}: - {} {} (to {}, trade {})",
+                    a.agent_id,
+                    m.shift_id,
+                    m.when,
+                    m.to,
+                    m.trade_ids.join(", ")
+                ));
             }
             for &i in &a.added {
                 let m = &self.moves[i];
-                out.push(format!("{}: + {} {} (from {}, trade {})", a.agent_id, m.shift_id, m.when, m.from, m.trade_ids.join(", ")));
+                out.push(format!(
+                    "{}: + {} {} (from {}, trade {})",
+                    a.agent_id,
+                    m.shift_id,
+                    m.when,
+                    m.from,
+                    m.trade_ids.join(", ")
+                ));
             }
         }
         if self.publishes {

@@ -72,7 +72,8 @@ pub fn parse_conflicts(body: &Value) -> Vec<ServerConflict> {
 fn collect(body: &Value, out: &mut Vec<ServerConflict>, depth: u32) {
     if let Some(list) = body.get("conflicts").and_then(Value::as_array) {
         out.extend(list.iter().map(|c| ServerConflict {
-            agent_id: text(c, &["agentId", "userId", "entityId"]).or_else(|| c.get("user").and_then(|u| text(u, &["id"]))),
+            agent_id:
+                text(c, &["agentId", "userId", "entityId"]).or_else(|| c.get("user").and_then(|u| text(u, &["id"]))),
             start: text(c, &["start", "startDate"]).and_then(|s| parse_instant(&s)),
             end: text(c, &["end", "endDate"]).and_then(|s| parse_instant(&s)),
             kind: text(c, &["kind", "reason", "type", "errorCode"]),
@@ -84,12 +85,22 @@ fn collect(body: &Value, out: &mut Vec<ServerConflict>, depth: u32) {
         return;
     }
     if let Some(details) = body.get("details").and_then(Value::as_array) {
-        out.extend(details.iter().map(|d| ServerConflict {
-            agent_id: text(d, &["entityId"]),
-            kind: text(d, &["errorCode"]),
-            field: text(d, &["fieldName"]),
-            message: text(d, &["entityName"]),
-            ..ServerConflict::default()
+        out.extend(details.iter().map(|d| {
+            // Data-conflict details may carry the time range as `entityName: "start/end"`.
+            let name = text(d, &["entityName"]);
+            let range = name
+                .as_deref()
+                .and_then(|n| n.split_once('/'))
+                .and_then(|(s, e)| Some((parse_instant(s)?, parse_instant(e)?)));
+            ServerConflict {
+                agent_id: text(d, &["entityId"]),
+                start: range.map(|r| r.0),
+                end: range.map(|r| r.1),
+                kind: text(d, &["errorCode"]),
+                field: text(d, &["fieldName"]),
+                message: if range.is_some() { None } else { name },
+                ..ServerConflict::default()
+            }
         }));
     }
     if depth < 4 {
@@ -104,7 +115,11 @@ fn text(v: &Value, keys: &[&str]) -> Option<String> {
 }
 
 /// Matches each server conflict in `response_body` to the findings of `validation` (computed on `snapshot`).
-pub fn explain_conflict(snapshot: &Snapshot, validation: &Validation, response_body: &Value) -> Vec<ConflictExplanation> {
+pub fn explain_conflict(
+    snapshot: &Snapshot,
+    validation: &Validation,
+    response_body: &Value,
+) -> Vec<ConflictExplanation> {
     let zone = snapshot.zone();
     parse_conflicts(response_body)
         .into_iter()
@@ -114,12 +129,9 @@ pub fn explain_conflict(snapshot: &Snapshot, validation: &Validation, response_b
                 (Some(s), _) => Some(Interval::from_length(s, 1)),
                 _ => None,
             };
-            let mut scored: Vec<(i64, &PublishFinding)> = validation
-                .findings
-                .iter()
-                .filter_map(|f| score(f, &conflict, span).map(|s| (s, f)))
-                .collect();
-            scored.sort_by(|a, b| b.0.cmp(&a.0));
+            let mut scored: Vec<(i64, &PublishFinding)> =
+                validation.findings.iter().filter_map(|f| score(f, &conflict, span).map(|s| (s, f))).collect();
+            scored.sort_by_key(|s| std::cmp::Reverse(s.0));
             let findings: Vec<PublishFinding> = scored.into_iter().map(|(_, f)| f.clone()).collect();
             let root_cause = findings
                 .first()
@@ -134,7 +146,9 @@ pub fn explain_conflict(snapshot: &Snapshot, validation: &Validation, response_b
             };
             let summary = match findings.first() {
                 Some(f) => format!("{head}; predicted by {}: {}", f.rule, f.message),
-                None => format!("{head}; validator gap: no local finding predicts it (add a rule fixture for this case)"),
+                None => {
+                    format!("{head}; validator gap: no local finding predicts it (add a rule fixture for this case)")
+                }
             };
             ConflictExplanation { validator_gap: findings.is_empty(), conflict, when, findings, root_cause, summary }
         })
@@ -237,17 +251,23 @@ mod tests {
     #[test]
     fn genesys_error_bodies_match_by_agent() {
         let snapshot = testdata::snapshot_of(&testdata::example_document());
-        let body = json!({"status": 409, "code": "schedule.data.conflict", "message": "conflict", "contextId": "c-1",
-            "details": [{"errorCode": "TimeOffOverlap", "entityId": "a-100", "fieldName": "agentSchedules[0].shifts[0]"}]});
+        let body = json!({"status": 409, "code": "wfm.schedule.data.conflict", "message": "conflict", "contextId": "c-1",
+            "details": [{"errorCode": "wfm.schedule.data.conflict", "entityId": "a-100", "fieldName": "agentSchedules[0]",
+                         "entityName": "2026-12-02T14:00:00Z/2026-12-02T18:00:00Z"},
+                        {"errorCode": "wfm.schedule.data.conflict", "entityId": "a-100", "fieldName": "agentSchedules[0]",
+                         "entityName": "2026-12-05T14:00:00Z/2026-12-05T18:00:00Z"}]});
         let ex = explain_conflict(&snapshot, &validation(), &body);
-        assert_eq!(ex.len(), 1);
-        assert_eq!(ex[0].conflict.field.as_deref(), Some("agentSchedules[0].shifts[0]"));
+        assert_eq!(ex.len(), 2);
+        assert_eq!(ex[0].conflict.field.as_deref(), Some("agentSchedules[0]"));
+        assert_eq!(ex[0].when.as_deref(), Some("Wed Dec 2 08:00-12:00 CST"));
         assert_eq!(ex[0].findings.len(), 1);
-        assert_eq!(ex[0].findings[0].agent_id, "a-100");
+        assert_eq!(ex[0].findings[0].rule, "core.shift.overlap");
+        // The time range rules out a finding of the same agent on another day.
+        assert!(ex[1].validator_gap);
         // Nested errors[] are read too, and the simulator's async wrapper.
         let nested = json!({"code": "bad", "errors": [body.clone()]});
-        assert_eq!(parse_conflicts(&nested).len(), 1);
-        assert_eq!(parse_conflicts(&json!({"status": "Error", "simError": body})).len(), 1);
+        assert_eq!(parse_conflicts(&nested).len(), 2);
+        assert_eq!(parse_conflicts(&json!({"status": "Error", "simError": body})).len(), 2);
     }
 
     #[test]

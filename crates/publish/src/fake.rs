@@ -51,8 +51,11 @@ pub enum Call {
     },
 }
 
+type Edit = Box<dyn FnOnce(&mut Value) + Send>;
+
 struct State {
     document: Value,
+    edits: VecDeque<Edit>,
     writes: VecDeque<WriteFault>,
     reads: VecDeque<ReadFault>,
     calls: Vec<Call>,
@@ -67,7 +70,13 @@ impl FakePlatform {
     /// A store holding this snapshot document.
     pub fn new(document: Value) -> FakePlatform {
         FakePlatform {
-            state: Mutex::new(State { document, writes: VecDeque::new(), reads: VecDeque::new(), calls: Vec::new() }),
+            state: Mutex::new(State {
+                document,
+                edits: VecDeque::new(),
+                writes: VecDeque::new(),
+                reads: VecDeque::new(),
+                calls: Vec::new(),
+            }),
         }
     }
 
@@ -84,6 +93,12 @@ impl FakePlatform {
     /// Changes the store, as another user of the platform would.
     pub fn edit(&self, f: impl FnOnce(&mut Value)) {
         f(&mut self.lock().document);
+    }
+
+    /// Changes the store just before the next write is processed (another user acting between our read and our
+    /// write: a new time-off request, a version bump). Queued edits run one per write.
+    pub fn before_next_write(&self, f: impl FnOnce(&mut Value) + Send + 'static) {
+        self.lock().edits.push_back(Box::new(f));
     }
 
     /// The store as it is now.
@@ -184,6 +199,9 @@ impl PlatformClient for FakePlatform {
 
     async fn submit(&self, _: &Target, submission: &Submission) -> SubmitResult {
         let mut s = self.lock();
+        if let Some(edit) = s.edits.pop_front() {
+            edit(&mut s.document);
+        }
         let fault = s.writes.pop_front();
         if fault == Some(WriteFault::ConcurrentEdit) {
             if let Some(sch) = s.document.get_mut("schedule") {
@@ -223,6 +241,11 @@ impl PlatformClient for FakePlatform {
             payload_hash: submission.payload_hash.clone(),
             applied,
         });
-        SubmitResult { response, step: Step::Put, context_id: Some(format!("ctx-{}", s.calls.len())), operation_id: None }
+        SubmitResult {
+            response,
+            step: Step::Put,
+            context_id: Some(format!("ctx-{}", s.calls.len())),
+            operation_id: None,
+        }
     }
 }

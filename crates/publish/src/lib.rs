@@ -19,6 +19,30 @@
 //! What it deliberately does not do: it never checks rules itself (it depends on `shiftgate-model`, not on
 //! `shiftgate-check`); it never resends a payload the platform refused for its data; it never logs tokens,
 //! secrets, names or bodies to the audit; it reads no clock outside the injected [`Clock`].
+//!
+//! ```
+//! use shiftgate_publish::fake::FakePlatform;
+//! use shiftgate_publish::{publish, AuditLog, PublishConfig, PublishOutcome, Target, TokioClock, Validation};
+//!
+//! let live = serde_json::json!({"format": "shiftgate.snapshot/1",
+//!   "businessUnit": {"id": "bu", "timeZone": "America/Chicago"},
+//!   "schedule": {"id": "s", "weekDate": "2026-11-29", "metadata": {"version": 3}},
+//!   "activityCodes": [{"id": "0", "category": "OnQueueWork"}],
+//!   "agents": [{"id": "a-1"}],
+//!   "agentSchedules": [{"user": {"id": "a-1"}, "metadata": {"version": 1},
+//!     "shifts": [{"id": "s-1", "startDate": "2026-11-30T14:00:00Z", "lengthMinutes": 480}]}]});
+//! let platform = FakePlatform::new(live);
+//! // The CLI adapts the real checker; any `Fn(&Snapshot, &[usize]) -> Validation` will do here.
+//! let validator = |_: &shiftgate_model::Snapshot, _: &[usize]| Validation::default();
+//! let target = Target { business_unit_id: "bu".into(), week_id: "2026-11-29".into(), schedule_id: "s".into() };
+//! let rt = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+//! let report = rt.block_on(async {
+//!     let mut audit = AuditLog::in_memory();
+//!     publish(&platform, &validator, &TokioClock::new(), &mut audit, &PublishConfig::new(target)).await
+//! }).unwrap();
+//! assert!(matches!(report.outcome, PublishOutcome::Published { schedule_version: Some(4), .. }));
+//! assert_eq!(report.outcome.exit_code(), 0);
+//! ```
 
 pub mod audit;
 pub mod canon;
@@ -49,6 +73,6 @@ pub use explain::{explain_conflict, explain_conflict_bytes, ConflictExplanation,
 pub use http::HttpSettings;
 pub use machine::{publish, PublishConfig};
 pub use outcome::{ExcludedTrade, GiveUpReason, PublishOutcome, PublishReport, REPORT_FORMAT};
-pub use rest::AnyPlatform;
 pub use platform::{Fetched, PlatformClient, PlatformError, Response, Step, Submission, SubmitResult, Target};
+pub use rest::AnyPlatform;
 pub use validator::{PublishFinding, Validation, Validator};

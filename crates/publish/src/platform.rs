@@ -224,3 +224,24 @@ pub trait PlatformClient: Send + Sync {
     /// Writes one submission and reports what came back.
     fn submit(&self, target: &Target, submission: &Submission) -> impl Future<Output = SubmitResult> + Send;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testdata;
+
+    #[test]
+    fn the_live_hash_ignores_the_evaluation_instant_but_not_the_data() {
+        let doc = testdata::example_document();
+        let mut later = doc.clone();
+        later["asOf"] = "2026-11-29T00:00:00Z".into();
+        assert_eq!(Fetched::new(doc.clone(), None).live_hash, Fetched::new(later, None).live_hash);
+        let mut edited = doc.clone();
+        edited["agentSchedules"][0]["shifts"][0]["lengthMinutes"] = 480.into();
+        assert_ne!(Fetched::new(doc.clone(), None).live_hash, Fetched::new(edited, None).live_hash);
+        // A document without a format tag (a REST server that omits it) still reads.
+        let mut bare = doc;
+        bare.as_object_mut().unwrap().remove("format");
+        assert_eq!(Fetched::new(bare, None).snapshot().unwrap().schedule.version, Some(17));
+    }
+}

@@ -110,7 +110,10 @@ impl PlatformClient for RestClient {
         let etag = answer.etag.clone();
         let body = answer.json(Step::Fetch)?;
         if !body.is_object() {
-            return Err(PlatformError::Decode { step: Step::Fetch, message: "the schedule is not a JSON object".into() });
+            return Err(PlatformError::Decode {
+                step: Step::Fetch,
+                message: "the schedule is not a JSON object".into(),
+            });
         }
         Ok(Fetched::new(body, etag))
     }
@@ -194,7 +197,10 @@ mod tests {
         assert_eq!(body["agentSchedules"][0]["shifts"][0]["id"], "s-9");
         assert_eq!(body["agentSchedules"][1]["shifts"][0]["id"], "s-1");
         assert_eq!(body["agentSchedules"][1]["metadata"]["version"], 9);
-        assert_eq!(body["agentSchedules"][0]["fullDayTimeOffMarkers"], doc["agentSchedules"][0]["fullDayTimeOffMarkers"]);
+        assert_eq!(
+            body["agentSchedules"][0]["fullDayTimeOffMarkers"],
+            doc["agentSchedules"][0]["fullDayTimeOffMarkers"]
+        );
         assert_eq!(body["timeOffRequests"], doc["timeOffRequests"]);
     }
 

@@ -83,20 +83,21 @@ pub struct Limit {
 /// An error response under construction: status, body and extra headers.
 #[derive(Debug)]
 pub(crate) struct ApiError {
-    pub body: ErrorBody,
+    /// Boxed: errors travel in `Result`s everywhere and should stay small.
+    pub body: Box<ErrorBody>,
     pub headers: Vec<(&'static str, String)>,
 }
 
 impl ApiError {
     pub(crate) fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
         ApiError {
-            body: ErrorBody {
+            body: Box::new(ErrorBody {
                 message: message.into(),
                 code: code.to_string(),
                 status: status.as_u16(),
                 context_id: String::new(),
                 ..ErrorBody::default()
-            },
+            }),
             headers: Vec::new(),
         }
     }
@@ -141,7 +142,7 @@ impl ApiError {
 
     /// The body as it will be sent (with this request's correlation id).
     pub(crate) fn finished_body(&self) -> ErrorBody {
-        ErrorBody { context_id: correlation_id(), ..self.body.clone() }
+        ErrorBody { context_id: correlation_id(), ..(*self.body).clone() }
     }
 }
 

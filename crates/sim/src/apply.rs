@@ -116,7 +116,11 @@ fn same_content(a: &WireAgentSchedule<'_>, b: &WireAgentSchedule<'_>) -> bool {
 }
 
 /// Applies a Genesys upload. `next_id` numbers shifts that arrive without an id.
-pub(crate) fn apply_upload(store: &Store, body: &UploadBody<'static>, next_id: &mut u64) -> Result<Accepted, Rejection> {
+pub(crate) fn apply_upload(
+    store: &Store,
+    body: &UploadBody<'static>,
+    next_id: &mut u64,
+) -> Result<Accepted, Rejection> {
     let mut bad = Vec::new();
     let mut stale = Vec::new();
     match body.metadata.as_ref().and_then(|m| m.version) {

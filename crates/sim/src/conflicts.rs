@@ -5,9 +5,11 @@
 //! two overlapping shifts of one agent, an activity outside its shift, two overlapping activities of one shift,
 //! and a schedule for a user who is not an agent of the business unit.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
-use shiftgate_model::{AgentIx, Category, Interval, Shift, Snapshot};
+use shiftgate_model::{AgentIx, Category, Interval, Shift, Snapshot, TimeOffRequest, TimeOffRequestId};
 
 /// Why a write conflicts with the data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -69,16 +71,33 @@ pub(crate) fn unknown_agent(user: &str, span: Interval) -> Conflict {
 
 /// Every conflict in the schedules of `agents`, sorted.
 pub(crate) fn find(snapshot: &Snapshot, agents: &[AgentIx]) -> Vec<Conflict> {
+    // Group once: a write may name every agent of a large unit.
+    let mut shifts_of: HashMap<AgentIx, Vec<&Shift>> = HashMap::new();
+    for s in &snapshot.shifts {
+        shifts_of.entry(s.owner).or_default().push(s);
+    }
+    let mut requests_of: HashMap<AgentIx, Vec<&TimeOffRequest>> = HashMap::new();
+    for r in snapshot.time_off.iter().filter(|r| r.status.is_live()) {
+        requests_of.entry(r.agent).or_default().push(r);
+    }
+    let mut marked: HashMap<AgentIx, Vec<&TimeOffRequestId>> = HashMap::new();
+    for m in &snapshot.markers {
+        if let Some(t) = &m.time_off_request {
+            marked.entry(m.agent).or_default().push(t);
+        }
+    }
     let mut out = Vec::new();
     for &agent in agents {
         let id = snapshot.agent(agent).id.as_str();
-        let mut shifts: Vec<&Shift> = snapshot.shifts.iter().filter(|s| s.owner == agent).collect();
+        let mut shifts = shifts_of.remove(&agent).unwrap_or_default();
         shifts.sort_by(|a, b| (a.interval, a.id.as_str()).cmp(&(b.interval, b.id.as_str())));
         shift_overlaps(id, &shifts, &mut out);
         for s in &shifts {
             activity_problems(id, s, &mut out);
         }
-        time_off_overlaps(snapshot, agent, &shifts, &mut out);
+        let requests = requests_of.remove(&agent).unwrap_or_default();
+        let markers = marked.remove(&agent).unwrap_or_default();
+        time_off_overlaps(id, &requests, &markers, &shifts, &mut out);
     }
     out.sort();
     out
@@ -139,14 +158,19 @@ fn work_intervals(shift: &Shift) -> Vec<Interval> {
     v
 }
 
-fn time_off_overlaps(snapshot: &Snapshot, agent: AgentIx, shifts: &[&Shift], out: &mut Vec<Conflict>) {
-    let id = snapshot.agent(agent).id.as_str();
-    for req in snapshot.time_off.iter().filter(|r| r.agent == agent && r.status.is_live()) {
+fn time_off_overlaps(
+    id: &str,
+    requests: &[&TimeOffRequest],
+    markers: &[&TimeOffRequestId],
+    shifts: &[&Shift],
+    out: &mut Vec<Conflict>,
+) {
+    for req in requests {
         let reflected = shifts
             .iter()
             .flat_map(|s| &s.activities)
             .filter_map(|a| a.time_off_request.as_ref())
-            .chain(snapshot.markers.iter().filter(|m| m.agent == agent).filter_map(|m| m.time_off_request.as_ref()))
+            .chain(markers.iter().copied())
             .any(|t| *t == req.id);
         for shift in shifts {
             // Adjacent work activities inside one request give one conflict, not one per activity.

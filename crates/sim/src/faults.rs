@@ -316,7 +316,11 @@ fn parse_item(item: &str, plan: &mut FaultPlan) -> Result<(), String> {
             "rate503" => rnd.unavailable = rate()?,
             "ratedrop" => rnd.drop = rate()?,
             "latency" => rnd.latency = parse_duration(value)?,
-            _ => return Err(format!("unknown setting {key:?} (seed, rate409, rate429, rate500, rate503, ratedrop, latency)")),
+            _ => {
+                return Err(format!(
+                    "unknown setting {key:?} (seed, rate409, rate429, rate500, rate503, ratedrop, latency)"
+                ))
+            }
         }
         return Ok(());
     }
@@ -393,7 +397,7 @@ struct Dur(Duration);
 impl fmt::Display for Dur {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let ms = self.0.as_millis();
-        if ms % 1000 == 0 {
+        if ms.is_multiple_of(1000) {
             write!(f, "{}s", ms / 1000)
         } else {
             write!(f, "{ms}ms")
@@ -446,6 +450,16 @@ mod tests {
         assert_eq!(plan.scripted[2].kind, RequestKind::Read);
         assert_eq!(plan.seed, Some(7));
         assert_eq!(FaultPlan::parse(&plan.to_string()).unwrap(), plan);
+    }
+
+    #[test]
+    fn parses_the_cli_example_with_write_as_default_kind() {
+        let plan = FaultPlan::parse("409-version@1,429:2s@2,500@3,drop@4,seed=7,rate409=0.1").unwrap();
+        assert!(plan.scripted.iter().all(|f| f.kind == RequestKind::Write));
+        let n: Vec<Occurrence> = plan.scripted.iter().map(|f| f.when).collect();
+        assert_eq!(n, [1, 2, 3, 4].map(Occurrence::Nth));
+        assert_eq!(plan.random.version_conflict, 0.1);
+        assert_eq!(plan.to_string(), "409-version@1,429:2s@2,500@3,drop@4,seed=7,rate409=0.1");
     }
 
     #[test]

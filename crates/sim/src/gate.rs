@@ -10,7 +10,7 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 use crate::api_error::{ApiError, Limit, CORRELATION};
 use crate::editor::{EditAction, EditRequest};
@@ -106,6 +106,36 @@ fn add_rate_headers(resp: &mut Response, rate: Option<RateInfo>) {
     }
 }
 
+/// What the request log needs to know about a request, taken when it arrives.
+struct Arrival {
+    seq: u64,
+    method: String,
+    path: String,
+    kind: Option<RequestKind>,
+    received_at: DateTime<Utc>,
+    elapsed_ms: u64,
+    corr: String,
+}
+
+impl Arrival {
+    /// Adds the correlation header and logs the request with its answer.
+    fn finish(self, sim: &Sim, mut resp: Response, dropped: bool) -> Response {
+        if let Ok(v) = HeaderValue::from_str(&self.corr) {
+            resp.headers_mut().insert("inin-correlation-id", v);
+        }
+        sim.journal().requests.push(RequestRecord {
+            seq: self.seq,
+            method: self.method,
+            path: self.path,
+            kind: self.kind.map(|k| k.as_str().to_string()),
+            received_at: self.received_at,
+            elapsed_ms: self.elapsed_ms,
+            status: (!dropped).then(|| resp.status().as_u16()),
+        });
+        resp
+    }
+}
+
 /// The middleware.
 pub(crate) async fn gate(State(sim): State<Arc<Sim>>, req: Request, next: Next) -> Response {
     let corr = uuid::Uuid::new_v4().to_string();
@@ -113,33 +143,38 @@ pub(crate) async fn gate(State(sim): State<Arc<Sim>>, req: Request, next: Next) 
     if route.control {
         return CORRELATION.scope(corr, next.run(req)).await;
     }
-    let received_at = Utc::now();
-    let elapsed_ms = sim.elapsed_ms();
-    let seq = sim.journal().next_request_seq();
-    let method = req.method().to_string();
-    let path = req.uri().path_and_query().map_or_else(|| req.uri().path().to_string(), |p| p.to_string());
-    let (mut resp, dropped) = match route.kind {
-        None => (CORRELATION.scope(corr.clone(), next.run(req)).await, false),
-        Some(kind) => CORRELATION.scope(corr.clone(), admit(sim.clone(), kind, route, req, next)).await,
+    let arrival = Arrival {
+        seq: sim.journal().next_request_seq(),
+        method: req.method().to_string(),
+        path: req.uri().path_and_query().map_or_else(|| req.uri().path().to_string(), |p| p.to_string()),
+        kind: route.kind,
+        received_at: Utc::now(),
+        elapsed_ms: sim.elapsed_ms(),
+        corr: corr.clone(),
     };
-    if let Ok(v) = HeaderValue::from_str(&corr) {
-        resp.headers_mut().insert("inin-correlation-id", v);
-    }
-    let record = RequestRecord {
-        seq,
-        method,
-        path,
-        kind: route.kind.map(|k| k.as_str().to_string()),
-        received_at,
-        elapsed_ms,
-        status: (!dropped).then(|| resp.status().as_u16()),
+    let Some(kind) = route.kind else {
+        let resp = CORRELATION.scope(corr, next.run(req)).await;
+        return arrival.finish(&sim, resp, false);
     };
-    sim.journal().requests.push(record);
-    resp
+    // Its own task: a client that gives up (or a delay fault outliving its timeout) cannot cancel a request
+    // halfway; the write still happens and is logged, as on a slow real server.
+    let task = tokio::spawn(CORRELATION.scope(corr, async move {
+        let received = (arrival.received_at, arrival.elapsed_ms);
+        let (resp, dropped) = admit(sim.clone(), kind, route, req, next, received).await;
+        arrival.finish(&sim, resp, dropped)
+    }));
+    task.await.unwrap_or_else(|_| ApiError::server_error(500).into_response())
 }
 
 /// Auth, rate limit and faults for a gated request; returns the response and whether the connection was dropped.
-async fn admit(sim: Arc<Sim>, kind: RequestKind, route: Route, mut req: Request, next: Next) -> (Response, bool) {
+async fn admit(
+    sim: Arc<Sim>,
+    kind: RequestKind,
+    route: Route,
+    mut req: Request,
+    next: Next,
+    received: (DateTime<Utc>, u64),
+) -> (Response, bool) {
     let token = bearer(req.headers()).map(str::to_string);
     let client = {
         let st = sim.state.lock().await;
@@ -164,8 +199,7 @@ async fn admit(sim: Arc<Sim>, kind: RequestKind, route: Route, mut req: Request,
         match action {
             FaultAction::Delay(d) => tokio::time::sleep(*d).await,
             FaultAction::BumpVersion | FaultAction::AddPendingTimeOff => {
-                let action =
-                    if *action == FaultAction::BumpVersion { EditAction::Bump } else { EditAction::TimeOff };
+                let action = if *action == FaultAction::BumpVersion { EditAction::Bump } else { EditAction::TimeOff };
                 // An edit that finds nothing to edit is not the request's fault; the request goes on.
                 let _ = sim.state.lock().await.edit(&EditRequest { action, ..EditRequest::default() });
             }
@@ -186,7 +220,7 @@ async fn admit(sim: Arc<Sim>, kind: RequestKind, route: Route, mut req: Request,
             _ => ApiError::server_error(500),
         };
         if kind.belongs_to(RequestKind::Write) {
-            record_fault_attempt(&sim, kind, req, err.body.status).await;
+            record_fault_attempt(&sim, kind, req, err.body.status, received).await;
         }
         let mut resp = err.into_response();
         add_rate_headers(&mut resp, rate);
@@ -194,12 +228,7 @@ async fn admit(sim: Arc<Sim>, kind: RequestKind, route: Route, mut req: Request,
     }
     let conn = req.extensions().get::<ConnectInfo<ConnHandle>>().map(|c| c.0.clone());
     req.extensions_mut().insert(PostFaults(resolved.post.clone()));
-    // Processing runs in its own task so a client that gives up cannot cancel a write halfway.
-    let task = tokio::spawn(CORRELATION.scope(crate::api_error::correlation_id(), next.run(req)));
-    let mut resp = match task.await {
-        Ok(r) => r,
-        Err(_) => ApiError::server_error(500).into_response(),
-    };
+    let mut resp = next.run(req).await;
     let attempt = resp.extensions().get::<AttemptSeq>().copied();
     let mut dropped = false;
     for action in &resolved.post {
@@ -232,7 +261,10 @@ async fn rate_limit(sim: &Sim, client: &str) -> Result<Option<RateInfo>, Respons
     let left = limit.window.saturating_sub(now.duration_since(w.started));
     if w.count >= limit.requests {
         let mut resp = too_many(left, limit.requests).into_response();
-        add_rate_headers(&mut resp, Some(RateInfo { allowed: limit.requests, count: w.count, reset_secs: secs_ceil(left) }));
+        add_rate_headers(
+            &mut resp,
+            Some(RateInfo { allowed: limit.requests, count: w.count, reset_secs: secs_ceil(left) }),
+        );
         return Err(resp);
     }
     w.count += 1;
@@ -240,7 +272,13 @@ async fn rate_limit(sim: &Sim, client: &str) -> Result<Option<RateInfo>, Respons
 }
 
 /// Records a write that a fault answered, with what can be read of its payload.
-async fn record_fault_attempt(sim: &Arc<Sim>, kind: RequestKind, req: Request, status: u16) {
+async fn record_fault_attempt(
+    sim: &Arc<Sim>,
+    kind: RequestKind,
+    req: Request,
+    status: u16,
+    received: (DateTime<Utc>, u64),
+) {
     let headers = req.headers().clone();
     let body = axum::body::to_bytes(req.into_body(), sim.config.max_body_bytes).await.unwrap_or_default();
     let st = sim.state.lock().await;
@@ -249,8 +287,7 @@ async fn record_fault_attempt(sim: &Arc<Sim>, kind: RequestKind, req: Request, s
         _ => crate::routes::rest::describe(&st, &headers, &body),
     };
     drop(st);
-    attempt.received_at = Utc::now();
-    attempt.elapsed_ms = sim.elapsed_ms();
+    (attempt.received_at, attempt.elapsed_ms) = received;
     attempt.outcome = AttemptOutcome::Fault;
     attempt.status = status;
     sim.journal().push_attempt(attempt);

@@ -1,4 +1,185 @@
-//! shiftgate-sim (docs pending)
+//! # shiftgate-sim
+//!
+//! A local, stateful WFM API simulator for tests, `shiftgate demo` and dry runs. One axum server, bound to
+//! `127.0.0.1` by default, serves **two contracts over one in-memory store** seeded from a `shiftgate.snapshot/1`
+//! document: the real Genesys Cloud flow (OAuth, reads, upload/update, notifications websocket) and a simple REST
+//! contract (whole snapshot under an ETag). Faults are scripted or seeded-random, a concurrent editor changes data
+//! between a client's read and its write, and test routes under `/__sim/` seed, inspect and steer it.
+//!
+//! Key types: [`SimConfig`] → [`start`] → [`SimServer`] (address, state, journal, shutdown); [`FaultPlan`] (the
+//! `--faults` grammar below); [`WriteAttempt`] and [`RequestRecord`] (what was received); [`ErrorBody`] and
+//! [`Conflict`] (what was answered); [`EditRequest`] (the concurrent editor).
+//!
+//! It deliberately does not: persist anything, speak TLS, model more than one business unit and one schedule,
+//! replay missed notification events, implement `forceAsync` queries, trade-state routes, time-off PATCH/create,
+//! `timeOffRequestSyncVersion` checks or trade-integrity checks on update (see "Data conflicts" for what it
+//! checks). Shift trades are never changed by a write: after an accepted update that applied a trade, the trade is
+//! still listed as `Approved`.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), shiftgate_sim::SimError> {
+//! let snapshot = std::fs::read("fixtures/schedules/design-example.json").unwrap();
+//! let config = shiftgate_sim::SimConfig {
+//!     faults: shiftgate_sim::FaultPlan::parse("409-version@1,429:2s@2")?,
+//!     ..Default::default()
+//! };
+//! let sim = shiftgate_sim::start(config, &snapshot).await?;
+//! println!("{}", sim.base_url()); // http://127.0.0.1:PORT, for OAuth and API alike
+//! // ... run a publisher against it ...
+//! assert!(sim.attempts().len() <= 12);
+//! sim.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! ## Routes
+//!
+//! Every route is on the one base URL. `WFM` = `/api/v2/workforcemanagement`, `S` =
+//! `WFM/businessunits/{buId}/weeks/{weekId}/schedules/{scheduleId}`. *Kind* is the request kind fault plans
+//! count. Unknown ids answer 404 `not.found` (so does a `weekId` other than the schedule's on `S` routes); on the
+//! two schedule-listing GETs, a `weekId` that is not a start of the unit's week answers 400.
+//!
+//! | Method | Path | Auth | Kind | Body → answer |
+//! |---|---|---|---|---|
+//! | POST | `/oauth/token` | Basic `id:secret` | token | form `grant_type=client_credentials` → `{access_token, token_type:"bearer", expires_in}`; 401 `{error:"invalid_client"}`; 400 `{error:"unsupported_grant_type"}` |
+//! | GET | `WFM/businessunits/{buId}[?expand=settings]` | Bearer | read | `{id, name, selfUri, settings?:{startDayOfWeek, timeZone, metadata:{version}}}` |
+//! | GET | `WFM/businessunits/{buId}/activitycodes` | Bearer | read | `{entities:[{id, name, category, countsAsPaidTime, countsAsWorkTime, active, defaultCode, agentTimeOffSelectable}]}` |
+//! | GET | `WFM/businessunits/{buId}/weeks/{weekId}/schedules` | Bearer | read | `{entities:[BuScheduleMetadata]}` (empty for another week) |
+//! | GET | `S[?expand=managementUnits.agents]` | Bearer | read | `BuScheduleMetadata` `{id, weekDate, weekCount, description?, published, metadata:{version}, managementUnits:[{managementUnit:{id}, agentCount, agents?:[{id}]}], selfUri}` |
+//! | POST | `S/agentschedules/query` | Bearer | read | `{managementUnitId?, userIds?}` → `{status:"Complete", operationId, result:{agentSchedules:[{user:{id}, metadata:{version}, shifts:[{id, startDate, lengthMinutes, activities, schedule:{id, weekDate}}], fullDayTimeOffMarkers}], businessUnitTimeZone}}` |
+//! | POST | `WFM/managementunits/{muId}/timeoffrequests/query` | Bearer | read | `{ids?, userIds?, statuses?, dateRange?:{startDate, endDate}}` (inclusive local dates, or instants) → `{entities:[TimeOffRequest wire fields + selfUri]}` for agents of that MU |
+//! | GET | `WFM/managementunits/{muId}/weeks/{weekDateId}/shifttrades` | Bearer | read | `{entities:[{trade:{...trade wire fields, weekDate, schedule:{id, weekDate, businessUnit:{id}}}}]}`; a trade between two MUs is listed under both |
+//! | POST | `S/update/uploadurl` | Bearer | uploadurl | `{contentLengthBytes}` → `{uploadKey, url:"http://127.0.0.1:PORT/uploads/{uploadKey}", headers:{"Content-Type":"application/json","Content-Encoding":"gzip"}, uploadBodySchema:null}` |
+//! | PUT | `/uploads/{uploadKey}` | none | upload | gzip JSON, exactly `contentLengthBytes` long, with the returned headers → 200 empty; 400 if not gzip or wrong length; may be repeated until used |
+//! | POST | `S/update` | Bearer | update | `{uploadKey}` → **202** `{status:"Processing", operationId}`; the outcome comes as an event. Synchronous errors: 400 (bad key/body), 409/400 (see below) |
+//! | POST, GET | `/api/v2/notifications/channels` | Bearer | channel | → `{id, connectUri:"ws://127.0.0.1:PORT/channels/{id}", expires}`; GET lists `{entities}` |
+//! | GET/HEAD, DELETE | `/api/v2/notifications/channels/{channelId}` | Bearer | channel | 200 channel / 404; DELETE 204 |
+//! | GET, PUT, POST, DELETE | `/api/v2/notifications/channels/{channelId}/subscriptions` | Bearer | channel | PUT replaces, POST adds: `[{id:"<topic>"}]` → `{entities:[{id, state:"Permitted"|"Rejected", rejectionReason?}]}`; DELETE 204 |
+//! | GET (websocket) | `/channels/{channelId}` | none | – | the notification socket; a second socket replaces the first |
+//! | GET | `/api/v2/wfm/scheduling/schedules/{scheduleId}` | none¹ | read | the whole snapshot (`shiftgate.snapshot/1`, current versions) with `ETag: "v<schedule version>"`; `If-None-Match` → 304 |
+//! | PUT | same | none¹ | restput | `If-Match` + snapshot → 200 new snapshot + new ETag; 428 no If-Match; 412 stale (weak tags never match; `*` matches); 409 conflicts; 400 bad body |
+//!
+//! ¹ Bearer required only with [`SimConfig::rest_requires_auth`]. Every response carries `ININ-Correlation-ID`;
+//! bearer-authenticated and REST responses carry `inin-ratelimit-allowed`, `inin-ratelimit-count` and
+//! `inin-ratelimit-reset` (seconds). A missing, unknown or expired bearer token answers 401
+//! `{message:"Invalid login credentials.", code:"bad.credentials", status:401, contextId, details:[], errors:[]}`.
+//!
+//! ### Test routes (`/__sim/`, no auth, not logged, not gated)
+//!
+//! | Method | Path | Body → answer |
+//! |---|---|---|
+//! | POST | `/__sim/seed` | snapshot JSON → `{scheduleVersion}`; replaces the store, forgets uploads and operations |
+//! | GET | `/__sim/state` | the live snapshot with current versions (same body as the REST GET) |
+//! | GET | `/__sim/attempts` | `[WriteAttempt]` ([`WriteAttempt`], camelCase) |
+//! | GET | `/__sim/requests` | `[RequestRecord]` in arrival order ([`RequestRecord`]) |
+//! | GET, PUT | `/__sim/faults` | PUT a spec (plain text or `{"faults": "..."}`) → `{faults: canonical, seed}`; resets counters |
+//! | GET, PUT | `/__sim/switches` | any of `{versionConflictAs400, errorDelivery:"sync"|"async", explainConflicts}` → all switches |
+//! | POST | `/__sim/editor` | [`EditRequest`] `{action:"bump"|"timeoff", agentId?, start?, minutes?}` → [`EditReport`] |
+//! | POST | `/__sim/tokens/expire` | 204; every issued token now answers 401 (for refresh-on-401 tests) |
+//! | GET | `/__sim/operations/{operationId}` | [`OperationRecord`] `{operationId, status, eventType, result?, simError?, event, deliveredTo}` |
+//! | POST | `/__sim/channels/{channelId}/closing` | 204; the socket gets `v2.system.socket_closing`, then closes |
+//!
+//! ## The update: body, checks, versions
+//!
+//! The upload is `UpdateScheduleUploadSchema`: `{metadata:{version}, published?, description?, agentSchedules:[
+//! {userId, metadata?:{version}, delete?, shifts:[{id?, startDate, lengthMinutes, activities, manuallyEdited?,
+//! delete?}], fullDayTimeOffMarkers:[{businessUnitDate, lengthMinutes, activityCodeId, timeOffRequestId?, paid?,
+//! delete?}]}]}`. It is **merged**: shifts are matched by `id` within the agent (replace, else add; no id gets
+//! `sim-shift-N`), `delete:true` removes by id, markers are matched by `businessUnitDate`, agent `delete:true`
+//! removes the agent schedule, and what the upload does not mention is kept. All deletions are applied before any
+//! addition, so a traded shift may be deleted from its old owner and added to its new one in the same upload.
+//! An upload key is single-use: the update that judges it consumes it, accepted or refused; an update answered
+//! by an injected fault (429, 5xx) leaves it unused.
+//!
+//! Checks, in order, all or nothing: (1) shape → 400 `bad.request` (missing `metadata.version`, missing `userId`,
+//! duplicate user, missing agent `metadata` for an agent that has a schedule, un-publishing); (2) versions → the
+//! schedule's and every named existing agent's `metadata.version` must equal the stored one; (3) the resulting
+//! schedule must be a valid snapshot → 400 with each problem's path; (4) data conflicts of the named agents → 409.
+//! On success the schedule version goes up by 1, every agent whose shifts or markers changed goes up by 1 (a new
+//! agent schedule starts at 1), `published`/`description` are stored, and the update is 202 `Processing`.
+//!
+//! **Version mismatch** (409): `{message:"The version number of the modified resource must match the version
+//! number in the database", code:"wfm.schedule.version.mismatch", status:409, contextId,
+//! messageParams:{entity:"schedule"|"agentSchedule", userId?, sentVersion, currentVersion}, details:[{errorCode:
+//! "wfm.schedule.version.mismatch", fieldName:"agentSchedules[1].metadata.version", entityId:<userId or scheduleId>,
+//! entityName:"agentSchedule"|"schedule"}], errors:[]}`. With the switch `versionConflictAs400`: 400,
+//! `code:"bad.request"`, message `Version 16 of schedule sch-48 does not match the current version 17`.
+//!
+//! **Data conflicts** (409): names agents and time ranges, not why (like the platform):
+//! `{message:"The schedule update conflicts with existing data: a-200 2026-12-01T14:00:00Z/2026-12-01T18:00:00Z",
+//! code:"wfm.schedule.data.conflict", status:409, contextId, messageWithParams:"... {conflicts}",
+//! messageParams:{conflicts:"a-200 <start>/<end>, ..."}, details:[{errorCode:"wfm.schedule.data.conflict",
+//! fieldName:"agentSchedules[1]", entityId:"a-200", entityName:"2026-12-01T14:00:00Z/2026-12-01T18:00:00Z"}],
+//! errors:[]}`: one detail per conflict, `entityName` is the ISO 8601 interval `start/end` (UTC, end exclusive),
+//! `fieldName` the upload entry. With the switch `explainConflicts`, the sim-only `conflicts:[Conflict]` is added.
+//! Conflict kinds ([`ConflictKind`]): `TimeOffOverlap` (a non-TimeOff activity, or an activity-less shift,
+//! overlaps a PENDING or APPROVED request of the agent, reflected or not; the range is the overlap),
+//! `ShiftOverlap`, `ActivityOutsideShift`, `ActivityOverlap`, `UnknownAgent` (range: the entry's shifts, else the
+//! schedule period). Only the agents named in the upload are checked.
+//!
+//! **Delivery** (switch `errorDelivery`): `sync` (default) answers the 409/400 above at `POST S/update`; `async`
+//! answers 202 and publishes an `Error` event without detail; `GET /__sim/operations/{id}` then shows `simError`
+//! (the ErrorBody a sync answer would have carried). 400s for malformed requests are always synchronous.
+//!
+//! **REST PUT**: the body's `agentSchedules` replace the stored ones wholesale (absent agents lose their schedule),
+//! `schedule.published`/`description` are taken, everything else (agents, time off, trades, versions) is
+//! server-owned and ignored. All agents are conflict-checked; 409 is the ErrorBody above with `conflicts` always
+//! present: `{..., conflicts:[{agentId, start, end, kind, reason, timeOffRequestId?, shiftId?}]}`.
+//!
+//! ## Notifications
+//!
+//! Create a channel, subscribe `v2.workforcemanagement.businessunits.{buId}.schedules` (topics must start with
+//! `v2.`), open `connectUri`, **then** call update. Every message is `{topicName, version:"2", eventBody,
+//! metadata:{CorrelationId}}`. Outcome: `eventBody = {status:"Complete"|"Error", operationId, eventType:"Update",
+//! result?: BuScheduleMetadata}`, sent [`SimConfig::completion_delay`] after the update to every socket subscribed
+//! at that moment; there is no replay. Heartbeat every [`SimConfig::heartbeat_interval`]: topic
+//! `channel.metadata`, `eventBody:{message:"WebSocket Heartbeat"}`. A client text `{"message":"ping"}` gets
+//! `channel.metadata` `{message:"pong"}`. `v2.system.socket_closing` (`eventBody:{message:"Socket is closing"}`)
+//! precedes a close by [`SimConfig::socket_close_delay`].
+//!
+//! ## Rate limit and 5xx
+//!
+//! A fixed window per OAuth client ([`RateLimit`], default 300 per 60 s; REST calls without a token share the
+//! client `anonymous`). Over the limit: 429 `{code:"too.many.requests", message:"Rate limit exceeded the maximum.
+//! Retry the request in [N] seconds", limit:{key:"client.credentials.token.rate.per.minute",
+//! namespace:"platform.api", value}, ...}` with `Retry-After: N` (whole seconds). Injected 5xx carry
+//! `code` `internal.server.error` / `bad.gateway` / `service.unavailable` / `gateway.timeout`.
+//!
+//! ## `--faults` grammar
+//!
+//! A comma-separated list; whitespace around items is ignored. Parsed by [`FaultPlan::parse`]; `Display` gives
+//! the canonical form.
+//!
+//! ```text
+//! item     := fault | setting
+//! fault    := action '@' [kind '#'] occ        kind defaults to `write` (update or restput)
+//! occ      := N | N-M | N+                     1-based occurrence among requests of that kind
+//! kind     := token | read | uploadurl | upload | update | restput | channel | write | any
+//! action   := 409-version | bump               concurrent editor edits one agent schedule first (versions move)
+//!           | timeoff                          concurrent editor adds a PENDING time-off request first
+//!           | 429[:DUR]                        429 + Retry-After (default 1s), not processed
+//!           | 500 | 502 | 503[:DUR] | 504      that status (503 may carry Retry-After), not processed
+//!           | delay:DUR                        wait, then process (even if the client has gone)
+//!           | drop                             process, then close the connection without a response
+//!           | lost504                          process, then answer 504 with an empty body
+//!           | noevent                          (update) process; never publish the outcome event
+//!           | closing                          (update) process; send socket_closing and close sockets instead
+//! setting  := seed=U64 | rate409=P | rate429=P | rate500=P | rate503=P | ratedrop=P | latency=DUR
+//! DUR      := N ms | N s | N                   bare numbers are seconds
+//! ```
+//!
+//! Example: `409-version@1,429:2s@2,500@read#3,drop@4,seed=7,rate409=0.1`. A request is counted (and so can be
+//! hit) only once it passed authentication and the rate limit; several faults may hit one request (delays and
+//! edits first, then the first failure, else processing, then drop/lost504). Random faults are drawn per request
+//! from ChaCha8 seeded by (seed, request number): `rate429`/`rate500`/`rate503`/`latency` apply to reads,
+//! upload-url requests and writes; `rate409` and `ratedrop` to writes. Same seed and same request order, same
+//! faults. `seed=` also seeds the concurrent editor's choices, and overrides [`SimConfig::seed`].
+//!
+//! The concurrent editor ([`EditAction`]): `bump` edits one agent schedule (sets `manuallyEdited` and an
+//! activity description on one of its shifts) and bumps that agent's and the schedule's version; `timeoff` adds
+//! `tor-sim-N`, a PENDING partial-day request, by default for the receiving user of the first approved trade over
+//! the shift that trade gives them (the motivating incident), and moves no version.
+
+#![warn(missing_docs)]
 
 mod api_error;
 mod apply;

@@ -31,7 +31,8 @@ pub(crate) fn to_api_error(rej: &Rejection, schedule_id: &str, as_400: bool, exp
         }
         Rejection::Version(list) => version_error(list, schedule_id, as_400),
         Rejection::Conflicts(list) => {
-            let ranges: Vec<String> = list.iter().map(|(c, _)| format!("{} {}/{}", c.agent_id, c.start, c.end)).collect();
+            let ranges: Vec<String> =
+                list.iter().map(|(c, _)| format!("{} {}/{}", c.agent_id, c.start, c.end)).collect();
             let joined = ranges.join(", ");
             let mut e = ApiError::new(
                 StatusCode::CONFLICT,
@@ -57,10 +58,12 @@ pub(crate) fn to_api_error(rej: &Rejection, schedule_id: &str, as_400: bool, exp
 }
 
 fn version_error(list: &[VersionMismatch], schedule_id: &str, as_400: bool) -> ApiError {
-    let first = list.first().cloned().unwrap_or(VersionMismatch { user: None, sent: 0, current: 0, field: String::new() });
+    let first =
+        list.first().cloned().unwrap_or(VersionMismatch { user: None, sent: 0, current: 0, field: String::new() });
     let entity = if first.user.is_some() { "agentSchedule" } else { "schedule" };
     let mut e = if as_400 {
-        let of = first.user.as_ref().map_or(format!("schedule {schedule_id}"), |u| format!("the schedule of agent {u}"));
+        let of =
+            first.user.as_ref().map_or(format!("schedule {schedule_id}"), |u| format!("the schedule of agent {u}"));
         ApiError::bad_request(format!(
             "Version {} of {of} does not match the current version {}",
             first.sent, first.current
@@ -68,7 +71,10 @@ fn version_error(list: &[VersionMismatch], schedule_id: &str, as_400: bool) -> A
     } else {
         ApiError::new(StatusCode::CONFLICT, VERSION_MISMATCH_CODE, VERSION_MISMATCH_MESSAGE)
     };
-    e = e.param("entity", entity).param("sentVersion", first.sent.to_string()).param("currentVersion", first.current.to_string());
+    e = e
+        .param("entity", entity)
+        .param("sentVersion", first.sent.to_string())
+        .param("currentVersion", first.current.to_string());
     if let Some(u) = &first.user {
         e = e.param("userId", u.clone());
     }

@@ -6,11 +6,12 @@ use std::time::Instant;
 
 use anyhow::{anyhow, Context as _};
 use chrono::{DateTime, Utc};
-use shiftgate_check::{Checker, Report, Severity};
+use shiftgate_check::{Checker, Report, RuleLibrary, Severity};
 
 use crate::args::{CheckArgs, FailOn, Format};
 use crate::exit::{Failure, WithCode, FINDINGS, INPUT, OK, RULE_FAILED};
-use crate::input::{display_name, load_rules, read_snapshot};
+use crate::input::{display_name, load_rules_and_library, read_snapshot_and_text};
+use crate::locate::Locator;
 use crate::render;
 
 pub(crate) fn run(args: &CheckArgs) -> Result<u8, Failure> {
@@ -25,7 +26,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<u8, Failure> {
     if args.snapshots.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
         return Err(anyhow!("`-` (standard input) can be given only once")).code(INPUT);
     }
-    let rules = load_rules(&args.rules)?;
+    let (rules, library) = load_rules_and_library(&args.rules)?;
     let checker = Checker::new(rules, args.jobs);
     let fail_on = match args.fail_on {
         FailOn::Error => Some(Severity::Error),
@@ -34,11 +35,15 @@ pub(crate) fn run(args: &CheckArgs) -> Result<u8, Failure> {
     };
 
     let mut reports: Vec<(String, Report)> = Vec::new();
+    // SARIF and GitHub annotations point into the snapshot file.
+    let locate = matches!(args.format, Format::Sarif | Format::Github);
+    let mut locators: Vec<Locator> = Vec::new();
     let mut worst = OK;
     let mut stderr = anstream::stderr();
     for path in &args.snapshots {
-        match check_one(&checker, path, as_of) {
-            Ok(report) => {
+        match check_one(&checker, &library, path, as_of, locate) {
+            Ok((report, locator)) => {
+                locators.push(locator);
                 if fail_on.is_some_and(|s| report.at_least(s).next().is_some()) {
                     worst = worst.max(FINDINGS);
                 }
@@ -46,7 +51,14 @@ pub(crate) fn run(args: &CheckArgs) -> Result<u8, Failure> {
             }
             Err(f) => {
                 // One bad snapshot does not hide the reports of the others; the exit code still says it failed.
-                let _ = writeln!(stderr, "\x1b[1;31merror\x1b[0m: {:#}", f.error);
+                match f.error.downcast_ref::<crate::diagnostics::ScriptDiagnostic>() {
+                    Some(d) => {
+                        let _ = stderr.write_all(crate::diagnostics::render(d).as_bytes());
+                    }
+                    None => {
+                        let _ = writeln!(stderr, "\x1b[1;31merror\x1b[0m: {:#}", f.error);
+                    }
+                }
                 worst = worst.max(f.code);
             }
         }
@@ -61,6 +73,9 @@ pub(crate) fn run(args: &CheckArgs) -> Result<u8, Failure> {
     let written = match args.format {
         Format::Human => render::human::write(&mut out, &reports, fail_on),
         Format::Json => render::json::write(&mut out, &reports),
+        Format::Sarif => render::sarif::write(&mut out, &reports, &locators, checker.rules()),
+        Format::Junit => render::junit::write(&mut out, &reports, fail_on),
+        Format::Github => render::github::write(&mut out, &reports, &locators, fail_on),
     };
     match written {
         // `shiftgate check ... | head` closes the pipe early; that is not a failure of the gate.
@@ -70,9 +85,17 @@ pub(crate) fn run(args: &CheckArgs) -> Result<u8, Failure> {
     Ok(worst)
 }
 
-fn check_one(checker: &Checker, path: &PathBuf, as_of: Option<DateTime<Utc>>) -> Result<Report, Failure> {
+fn check_one(
+    checker: &Checker,
+    library: &RuleLibrary,
+    path: &PathBuf,
+    as_of: Option<DateTime<Utc>>,
+    locate: bool,
+) -> Result<(Report, Locator), Failure> {
     let started = Instant::now();
-    let snapshot = read_snapshot(path)?;
+    let (snapshot, text) = read_snapshot_and_text(path)?;
+    let locator = if locate { Locator::new(&text) } else { Locator::default() };
+    drop(text);
     let big = snapshot.agents.len() >= 5_000;
     let mut stderr = anstream::stderr();
     if big {
@@ -87,13 +110,13 @@ fn check_one(checker: &Checker, path: &PathBuf, as_of: Option<DateTime<Utc>>) ->
         );
     }
     let as_of = as_of.or(snapshot.as_of).unwrap_or_else(Utc::now);
-    let report = checker
-        .check(snapshot, as_of)
-        .map_err(anyhow::Error::from)
-        .with_context(|| format!("checking {} failed closed", display_name(path)))
-        .code(RULE_FAILED)?;
+    let report = checker.check(snapshot, as_of).map_err(|e| Failure {
+        code: RULE_FAILED,
+        error: anyhow::Error::new(crate::diagnostics::run_error(&e, &display_name(path), library))
+            .context(format!("checking {} failed closed", display_name(path))),
+    })?;
     if big {
         let _ = writeln!(stderr, "{}: done in {:.1?}", display_name(path), started.elapsed());
     }
-    Ok(report)
+    Ok((report, locator))
 }

@@ -1,8 +1,10 @@
 //! One module per subcommand.
 
 mod check;
-// mod gen; (re-enabled when shiftgate-gen lands)
+mod gen;
 mod rules;
+pub(crate) mod rules_new;
+mod rules_test;
 mod schema;
 
 use crate::args::{Cli, Command, RulesCommand};
@@ -14,8 +16,9 @@ pub(crate) fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Check(args) => check::run(&args),
         Command::Rules(RulesCommand::List(args)) => rules::list(&args),
         Command::Rules(RulesCommand::Explain(args)) => rules::explain(&args),
+        Command::Rules(RulesCommand::Test(args)) => rules_test::run(&args),
+        Command::Rules(RulesCommand::New(args)) => rules_new::run(&args),
         Command::Schema => schema::run(),
-        Command::Gen(_args) => Err(anyhow::anyhow!("gen: not available yet"))
-            .map_err(|e| crate::exit::Failure { code: crate::exit::INPUT, error: e }),
+        Command::Gen(args) => gen::run(&args),
     }
 }

@@ -30,7 +30,8 @@ pub(crate) fn findings(s: &Snapshot) -> BTreeSet<Finding> {
             }
         }
         // Overlap, then rest between non-overlapping neighbours (history included).
-        let mut timeline: Vec<Interval> = s.history.iter().filter(|h| h.owner.get() == ai).map(|h| h.interval).collect();
+        let mut timeline: Vec<Interval> =
+            s.history.iter().filter(|h| h.owner.get() == ai).map(|h| h.interval).collect();
         timeline.extend(held.iter().map(|h| h.interval));
         timeline.sort();
         for w in timeline.windows(2) {
@@ -41,8 +42,11 @@ pub(crate) fn findings(s: &Snapshot) -> BTreeSet<Finding> {
             }
         }
         // One start per local day, in the schedule week.
-        let mut days: Vec<_> =
-            held.iter().filter(|h| period.contains(&Interval::from_length(h.interval.start, 1))).map(|h| zone.local_date(h.interval.start)).collect();
+        let mut days: Vec<_> = held
+            .iter()
+            .filter(|h| period.contains(&Interval::from_length(h.interval.start, 1)))
+            .map(|h| zone.local_date(h.interval.start))
+            .collect();
         days.sort();
         if days.windows(2).any(|w| w[0] == w[1]) {
             add("core.shift.one-per-day", ai);
@@ -90,7 +94,14 @@ pub(crate) fn findings(s: &Snapshot) -> BTreeSet<Finding> {
             work.iter().any(|w| r.intervals.iter().any(|iv| iv.overlaps(w)))
         });
         if conflict {
-            add(if r.status == TimeOffStatus::Approved { "core.timeoff.approved-conflict" } else { "core.timeoff.pending-conflict" }, ai);
+            add(
+                if r.status == TimeOffStatus::Approved {
+                    "core.timeoff.approved-conflict"
+                } else {
+                    "core.timeoff.pending-conflict"
+                },
+                ai,
+            );
         }
         let reflected = s.markers.iter().any(|m| m.time_off_request.as_ref() == Some(&r.id))
             || s.shifts.iter().flat_map(|sh| &sh.activities).any(|a| a.time_off_request.as_ref() == Some(&r.id));

@@ -260,8 +260,11 @@ mod tests {
                     {"managementUnit": {"id": "mu-1"}, "agentCount": 1, "agents": [{"id": "a-100"}]},
                     {"managementUnit": {"id": "mu-2"}, "agentCount": 1, "agents": [{"id": "a-200"}]}]}),
             agent_schedules: vec![
-                ("mu-1".into(), json!({"status": "Complete", "operationId": "op-1",
-                    "result": {"agentSchedules": [doc["agentSchedules"][0]], "businessUnitTimeZone": "America/Chicago"}})),
+                (
+                    "mu-1".into(),
+                    json!({"status": "Complete", "operationId": "op-1",
+                    "result": {"agentSchedules": [doc["agentSchedules"][0]], "businessUnitTimeZone": "America/Chicago"}}),
+                ),
                 ("mu-2".into(), json!({"agentSchedules": [doc["agentSchedules"][1]]})),
             ],
             time_off: vec![
@@ -271,7 +274,10 @@ mod tests {
                 json!({"entities": [doc["timeOffRequests"][1]]}),
             ],
             // A cross-MU trade is listed under both units.
-            trades: vec![json!({"entities": [{"trade": trade, "matchReview": {}}]}), json!({"entities": [{"trade": trade}]})],
+            trades: vec![
+                json!({"entities": [{"trade": trade, "matchReview": {}}]}),
+                json!({"entities": [{"trade": trade}]}),
+            ],
         }
     }
 

@@ -82,7 +82,10 @@ pub struct GenesysClient {
 
 impl std::fmt::Debug for GenesysClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GenesysClient").field("api", &self.api).field("client_id", &self.client_id).finish_non_exhaustive()
+        f.debug_struct("GenesysClient")
+            .field("api", &self.api)
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -188,16 +191,26 @@ impl GenesysClient {
                 }
             }
             reads.agent_schedules.push((mu.clone(), answer));
-            let query = json!({ "dateRange": { "startDate": start, "endDate": end }, "statuses": ["PENDING", "APPROVED"] });
-            reads.time_off.push(self.post_json(self.wfm(&format!("/managementunits/{mu}/timeoffrequests/query")), query).await?);
-            reads.trades.push(self.get_json(self.wfm(&format!("/managementunits/{mu}/weeks/{}/shifttrades", t.week_id))).await?);
+            let query =
+                json!({ "dateRange": { "startDate": start, "endDate": end }, "statuses": ["PENDING", "APPROVED"] });
+            reads
+                .time_off
+                .push(self.post_json(self.wfm(&format!("/managementunits/{mu}/timeoffrequests/query")), query).await?);
+            reads.trades.push(
+                self.get_json(self.wfm(&format!("/managementunits/{mu}/weeks/{}/shifttrades", t.week_id))).await?,
+            );
         }
         Ok(reads)
     }
 
     /// The upload-and-update flow for one submission.
     async fn write(&self, t: &Target, s: &Submission) -> SubmitResult {
-        let mut result = SubmitResult { response: Response::NoResponse { reason: String::new() }, step: Step::UploadUrl, context_id: None, operation_id: None };
+        let mut result = SubmitResult {
+            response: Response::NoResponse { reason: String::new() },
+            step: Step::UploadUrl,
+            context_id: None,
+            operation_id: None,
+        };
         let http_response = |a: Answer| Response::Http { status: a.status, body: a.body, retry_after: a.retry_after };
         macro_rules! stop {
             ($step:expr, $resp:expr) => {{
@@ -220,12 +233,21 @@ impl GenesysClient {
         }
         let gz = match gzip(&s.body) {
             Ok(b) => b,
-            Err(e) => stop!(Step::UploadUrl, Response::NoResponse { reason: format!("cannot compress the payload: {e}") }),
+            Err(e) => {
+                stop!(Step::UploadUrl, Response::NoResponse { reason: format!("cannot compress the payload: {e}") })
+            }
         };
-        let sched_path = format!("/businessunits/{}/weeks/{}/schedules/{}", t.business_unit_id, t.week_id, t.schedule_id);
+        let sched_path =
+            format!("/businessunits/{}/weeks/{}/schedules/{}", t.business_unit_id, t.week_id, t.schedule_id);
 
         // Subscribe before anything can complete: there is no polling route and no replay.
-        let channel = answer_or_stop!(Step::Channel, self.call(Step::Channel, |c| c.post(format!("{}/api/v2/notifications/channels", self.api)).json(&json!({}))).await);
+        let channel = answer_or_stop!(
+            Step::Channel,
+            self.call(Step::Channel, |c| c
+                .post(format!("{}/api/v2/notifications/channels", self.api))
+                .json(&json!({})))
+                .await
+        );
         let (Some(channel_id), Some(connect_uri)) = (
             channel.body.as_ref().and_then(|b| b.get("id")).and_then(Value::as_str).map(str::to_string),
             channel.body.as_ref().and_then(|b| b.get("connectUri")).and_then(Value::as_str).map(str::to_string),
@@ -238,7 +260,10 @@ impl GenesysClient {
             Err(reason) => stop!(Step::Channel, Response::NoResponse { reason }),
         };
         let subs_url = format!("{}/api/v2/notifications/channels/{channel_id}/subscriptions", self.api);
-        let subscribed = answer_or_stop!(Step::Channel, self.call(Step::Channel, |c| c.post(&subs_url).json(&json!([{ "id": topic }]))).await);
+        let subscribed = answer_or_stop!(
+            Step::Channel,
+            self.call(Step::Channel, |c| c.post(&subs_url).json(&json!([{ "id": topic }]))).await
+        );
         let rejected = subscribed
             .body
             .as_ref()
@@ -251,11 +276,19 @@ impl GenesysClient {
 
         let url_answer = answer_or_stop!(
             Step::UploadUrl,
-            self.call(Step::UploadUrl, |c| c.post(self.wfm(&format!("{sched_path}/update/uploadurl"))).json(&json!({ "contentLengthBytes": gz.len() }))).await
+            self.call(Step::UploadUrl, |c| c
+                .post(self.wfm(&format!("{sched_path}/update/uploadurl")))
+                .json(&json!({ "contentLengthBytes": gz.len() })))
+                .await
         );
         let body = url_answer.body.unwrap_or(Value::Null);
-        let (Some(upload_key), Some(upload_url)) = (body.get("uploadKey").and_then(Value::as_str), body.get("url").and_then(Value::as_str)) else {
-            stop!(Step::UploadUrl, Response::NoResponse { reason: "the upload URL answer has no uploadKey or url".into() })
+        let (Some(upload_key), Some(upload_url)) =
+            (body.get("uploadKey").and_then(Value::as_str), body.get("url").and_then(Value::as_str))
+        else {
+            stop!(
+                Step::UploadUrl,
+                Response::NoResponse { reason: "the upload URL answer has no uploadKey or url".into() }
+            )
         };
         let mut put = self.http.put(upload_url).timeout(self.settings.upload_timeout).body(gz);
         for (k, v) in body.get("headers").and_then(Value::as_object).into_iter().flatten() {
@@ -266,7 +299,11 @@ impl GenesysClient {
         // The pre-signed URL carries its own authorisation: no bearer token goes to storage.
         let _uploaded = answer_or_stop!(Step::Upload, send(&self.pacer, put, Step::Upload).await);
 
-        let update = self.call(Step::Update, |c| c.post(self.wfm(&format!("{sched_path}/update"))).json(&json!({ "uploadKey": upload_key }))).await;
+        let update = self
+            .call(Step::Update, |c| {
+                c.post(self.wfm(&format!("{sched_path}/update"))).json(&json!({ "uploadKey": upload_key }))
+            })
+            .await;
         let update = match update {
             Ok(a) => a,
             Err(e) => stop!(Step::Update, Response::NoResponse { reason: e.to_string() }),

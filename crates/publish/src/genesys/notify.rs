@@ -93,8 +93,12 @@ impl Listener {
                 return Outcome::Lost(format!("no outcome within {} s", overall.as_secs()));
             }
             let note = match tokio::time::timeout(silence.min(left), self.rx.recv()).await {
-                Err(_) if left <= silence => return Outcome::Lost(format!("no outcome within {} s", overall.as_secs())),
-                Err(_) => return Outcome::Lost(format!("no message (not even a heartbeat) for {} s", silence.as_secs())),
+                Err(_) if left <= silence => {
+                    return Outcome::Lost(format!("no outcome within {} s", overall.as_secs()))
+                }
+                Err(_) => {
+                    return Outcome::Lost(format!("no message (not even a heartbeat) for {} s", silence.as_secs()))
+                }
                 Ok(None) => return Outcome::Lost("the notification socket ended".into()),
                 Ok(Some(n)) => n,
             };
@@ -109,7 +113,9 @@ impl Listener {
                 Note::Schedule { .. } | Note::Alive => {}
                 Note::Closing => closing = true,
                 Note::Closed(why) if closing => {
-                    return Outcome::Lost(format!("the platform announced socket_closing and closed the socket ({why})"))
+                    return Outcome::Lost(format!(
+                        "the platform announced socket_closing and closed the socket ({why})"
+                    ))
                 }
                 Note::Closed(why) => return Outcome::Lost(why),
             }
@@ -168,12 +174,21 @@ mod tests {
     }
 
     fn event(status: &str, op: &str) -> Note {
-        Note::Schedule { status: status.into(), operation_id: Some(op.into()), body: serde_json::json!({"status": status}) }
+        Note::Schedule {
+            status: status.into(),
+            operation_id: Some(op.into()),
+            body: serde_json::json!({"status": status}),
+        }
     }
 
     #[tokio::test(start_paused = true)]
     async fn only_our_operation_decides() {
-        let mut l = listener(vec![event("Complete", "op-other"), Note::Alive, event("Processing", "op-1"), event("Error", "op-1")]);
+        let mut l = listener(vec![
+            event("Complete", "op-other"),
+            Note::Alive,
+            event("Processing", "op-1"),
+            event("Error", "op-1"),
+        ]);
         let out = l.outcome("op-1", Duration::from_secs(75), Duration::from_secs(90)).await;
         assert_eq!(out, Outcome::Error(serde_json::json!({"status": "Error"})));
         let mut l = listener(vec![event("Complete", "op-1")]);
@@ -184,12 +199,19 @@ mod tests {
     async fn silence_closing_and_loss_mean_unknown() {
         let mut l = listener(vec![]);
         let t0 = Instant::now();
-        assert!(matches!(l.outcome("op-1", Duration::from_secs(75), Duration::from_secs(90)).await, Outcome::Lost(m) if m.contains("heartbeat")));
+        assert!(
+            matches!(l.outcome("op-1", Duration::from_secs(75), Duration::from_secs(90)).await, Outcome::Lost(m) if m.contains("heartbeat"))
+        );
         assert_eq!(t0.elapsed(), Duration::from_secs(75));
         let mut l = listener(vec![Note::Closing, Note::Closed("bye".into())]);
-        assert!(matches!(l.outcome("op-1", Duration::from_secs(75), Duration::from_secs(90)).await, Outcome::Lost(m) if m.contains("socket_closing")));
+        assert!(
+            matches!(l.outcome("op-1", Duration::from_secs(75), Duration::from_secs(90)).await, Outcome::Lost(m) if m.contains("socket_closing"))
+        );
         let mut l = listener(vec![Note::Closed("reset".into())]);
-        assert_eq!(l.outcome("op-1", Duration::from_secs(75), Duration::from_secs(90)).await, Outcome::Lost("reset".into()));
+        assert_eq!(
+            l.outcome("op-1", Duration::from_secs(75), Duration::from_secs(90)).await,
+            Outcome::Lost("reset".into())
+        );
         // Heartbeats keep the socket alive, but the overall limit still holds.
         let mut l = listener((0..10).map(|_| Note::Alive).collect());
         assert!(matches!(l.outcome("op-1", Duration::from_secs(75), Duration::from_secs(90)).await, Outcome::Lost(_)));

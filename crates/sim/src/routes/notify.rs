@@ -83,7 +83,7 @@ async fn subscribe(sim: &Sim, id: &str, body: &[u8], replace: bool) -> ApiResult
     let wanted: Vec<TopicRef> = serde_json::from_slice(body)
         .map_err(|e| ApiError::bad_request(format!("body must be [{{\"id\": \"<topic>\"}}]: {e}")))?;
     let mut st = sim.state.lock().await;
-    let c = st.channels.get_mut(&id.to_string()).ok_or_else(ApiError::not_found)?;
+    let c = st.channels.get_mut(id).ok_or_else(ApiError::not_found)?;
     let mut topics = if replace { Vec::new() } else { c.topics.clone() };
     let mut answer = Vec::new();
     for t in wanted {

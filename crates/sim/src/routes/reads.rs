@@ -181,21 +181,7 @@ pub(crate) async fn agent_schedules(
 
 /// Whether an optional filter list lets `id` through (no list: everything passes).
 fn allows(list: &Option<Vec<String>>, id: &str) -> bool {
-    list.as_ref().is_none_or_else(|v| v.iter().any(|x| x == id))
-}
-
-trait OptionExt<T> {
-    fn is_none_or_else(self, f: impl FnOnce(T) -> bool) -> bool;
-}
-
-// `Option::is_none_or` is newer than the workspace's rust-version.
-impl<T> OptionExt<T> for Option<T> {
-    fn is_none_or_else(self, f: impl FnOnce(T) -> bool) -> bool {
-        match self {
-            None => true,
-            Some(v) => f(v),
-        }
-    }
+    list.as_ref().is_none_or(|v| v.iter().any(|x| x == id))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -235,13 +221,8 @@ pub(crate) async fn time_off(State(sim): State<Arc<Sim>>, Path(mu): Path<String>
         }
     };
     let members = st.store.agents_of(Some(&mu));
-    let wire_by_id: HashMap<&str, &shiftgate_model::format::WireTimeOffRequest<'static>> = st
-        .store
-        .wire()
-        .time_off_requests
-        .iter()
-        .filter_map(|w| Some((w.id.as_ref()?.as_str(), w)))
-        .collect();
+    let wire_by_id: HashMap<&str, &shiftgate_model::format::WireTimeOffRequest<'static>> =
+        st.store.wire().time_off_requests.iter().filter_map(|w| Some((w.id.as_ref()?.as_str(), w))).collect();
     let entities: Vec<Value> = model
         .time_off
         .iter()
@@ -251,7 +232,7 @@ pub(crate) async fn time_off(State(sim): State<Arc<Sim>>, Path(mu): Path<String>
                 && allows(&q.ids, r.id.as_str())
                 && allows(&q.user_ids, agent)
                 && allows(&q.statuses, r.status.as_str())
-                && range.is_none_or_else(|rg| r.intervals.iter().any(|iv| iv.overlaps(&rg)))
+                && range.is_none_or(|rg| r.intervals.iter().any(|iv| iv.overlaps(&rg)))
         })
         .filter_map(|r| {
             let mut v = to_value(wire_by_id.get(r.id.as_str())?);
@@ -263,10 +244,7 @@ pub(crate) async fn time_off(State(sim): State<Arc<Sim>>, Path(mu): Path<String>
     Ok(Json(json!({ "entities": entities })).into_response())
 }
 
-pub(crate) async fn shift_trades(
-    State(sim): State<Arc<Sim>>,
-    Path((mu, week)): Path<(String, String)>,
-) -> ApiResult {
+pub(crate) async fn shift_trades(State(sim): State<Arc<Sim>>, Path((mu, week)): Path<(String, String)>) -> ApiResult {
     let st = sim.state.lock().await;
     let members = st.store.agents_of(Some(&mu));
     let this_week = week == st.store.week_date();
@@ -282,7 +260,9 @@ pub(crate) async fn shift_trades(
         .filter(|_| this_week)
         .filter(|t| {
             let ids = [&t.initiating_user, &t.receiving_user];
-            ids.iter().filter_map(|u| u.as_ref().and_then(|u| u.id.as_ref())).any(|id| members.iter().any(|m| m == id.as_str()))
+            ids.iter()
+                .filter_map(|u| u.as_ref().and_then(|u| u.id.as_ref()))
+                .any(|id| members.iter().any(|m| m == id.as_str()))
         })
         .map(|t| {
             let mut v = to_value(t);

@@ -1,0 +1,101 @@
+//! `--format junit`: JUnit XML as GitLab, Jenkins and most CI systems read it.
+//!
+//! One `<testsuite>` per snapshot and one `<testcase>` per enabled rule: `classname` is the rule id (Jenkins
+//! builds its tree from the dots), `name` is `<rule id> [<snapshot>]`, unique and stable across runs (GitLab keeps
+//! only the first of duplicate names). A rule with findings at or above `--fail-on` fails, with those findings as
+//! the failure text; findings below it are listed in `<system-out>` and the case passes, so the report agrees with
+//! the exit code. No timings: the same input gives the same bytes.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+
+use shiftgate_check::{Finding, Report, Severity};
+
+use crate::render::{blocks, finding_text};
+
+/// Escapes text for XML content and attribute values; characters XML 1.0 cannot carry become U+FFFD.
+pub(crate) fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// Writes one JUnit document for all checked snapshots.
+pub(crate) fn write(
+    out: &mut dyn Write,
+    reports: &[(String, Report)],
+    fail_on: Option<Severity>,
+) -> std::io::Result<()> {
+    let tests: usize = reports.iter().map(|(_, r)| r.rules.len()).sum();
+    let failures: usize = reports
+        .iter()
+        .map(|(_, r)| r.rules.iter().filter(|rule| r.findings.iter().any(|f| f.rule == rule.id && blocks(f, fail_on))).count())
+        .sum();
+    writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
+    writeln!(out, r#"<testsuites name="shiftgate check" tests="{tests}" failures="{failures}" errors="0">"#)?;
+    let mut names = BTreeSet::new();
+    for (name, report) in reports {
+        let suite_failures =
+            report.rules.iter().filter(|rule| report.findings.iter().any(|f| f.rule == rule.id && blocks(f, fail_on))).count();
+        writeln!(
+            out,
+            r#"  <testsuite name="{}" tests="{}" failures="{suite_failures}" errors="0" skipped="0">"#,
+            xml_escape(name),
+            report.rules.len()
+        )?;
+        for rule in &report.rules {
+            let mut case = format!("{} [{name}]", rule.id);
+            // The same snapshot given twice must not produce duplicate names.
+            let mut n = 2;
+            while !names.insert(case.clone()) {
+                case = format!("{} [{name}] #{n}", rule.id);
+                n += 1;
+            }
+            let findings: Vec<&Finding> = report.findings.iter().filter(|f| f.rule == rule.id).collect();
+            let (blocking, other): (Vec<&Finding>, Vec<&Finding>) = findings.iter().partition(|f| blocks(f, fail_on));
+            write!(out, r#"    <testcase classname="{}" name="{}" file="{}""#, xml_escape(&rule.id), xml_escape(&case), xml_escape(name))?;
+            if blocking.is_empty() && other.is_empty() {
+                writeln!(out, "/>")?;
+                continue;
+            }
+            writeln!(out, ">")?;
+            if !blocking.is_empty() {
+                let text: Vec<String> = blocking.iter().map(|f| finding_text(f)).collect();
+                writeln!(
+                    out,
+                    r#"      <failure message="{}" type="{}">{}</failure>"#,
+                    xml_escape(&format!("{} of {}", plural(blocking.len(), "finding"), rule.id)),
+                    rule.severity,
+                    xml_escape(&text.join("\n"))
+                )?;
+            }
+            if !other.is_empty() {
+                let text: Vec<String> =
+                    other.iter().map(|f| format!("{}: {}", f.severity, finding_text(f))).collect();
+                writeln!(out, "      <system-out>{}</system-out>", xml_escape(&text.join("\n")))?;
+            }
+            writeln!(out, "    </testcase>")?;
+        }
+        writeln!(out, "  </testsuite>")?;
+    }
+    writeln!(out, "</testsuites>")
+}

@@ -1,0 +1,243 @@
+//! The publish state machine (research/publisher.md, "Recommendations"):
+//!
+//! Fetch -> Apply trades -> Validate (-> exclude conflicting trades, re-validate from scratch) -> Submit with the
+//! fetched versions -> Classify: success -> verify; version conflict -> back off, start over from Fetch; data
+//! conflict -> explain and stop; 429 -> wait Retry-After; 5xx / lost answer -> re-read first, resend only if
+//! nothing changed. Every step is audited, every wait goes through the [`Clock`], and a deadline and a write cap
+//! bound the run.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::Value;
+use shiftgate_model::{apply_trades_excluding, Snapshot};
+
+use crate::audit::{AuditLog, AuditRecord, Counters};
+use crate::classify::{classify, error_code, Classification};
+use crate::clock::Clock;
+use crate::diff::ScheduleDiff;
+use crate::error::PublishError;
+use crate::explain::explain_conflict;
+use crate::outcome::{ExcludedTrade, GiveUpReason, PublishOutcome, PublishReport, REPORT_FORMAT};
+use crate::plan::{build_plan, compare};
+use crate::platform::{Fetched, PlatformClient, PlatformError, Response, Step, Submission, SubmitResult, Target};
+use crate::retry::{next_delay, rate_limit_wait, RateLimitDecision, RateLimitPolicy, RetryPolicy};
+use crate::validator::{PublishFinding, Validation, Validator};
+
+mod read;
+mod wait;
+mod write;
+
+/// Settings of one run. [`PublishConfig::new`] gives the defaults of research/publisher.md.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PublishConfig {
+    /// What to publish.
+    pub target: Target,
+    /// Fetch, apply, validate and build the payload, but write nothing.
+    pub dry_run: bool,
+    /// On blocking findings, drop the trades they name, re-validate from scratch, and publish if nothing blocks.
+    pub exclude_conflicting_trades: bool,
+    /// How many exclusion rounds to try (a dropped trade can make a later trade fail).
+    pub max_exclusion_rounds: u32,
+    /// The whole run must end within this (default 10 min).
+    pub deadline: Duration,
+    /// At most this many write attempts per run (default 12).
+    pub write_cap: u32,
+    /// Version-conflict cycles and their backoff.
+    pub version_conflict: RetryPolicy,
+    /// Transient failures (reads and writes) and their backoff.
+    pub transient: RetryPolicy,
+    /// 429 handling.
+    pub rate_limit: RateLimitPolicy,
+    /// The instant rules evaluate at; default: the fetch time.
+    pub as_of: Option<DateTime<Utc>>,
+    /// Run id for the audit; default: a random UUID.
+    pub run_id: Option<String>,
+    /// Seed of the jitter RNG; default: from the OS.
+    pub jitter_seed: Option<u64>,
+}
+
+impl PublishConfig {
+    /// Defaults for a target.
+    pub fn new(target: Target) -> PublishConfig {
+        PublishConfig {
+            target,
+            dry_run: false,
+            exclude_conflicting_trades: false,
+            max_exclusion_rounds: 3,
+            deadline: Duration::from_secs(600),
+            write_cap: 12,
+            version_conflict: RetryPolicy::VERSION_CONFLICT,
+            transient: RetryPolicy::TRANSIENT,
+            rate_limit: RateLimitPolicy::default(),
+            as_of: None,
+            run_id: None,
+            jitter_seed: None,
+        }
+    }
+}
+
+/// Runs one publish. `Err` only for local problems (the audit log); everything the platform or the data decides
+/// is in the report's outcome.
+pub async fn publish<P: PlatformClient>(
+    platform: &P,
+    validator: &dyn Validator,
+    clock: &dyn Clock,
+    audit: &mut AuditLog,
+    config: &PublishConfig,
+) -> Result<PublishReport, PublishError> {
+    if config.write_cap == 0 && !config.dry_run {
+        return Err(PublishError::Config("the write cap must be at least 1".into()));
+    }
+    let started = clock.now();
+    let deadline = started + chrono::Duration::from_std(config.deadline).unwrap_or(chrono::Duration::days(1));
+    let mut run = Run {
+        platform,
+        validator,
+        clock,
+        audit,
+        cfg: config,
+        run_id: config.run_id.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+        seq: 0,
+        deadline,
+        rng: config.jitter_seed.map_or_else(StdRng::from_os_rng, StdRng::seed_from_u64),
+        counters: Counters::default(),
+        report: Report::default(),
+    };
+    let outcome = run.drive().await?;
+    run.say(format!("Outcome: {}.", outcome.as_str()));
+    let mut rec = run.record("done");
+    rec.outcome = Some(outcome.as_str().to_string());
+    run.append(rec)?;
+    let r = run.report;
+    Ok(PublishReport {
+        format: REPORT_FORMAT,
+        run_id: run.run_id,
+        platform: platform.name().to_string(),
+        target: config.target.clone(),
+        dry_run: config.dry_run,
+        outcome,
+        fetched_version: r.fetched_version,
+        submitted_version: r.submitted_version,
+        payload_hash: r.payload_hash,
+        live_hash: r.live_hash,
+        trades_applied: r.trades_applied,
+        excluded_trades: r.excluded,
+        findings: r.findings,
+        diff: r.diff,
+        conflicts: r.conflicts,
+        response_body: r.response_body,
+        counters: run.counters,
+        audit_head: run.audit.head().to_string(),
+        started_at: started,
+        finished_at: clock.now(),
+        story: r.story,
+    })
+}
+
+#[derive(Default)]
+struct Report {
+    fetched_version: Option<i64>,
+    submitted_version: Option<i64>,
+    payload_hash: Option<String>,
+    live_hash: Option<String>,
+    trades_applied: Vec<String>,
+    trades_excluded: Vec<String>,
+    excluded: Vec<ExcludedTrade>,
+    findings: Vec<PublishFinding>,
+    diff: Option<ScheduleDiff>,
+    conflicts: Vec<crate::explain::ConflictExplanation>,
+    response_body: Option<Value>,
+    story: Vec<String>,
+}
+
+struct Run<'a, P> {
+    platform: &'a P,
+    validator: &'a dyn Validator,
+    clock: &'a dyn Clock,
+    audit: &'a mut AuditLog,
+    cfg: &'a PublishConfig,
+    run_id: String,
+    seq: u64,
+    deadline: DateTime<Utc>,
+    rng: StdRng,
+    counters: Counters,
+    report: Report,
+}
+
+/// A step either continues with a value or ends the run with an outcome.
+type Flow<T> = Result<Result<T, PublishOutcome>, PublishError>;
+
+/// A cycle's validated, ready-to-send state.
+struct Prepared {
+    snapshot: Snapshot,
+    excluded: Vec<usize>,
+    submission: Submission,
+}
+
+impl<P: PlatformClient> Run<'_, P> {
+    async fn drive(&mut self) -> Result<PublishOutcome, PublishError> {
+        loop {
+            let fetched = match self.fetch("fetch").await? {
+                Ok(f) => f,
+                Err(o) => return Ok(o),
+            };
+            let prepared = match self.prepare(&fetched)? {
+                Ok(p) => p,
+                Err(o) => return Ok(o),
+            };
+            if self.cfg.dry_run {
+                self.say("Dry run: nothing written.".to_string());
+                return Ok(PublishOutcome::DryRun { blocked: false });
+            }
+            if prepared.submission.plan.changes_no_shift() && prepared.snapshot.schedule.published {
+                self.say("Nothing to change: the schedule is already published as it stands.".to_string());
+                return Ok(PublishOutcome::Published {
+                    schedule_version: fetched.schedule_version(),
+                    verified: true,
+                    changed_shifts: false,
+                });
+            }
+            match self.submit_until_settled(&prepared).await? {
+                Ok(()) => continue,
+                Err(o) => return Ok(o),
+            }
+        }
+    }
+}
+
+fn describe(r: &SubmitResult) -> String {
+    let ctx = r.context_id.as_deref().map(|c| format!(", contextId {c}")).unwrap_or_default();
+    match &r.response {
+        Response::Http { status, body, .. } => {
+            let code = body.as_ref().and_then(error_code).map(|c| format!(" {c}")).unwrap_or_default();
+            format!("HTTP {status}{code} at {}{ctx}", r.step)
+        }
+        Response::AsyncComplete => format!("the update completed{ctx}"),
+        Response::AsyncError { .. } => format!("the update ended with Error, no reason given{ctx}"),
+        Response::NoResponse { reason } => format!("no answer at {} ({reason})", r.step),
+    }
+}
+
+fn version_text(v: Option<i64>) -> String {
+    v.map_or_else(|| "(none)".to_string(), |v| v.to_string())
+}
+
+fn short(hash: &str) -> String {
+    let hex = hash.strip_prefix("sha256:").unwrap_or(hash);
+    format!("sha256:{}", hex.chars().take(12).collect::<String>())
+}
+
+fn list_suffix(ids: &[String]) -> String {
+    if ids.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", ids.join(", "))
+    }
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.1} s", d.as_secs_f64())
+}

@@ -1,0 +1,414 @@
+//! The publish state machine against the in-memory platform, on tokio's paused clock: every classification path,
+//! the budgets, and what the audit and the report say.
+
+mod common;
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use shiftgate_publish::fake::{Call, FakePlatform, ReadFault, WriteFault};
+use shiftgate_publish::{
+    publish, verify_chain, AuditLog, GiveUpReason, PlatformError, PublishConfig, PublishOutcome, PublishReport, Step,
+    TokioClock, Validator,
+};
+
+use common::{clean_example, example, start, target, TimeOffValidator};
+
+fn config() -> PublishConfig {
+    let mut c = PublishConfig::new(target());
+    c.jitter_seed = Some(7);
+    c.run_id = Some("run-test".into());
+    c
+}
+
+async fn run_with(fake: &FakePlatform, validator: &dyn Validator, cfg: &PublishConfig) -> (PublishReport, AuditLog) {
+    let clock = TokioClock::starting_at(start());
+    let mut audit = AuditLog::in_memory();
+    let report = publish(fake, validator, &clock, &mut audit, cfg).await.expect("run");
+    (report, audit)
+}
+
+async fn run(fake: &FakePlatform, cfg: &PublishConfig) -> PublishReport {
+    let (report, audit) = run_with(fake, &TimeOffValidator, cfg).await;
+    // Whatever happened, the audit chain verifies and ends with the outcome.
+    let text = audit.lines().join("\n");
+    assert_eq!(verify_chain(&text).unwrap(), report.audit_head);
+    let last: Value = serde_json::from_str(audit.lines().last().unwrap()).unwrap();
+    assert_eq!(last["outcome"], report.outcome.as_str());
+    report
+}
+
+fn writes(fake: &FakePlatform) -> Vec<(Option<i64>, bool)> {
+    fake.calls()
+        .into_iter()
+        .filter_map(|c| match c {
+            Call::Submit { version, applied, .. } => Some((version, applied)),
+            Call::Fetch(_) => None,
+        })
+        .collect()
+}
+
+fn holder_of(doc: &Value, shift: &str) -> String {
+    let entries = doc["agentSchedules"].as_array().unwrap();
+    let holders: Vec<&str> = entries
+        .iter()
+        .filter(|e| e["shifts"].as_array().unwrap().iter().any(|s| s["id"] == shift))
+        .map(|e| e["user"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(holders.len(), 1, "{shift} held by {holders:?}");
+    holders[0].to_string()
+}
+
+fn published(version: i64) -> PublishOutcome {
+    PublishOutcome::Published { schedule_version: Some(version), verified: true, changed_shifts: true }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_clean_week_is_published_once_and_verified() {
+    let fake = FakePlatform::new(clean_example());
+    let report = run(&fake, &config()).await;
+    assert_eq!(report.outcome, published(18));
+    assert_eq!(writes(&fake), [(Some(17), true)]);
+    let doc = fake.document();
+    assert_eq!((holder_of(&doc, "s-1"), holder_of(&doc, "s-9")), ("a-200".into(), "a-100".into()));
+    assert_eq!(doc["schedule"]["published"], true);
+    assert_eq!(report.trades_applied, ["tr-4"]);
+    assert_eq!(report.counters.writes, 1);
+    assert!(report.story.iter().any(|l| l.starts_with("Verified")), "{:#?}", report.story);
+}
+
+#[tokio::test(start_paused = true)]
+async fn blocking_findings_stop_before_any_write() {
+    let fake = FakePlatform::new(example());
+    let report = run(&fake, &config()).await;
+    assert_eq!(report.outcome, PublishOutcome::Blocked);
+    assert_eq!(report.outcome.exit_code(), 1);
+    assert!(writes(&fake).is_empty());
+    assert_eq!(report.findings.len(), 1);
+    assert_eq!(report.findings[0].agent_id, "a-200");
+    assert!(report.story.iter().any(|l| l.contains("core.timeoff.conflict a-200")), "{:#?}", report.story);
+}
+
+#[tokio::test(start_paused = true)]
+async fn excluding_the_conflicting_trade_publishes_the_rest_and_says_why() {
+    let fake = FakePlatform::new(example());
+    let mut cfg = config();
+    cfg.exclude_conflicting_trades = true;
+    let report = run(&fake, &cfg).await;
+    // The only trade is excluded, so no shift moves; the schedule is still published.
+    assert_eq!(
+        report.outcome,
+        PublishOutcome::Published { schedule_version: Some(18), verified: true, changed_shifts: false }
+    );
+    assert_eq!(report.excluded_trades.len(), 1);
+    let ex = &report.excluded_trades[0];
+    assert_eq!(ex.trade_id, "tr-4");
+    assert_eq!(ex.reasons, ["core.timeoff.conflict: shift s-1 overlaps time-off tor-9"]);
+    assert!(report.findings.is_empty(), "re-validated from scratch: {:?}", report.findings);
+    let doc = fake.document();
+    assert_eq!((holder_of(&doc, "s-1"), holder_of(&doc, "s-9")), ("a-100".into(), "a-200".into()));
+    assert_eq!(doc["schedule"]["published"], true);
+    assert!(report.trades_applied.is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_version_conflict_re_reads_backs_off_and_succeeds() {
+    let fake = FakePlatform::new(clean_example());
+    fake.script_writes([WriteFault::ConcurrentEdit]);
+    let t0 = tokio::time::Instant::now();
+    let report = run(&fake, &config()).await;
+    assert_eq!(report.outcome, published(19));
+    // The first write carried 17 and was refused (the editor made it 18); the second carried 18.
+    assert_eq!(writes(&fake), [(Some(17), false), (Some(18), true)]);
+    assert_eq!(report.counters.version_conflicts, 1);
+    // Full jitter with base 1 s: the first backoff is under a second.
+    assert!(t0.elapsed() < Duration::from_secs(1), "{:?}", t0.elapsed());
+    assert!(report.story.iter().any(|l| l.starts_with("Version conflict 1/5")), "{:#?}", report.story);
+}
+
+#[tokio::test(start_paused = true)]
+async fn endless_version_conflicts_give_up_after_five_cycles() {
+    let fake = FakePlatform::new(clean_example());
+    fake.script_writes(vec![WriteFault::ConcurrentEdit; 10]);
+    let report = run(&fake, &config()).await;
+    assert!(matches!(report.outcome, PublishOutcome::GaveUp { reason: GiveUpReason::VersionConflicts, .. }));
+    assert_eq!(writes(&fake).len(), 6, "the first write plus five cycles");
+    assert!(writes(&fake).iter().all(|(_, applied)| !applied));
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_write_cap_bounds_a_run() {
+    let fake = FakePlatform::new(clean_example());
+    fake.script_writes(vec![WriteFault::ConcurrentEdit; 10]);
+    let mut cfg = config();
+    cfg.write_cap = 2;
+    let report = run(&fake, &cfg).await;
+    assert!(matches!(report.outcome, PublishOutcome::GaveUp { reason: GiveUpReason::WriteCap, .. }));
+    assert_eq!(writes(&fake).len(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_data_conflict_is_explained_and_never_resent() {
+    let fake = FakePlatform::new(clean_example());
+    let body = json!({"conflicts": [{"agentId": "a-200", "start": "2026-12-01T14:00:00Z", "end": "2026-12-01T18:00:00Z",
+        "kind": "TimeOffOverlap", "timeOffRequestId": "tor-12", "reason": "shift s-1 overlaps PENDING time-off request tor-12"}]});
+    fake.script_writes([WriteFault::Answer(409, body.clone())]);
+    let report = run(&fake, &config()).await;
+    assert_eq!(report.outcome, PublishOutcome::DataConflict);
+    assert_eq!(writes(&fake).len(), 1, "never resubmitted");
+    assert_eq!(report.conflicts.len(), 1);
+    // The local validator sees nothing on the (unchanged) live data: a validator gap, said so.
+    assert!(report.conflicts[0].validator_gap);
+    assert_eq!(report.response_body, Some(body));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_data_conflict_caused_by_a_new_time_off_request_names_it() {
+    let fake = FakePlatform::new(clean_example());
+    let body = json!({"conflicts": [{"agentId": "a-200", "start": "2026-12-01T14:00:00Z", "end": "2026-12-01T18:00:00Z",
+        "kind": "TimeOffOverlap", "timeOffRequestId": "tor-9"}]});
+    fake.script_writes([WriteFault::Answer(409, body)]);
+    // Between our read and our write, a-200 files tor-9 (the motivating incident).
+    fake.before_next_write(|doc| doc["timeOffRequests"] = example()["timeOffRequests"].clone());
+    let report = run(&fake, &config()).await;
+    assert_eq!(report.outcome, PublishOutcome::DataConflict);
+    let c = &report.conflicts[0];
+    assert!(!c.validator_gap, "{c:#?}");
+    assert_eq!(c.findings[0].rule, "core.timeoff.conflict");
+    assert_eq!(
+        c.root_cause,
+        ["shift s-1 was moved from a-100 to a-200 by approved trade tr-4", "time-off tor-9 is PENDING"]
+    );
+    assert!(c.summary.contains("a-200 Tue Dec 1 08:00-12:00 CST"), "{}", c.summary);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_unknown_409_on_an_unchanged_version_is_a_data_conflict() {
+    let fake = FakePlatform::new(clean_example());
+    fake.script_writes([WriteFault::Answer(409, json!({"code": "something.new", "message": "?"}))]);
+    let report = run(&fake, &config()).await;
+    assert_eq!(report.outcome, PublishOutcome::DataConflict);
+    assert_eq!(writes(&fake).len(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_async_error_without_detail_is_judged_by_the_re_read() {
+    let fake = FakePlatform::new(clean_example());
+    fake.script_writes([WriteFault::AsyncError]);
+    let report = run(&fake, &config()).await;
+    assert_eq!(report.outcome, PublishOutcome::DataConflict);
+    assert!(report.story.iter().any(|l| l.contains("no reason given")), "{:#?}", report.story);
+
+    // The same event after someone else wrote: a version conflict, retried.
+    let fake = FakePlatform::new(clean_example());
+    fake.before_next_write(|doc| doc["schedule"]["metadata"]["version"] = json!(18));
+    fake.script_writes([WriteFault::AsyncError]);
+    let report = run(&fake, &config()).await;
+    assert_eq!(report.outcome, published(19));
+    assert_eq!(writes(&fake), [(Some(17), false), (Some(18), true)]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn rate_limits_wait_for_retry_after_and_give_up_on_long_waits() {
+    let fake = FakePlatform::new(clean_example());
+    fake.script_writes([WriteFault::RateLimit(Some("7".into()))]);
+    let t0 = tokio::time::Instant::now();
+    let report = run(&fake, &config()).await;
+    assert_eq!(report.outcome, published(18));
+    let waited = t0.elapsed();
+    assert!(waited >= Duration::from_secs(7) && waited < Duration::from_secs(8), "{waited:?}");
+    assert_eq!(report.counters.rate_limited, 1);
+
+    let fake = FakePlatform::new(clean_example());
+    fake.script_writes([WriteFault::RateLimit(Some("3600".into()))]);
+    let t0 = tokio::time::Instant::now();
+    let report = run(&fake, &config()).await;
+    assert!(matches!(report.outcome, PublishOutcome::GaveUp { reason: GiveUpReason::RateLimited, .. }));
+    assert_eq!(t0.elapsed(), Duration::ZERO, "it does not wait for a wait it will not finish");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_lost_answer_to_an_applied_write_is_not_resent() {
+    let fake = FakePlatform::new(clean_example());
+    fake.script_writes([WriteFault::ApplyThenLoseAnswer]);
+    let report = run(&fake, &config()).await;
+    assert_eq!(report.outcome, published(18));
+    assert_eq!(writes(&fake), [(Some(17), true)]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_lost_request_is_resent_after_the_re_read_shows_nothing_changed() {
+    let fake = FakePlatform::new(clean_example());
+    fake.script_writes([WriteFault::LoseRequest, WriteFault::Answer(503, json!({"code": "service.unavailable"}))]);
+    let report = run(&fake, &config()).await;
+    assert_eq!(report.outcome, published(18));
+    assert_eq!(writes(&fake), [(Some(17), false), (Some(17), false), (Some(17), true)]);
+    assert_eq!(report.counters.transient, 2);
+    // Each unclear answer was followed by a re-read before the resend.
+    let calls = fake.calls();
+    let submits: Vec<usize> =
+        calls.iter().enumerate().filter(|(_, c)| matches!(c, Call::Submit { .. })).map(|(i, _)| i).collect();
+    assert!(matches!(calls[submits[0] + 1], Call::Fetch(_)) && matches!(calls[submits[1] + 1], Call::Fetch(_)));
+}
+
+#[tokio::test(start_paused = true)]
+async fn transient_failures_are_bounded() {
+    let fake = FakePlatform::new(clean_example());
+    fake.script_writes(vec![WriteFault::LoseRequest; 10]);
+    let report = run(&fake, &config()).await;
+    assert!(matches!(report.outcome, PublishOutcome::GaveUp { reason: GiveUpReason::Transient, .. }));
+    assert_eq!(writes(&fake).len(), 4, "the first write and three retries");
+}
+
+#[tokio::test(start_paused = true)]
+async fn other_refusals_stop_without_retry() {
+    let fake = FakePlatform::new(clean_example());
+    fake.script_writes([WriteFault::Answer(400, json!({"code": "bad.request", "message": "lengthMinutes"}))]);
+    let report = run(&fake, &config()).await;
+    assert!(matches!(report.outcome, PublishOutcome::Rejected { status: Some(400), .. }), "{:?}", report.outcome);
+    assert_eq!(report.outcome.exit_code(), 2);
+    assert_eq!(writes(&fake).len(), 1);
+
+    let fake = FakePlatform::new(clean_example());
+    fake.script_writes([WriteFault::Answer(401, json!({"code": "bad.credentials"}))]);
+    let report = run(&fake, &config()).await;
+    assert!(matches!(report.outcome, PublishOutcome::Rejected { status: Some(401), .. }));
+}
+
+#[tokio::test(start_paused = true)]
+async fn read_failures_retry_when_transient_and_stop_otherwise() {
+    let fake = FakePlatform::new(clean_example());
+    let e503 = PlatformError::Http { step: Step::Fetch, status: 503, code: None, context_id: None, retry_after: None };
+    fake.script_reads([ReadFault::Fail(e503)]);
+    let report = run(&fake, &config()).await;
+    assert_eq!(report.outcome, published(18));
+    assert_eq!(report.counters.transient, 1);
+
+    let fake = FakePlatform::new(clean_example());
+    let e404 = PlatformError::Http {
+        step: Step::Fetch,
+        status: 404,
+        code: Some("not.found".into()),
+        context_id: None,
+        retry_after: None,
+    };
+    fake.script_reads([ReadFault::Fail(e404)]);
+    let report = run(&fake, &config()).await;
+    assert!(matches!(report.outcome, PublishOutcome::Rejected { step: Step::Fetch, status: Some(404), .. }));
+    assert!(writes(&fake).is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_throttled_read_waits_for_retry_after() {
+    let fake = FakePlatform::new(clean_example());
+    let e429 = PlatformError::Http {
+        step: Step::Fetch,
+        status: 429,
+        code: None,
+        context_id: None,
+        retry_after: Some("2".into()),
+    };
+    fake.script_reads([ReadFault::Fail(e429)]);
+    let t0 = tokio::time::Instant::now();
+    let report = run(&fake, &config()).await;
+    assert_eq!(report.outcome, published(18));
+    assert!(t0.elapsed() >= Duration::from_secs(2), "{:?}", t0.elapsed());
+    assert_eq!((report.counters.rate_limited, report.counters.transient), (1, 0));
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_invalid_live_schedule_is_rejected_with_its_problems() {
+    let mut doc = clean_example();
+    doc["agentSchedules"][0]["shifts"][0]["lengthMinutes"] = json!(-5);
+    let fake = FakePlatform::new(doc);
+    let report = run(&fake, &config()).await;
+    match &report.outcome {
+        PublishOutcome::Rejected { detail, .. } => {
+            assert!(detail.contains("agentSchedules[0].shifts[0].lengthMinutes"), "{detail}")
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_deadline_stops_waits_that_would_pass_it() {
+    let fake = FakePlatform::new(clean_example());
+    fake.script_writes([WriteFault::RateLimit(Some("30".into()))]);
+    let mut cfg = config();
+    cfg.deadline = Duration::from_secs(10);
+    let report = run(&fake, &cfg).await;
+    assert!(
+        matches!(report.outcome, PublishOutcome::GaveUp { reason: GiveUpReason::Deadline, .. }),
+        "{:?}",
+        report.outcome
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn dry_run_writes_nothing_and_shows_the_diff() {
+    let fake = FakePlatform::new(clean_example());
+    let mut cfg = config();
+    cfg.dry_run = true;
+    let report = run(&fake, &cfg).await;
+    assert_eq!(report.outcome, PublishOutcome::DryRun { blocked: false });
+    assert!(writes(&fake).is_empty());
+    let diff = report.diff.unwrap();
+    assert_eq!(diff.moves.len(), 2);
+    assert_eq!(diff.lines()[0], "a-100: - s-1 Tue Dec 1 08:00-16:30 CST (to a-200, trade tr-4)");
+    assert!(report.payload_hash.unwrap().starts_with("sha256:"));
+
+    let fake = FakePlatform::new(example());
+    let report = run(&fake, &cfg).await;
+    assert_eq!(report.outcome, PublishOutcome::DryRun { blocked: true });
+    assert_eq!(report.outcome.exit_code(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_already_published_unchanged_schedule_needs_no_write() {
+    let mut doc = clean_example();
+    doc["shiftTrades"] = json!([]);
+    doc["schedule"]["published"] = json!(true);
+    let fake = FakePlatform::new(doc);
+    let report = run(&fake, &config()).await;
+    assert_eq!(
+        report.outcome,
+        PublishOutcome::Published { schedule_version: Some(17), verified: true, changed_shifts: false }
+    );
+    assert!(writes(&fake).is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_audit_records_every_step_without_secrets() {
+    let fake = FakePlatform::new(clean_example());
+    fake.script_writes([WriteFault::ConcurrentEdit]);
+    let (report, audit) = run_with(&fake, &TimeOffValidator, &config()).await;
+    let lines: Vec<Value> = audit.lines().iter().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let states: Vec<&str> = lines.iter().map(|l| l["state"].as_str().unwrap()).collect();
+    assert_eq!(
+        states,
+        ["fetch", "validate", "submit", "refetch", "classify", "wait", "fetch", "validate", "submit", "verify", "done"]
+    );
+    let seqs: Vec<u64> = lines.iter().map(|l| l["seq"].as_u64().unwrap()).collect();
+    assert_eq!(seqs, (1..=11).collect::<Vec<_>>());
+    let submits: Vec<&Value> = lines.iter().filter(|l| l["state"] == "submit").collect();
+    assert_eq!(submits[0]["httpStatus"], 409);
+    assert_eq!(submits[0]["code"], "version.mismatch");
+    assert_eq!(submits[0]["submittedVersion"], 17);
+    assert_eq!(submits[1]["submittedVersion"], 18);
+    assert!(submits.iter().all(|s| s["payloadHash"].as_str().unwrap().starts_with("sha256:")));
+    assert_eq!(lines[4]["classification"], "versionConflict");
+    assert!(lines.iter().all(|l| l["runId"] == "run-test"));
+    assert_eq!(report.audit_head, lines.last().unwrap()["hash"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_same_seed_tells_the_same_story() {
+    let go = || async {
+        let fake = FakePlatform::new(clean_example());
+        fake.script_writes([WriteFault::ConcurrentEdit, WriteFault::LoseRequest, WriteFault::RateLimit(None)]);
+        run(&fake, &config()).await.story
+    };
+    let (a, b) = (go().await, go().await);
+    assert_eq!(a, b);
+    assert!(a.len() > 8, "{a:#?}");
+}

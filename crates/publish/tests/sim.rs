@@ -1,0 +1,233 @@
+//! The publisher against the real simulator over 127.0.0.1: both contracts, their wire formats, and the faults
+//! that matter (stale versions, new time-off, lost answers, lost sockets, 5xx, 429, expired tokens). Real time,
+//! with backoffs shortened so the file runs in a few seconds.
+
+mod common;
+
+use std::time::Duration;
+
+use secrecy::SecretString;
+use serde_json::Value;
+use shiftgate_publish::genesys::{GenesysClient, GenesysConfig};
+use shiftgate_publish::rest::{RestClient, RestConfig};
+use shiftgate_publish::retry::RetryPolicy;
+use shiftgate_publish::{
+    publish, verify_chain, AuditLog, HttpSettings, PlatformClient, PublishConfig, PublishOutcome, PublishReport,
+    TokioClock,
+};
+use shiftgate_sim::{FaultPlan, SimConfig, SimServer, Switches, WriteKind};
+
+use common::{clean_example, example, target, TimeOffValidator};
+
+async fn sim(doc: &Value, faults: &str) -> SimServer {
+    let config = SimConfig { faults: FaultPlan::parse(faults).expect("fault plan"), ..SimConfig::default() };
+    shiftgate_sim::start(config, &serde_json::to_vec(doc).unwrap()).await.expect("sim starts")
+}
+
+fn http() -> HttpSettings {
+    HttpSettings {
+        requests_per_second: 0.0,
+        outcome_timeout: Duration::from_secs(2),
+        request_timeout: Duration::from_secs(5),
+        ..HttpSettings::default()
+    }
+}
+
+fn genesys(s: &SimServer) -> GenesysClient {
+    let mut c = GenesysConfig::new(s.base_url(), "shiftgate-sim-client", SecretString::from("shiftgate-sim-secret"));
+    c.http = http();
+    GenesysClient::new(c).unwrap()
+}
+
+fn rest(s: &SimServer) -> RestClient {
+    let mut c = RestConfig::new(s.base_url());
+    c.http = http();
+    RestClient::new(c).unwrap()
+}
+
+fn config() -> PublishConfig {
+    let mut c = PublishConfig::new(target());
+    let fast =
+        RetryPolicy { base: Duration::from_millis(20), cap: Duration::from_millis(100), ..RetryPolicy::TRANSIENT };
+    c.version_conflict = RetryPolicy { max_attempts: 5, ..fast };
+    c.transient = fast;
+    c.deadline = Duration::from_secs(30);
+    c.jitter_seed = Some(3);
+    c
+}
+
+async fn run<P: PlatformClient>(p: &P, cfg: &PublishConfig) -> PublishReport {
+    let mut audit = AuditLog::in_memory();
+    let report = publish(p, &TimeOffValidator, &TokioClock::new(), &mut audit, cfg).await.expect("run");
+    assert_eq!(verify_chain(&audit.lines().join("\n")).unwrap(), report.audit_head);
+    report
+}
+
+/// Who holds each shift in the simulator's store.
+async fn holders(s: &SimServer) -> Vec<(String, String)> {
+    let state = serde_json::to_value(s.state().await).unwrap();
+    let mut out = Vec::new();
+    for e in state["agentSchedules"].as_array().unwrap() {
+        for sh in e["shifts"].as_array().unwrap() {
+            out.push((sh["id"].as_str().unwrap().to_string(), e["user"]["id"].as_str().unwrap().to_string()));
+        }
+    }
+    out.sort();
+    out
+}
+
+fn swapped() -> Vec<(String, String)> {
+    vec![("s-1".into(), "a-200".into()), ("s-9".into(), "a-100".into())]
+}
+
+fn verified(report: &PublishReport) -> bool {
+    matches!(report.outcome, PublishOutcome::Published { verified: true, changed_shifts: true, .. })
+}
+
+#[tokio::test]
+async fn genesys_flow_publishes_the_swap() {
+    let s = sim(&clean_example(), "").await;
+    let report = run(&genesys(&s), &config()).await;
+    assert!(verified(&report), "{:#?}", report.story);
+    assert_eq!(holders(&s).await, swapped());
+    let state = s.state().await;
+    assert_eq!(state.schedule.as_ref().unwrap().published, Some(true));
+    let attempts = s.attempts();
+    assert_eq!(attempts.len(), 1);
+    assert_eq!(attempts[0].kind, WriteKind::GenesysUpdate);
+    assert_eq!(attempts[0].schedule_version_sent, Some(17));
+    assert_eq!(attempts[0].agent_versions_sent.get("a-100"), Some(&Some(4)));
+    assert_eq!(attempts[0].published, Some(true));
+}
+
+#[tokio::test]
+async fn genesys_blocked_and_excluded_runs() {
+    let s = sim(&example(), "").await;
+    let report = run(&genesys(&s), &config()).await;
+    assert_eq!(report.outcome, PublishOutcome::Blocked);
+    assert!(s.attempts().is_empty(), "a blocked run writes nothing");
+
+    let mut cfg = config();
+    cfg.exclude_conflicting_trades = true;
+    let report = run(&genesys(&s), &cfg).await;
+    assert!(matches!(report.outcome, PublishOutcome::Published { verified: true, changed_shifts: false, .. }));
+    assert_eq!(report.excluded_trades[0].trade_id, "tr-4");
+    assert_eq!(holders(&s).await, [("s-1".to_string(), "a-100".to_string()), ("s-9".into(), "a-200".into())]);
+}
+
+#[tokio::test]
+async fn genesys_stale_versions_are_retried_after_a_re_read() {
+    for as_400 in [false, true] {
+        let s = sim(&clean_example(), "409-version@1").await;
+        s.set_switches(Switches { version_conflict_as_400: as_400, ..Switches::default() }).await;
+        let report = run(&genesys(&s), &config()).await;
+        assert!(verified(&report), "as_400={as_400}: {:#?}", report.story);
+        assert_eq!(report.counters.version_conflicts, 1);
+        let attempts = s.attempts();
+        assert_eq!(attempts.len(), 2);
+        assert!(attempts[1].schedule_version_sent > attempts[0].schedule_version_sent);
+        assert_eq!(holders(&s).await, swapped());
+    }
+}
+
+#[tokio::test]
+async fn genesys_new_time_off_is_a_data_conflict_explained_by_the_fresh_read() {
+    for delivery in [shiftgate_sim::ErrorDelivery::Sync, shiftgate_sim::ErrorDelivery::Async] {
+        let s = sim(&clean_example(), "timeoff@1").await;
+        s.set_switches(Switches { error_delivery: delivery, ..Switches::default() }).await;
+        let report = run(&genesys(&s), &config()).await;
+        assert_eq!(report.outcome, PublishOutcome::DataConflict, "{delivery:?}: {:#?}", report.story);
+        assert_eq!(s.attempts().len(), 1, "never resent");
+        assert!(!report.conflicts.is_empty());
+        assert!(
+            report.conflicts.iter().any(|c| !c.validator_gap && c.findings[0].rule == "core.timeoff.conflict"),
+            "{delivery:?}: {:#?}",
+            report.conflicts
+        );
+        assert_eq!(holders(&s).await, [("s-1".to_string(), "a-100".to_string()), ("s-9".into(), "a-200".into())]);
+    }
+}
+
+#[tokio::test]
+async fn genesys_lost_answers_and_sockets_are_resolved_by_re_reading() {
+    for fault in ["drop@update#1", "closing@1", "noevent@1", "lost504@update#1"] {
+        let s = sim(&clean_example(), fault).await;
+        let report = run(&genesys(&s), &config()).await;
+        assert!(verified(&report), "{fault}: {:#?}", report.story);
+        let applied = s.attempts().iter().filter(|a| a.outcome == shiftgate_sim::AttemptOutcome::Applied).count();
+        assert_eq!(applied, 1, "{fault}: applied exactly once");
+        assert_eq!(report.counters.writes, 1, "{fault}: not resent");
+        assert_eq!(holders(&s).await, swapped(), "{fault}");
+    }
+}
+
+#[tokio::test]
+async fn genesys_5xx_and_429_are_waited_out() {
+    let s = sim(&clean_example(), "503@update#1,500@read#2").await;
+    let report = run(&genesys(&s), &config()).await;
+    assert!(verified(&report), "{:#?}", report.story);
+    assert_eq!(report.counters.writes, 2);
+
+    let s = sim(&clean_example(), "429:1s@update#1").await;
+    let t0 = std::time::Instant::now();
+    let report = run(&genesys(&s), &config()).await;
+    assert!(verified(&report), "{:#?}", report.story);
+    assert!(t0.elapsed() >= Duration::from_secs(1), "Retry-After honoured");
+    assert_eq!(report.counters.rate_limited, 1);
+}
+
+#[tokio::test]
+async fn genesys_refreshes_an_expired_token_once() {
+    let s = sim(&clean_example(), "").await;
+    let client = genesys(&s);
+    client.fetch(&target()).await.expect("first read gets a token");
+    s.expire_tokens().await;
+    let report = run(&client, &config()).await;
+    assert!(verified(&report), "{:#?}", report.story);
+    let tokens = s.requests().iter().filter(|r| r.path == "/oauth/token").count();
+    assert_eq!(tokens, 2);
+    let unauthorized = s.requests().iter().filter(|r| r.status == Some(401)).count();
+    assert_eq!(unauthorized, 1);
+}
+
+#[tokio::test]
+async fn genesys_wrong_credentials_are_rejected_without_retry() {
+    let s = sim(&clean_example(), "").await;
+    let mut c = GenesysConfig::new(s.base_url(), "shiftgate-sim-client", SecretString::from("wrong"));
+    c.http = http();
+    let report = run(&GenesysClient::new(c).unwrap(), &config()).await;
+    assert!(matches!(report.outcome, PublishOutcome::Rejected { .. }), "{:?}", report.outcome);
+    assert!(s.attempts().is_empty());
+    assert!(!serde_json::to_string(&report).unwrap().contains("wrong\""));
+}
+
+#[tokio::test]
+async fn rest_contract_publishes_and_handles_stale_etags() {
+    let s = sim(&clean_example(), "").await;
+    let report = run(&rest(&s), &config()).await;
+    assert!(verified(&report), "{:#?}", report.story);
+    assert_eq!(holders(&s).await, swapped());
+    assert_eq!(s.attempts()[0].kind, WriteKind::RestPut);
+
+    let s = sim(&clean_example(), "409-version@1").await;
+    let report = run(&rest(&s), &config()).await;
+    assert!(verified(&report), "{:#?}", report.story);
+    assert_eq!(report.counters.version_conflicts, 1);
+    assert_eq!(s.attempts()[0].status, 412);
+}
+
+#[tokio::test]
+async fn rest_data_conflicts_and_lost_answers() {
+    let s = sim(&clean_example(), "timeoff@1").await;
+    let report = run(&rest(&s), &config()).await;
+    assert_eq!(report.outcome, PublishOutcome::DataConflict, "{:#?}", report.story);
+    let c = &report.conflicts[0];
+    assert_eq!(c.conflict.kind.as_deref(), Some("TimeOffOverlap"));
+    assert!(!c.validator_gap, "{c:#?}");
+    assert_eq!(s.attempts().len(), 1);
+
+    let s = sim(&clean_example(), "lost504@1").await;
+    let report = run(&rest(&s), &config()).await;
+    assert!(verified(&report), "{:#?}", report.story);
+    assert_eq!(report.counters.writes, 1);
+}
