@@ -1,109 +1,150 @@
-//! Where `Snapshot::from_json` spends its time on a generated snapshot: serde into wire types, validation into the
-//! model, and dropping each. `cargo run --release -p shiftgate-benches --example parse_phases -- 10000 5`
+//! Where `Snapshot::from_json` spends its time on a generated snapshot, phase by phase, next to the `IgnoredAny`
+//! floor and a lean borrowed mirror of the hot arrays (what serde costs without the optional-everything wire
+//! structs).
+//!
+//! `cargo run --release -p shiftgate-benches --example parse_phases -- AGENTS ROUNDS [MODE]`
+//!
+//! Without MODE it prints a table. With MODE it runs only that phase `ROUNDS` times, for `perf record`: `floor`,
+//! `utf8`, `wire`, `wire_str`, `lean`, `lean_str`, `validate`, or `full`.
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use serde::de::IgnoredAny;
+use serde::Deserialize;
 use shiftgate_model::format::WireSnapshot;
 use shiftgate_model::Snapshot;
 
-#[derive(serde::Deserialize)]
+/// Only the agent schedules and history, with required, borrowed fields: a lower bound for typed parsing.
+#[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct LDoc<'a> {
+struct LeanDoc<'a> {
     #[serde(borrow, default)]
-    agent_schedules: Vec<LSched<'a>>,
+    agent_schedules: Vec<LeanSchedule<'a>>,
     #[serde(borrow, default)]
-    history: Vec<LSched<'a>>,
+    history: Vec<LeanSchedule<'a>>,
 }
-#[derive(serde::Deserialize)]
+
+#[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[allow(dead_code)]
-struct LSched<'a> {
+struct LeanSchedule<'a> {
     #[serde(borrow)]
-    user: LUser<'a>,
+    user: LeanUser<'a>,
     #[serde(borrow, default)]
-    shifts: Vec<LShift<'a>>,
+    shifts: Vec<LeanShift<'a>>,
 }
-#[derive(serde::Deserialize)]
-struct LUser<'a> {
-    #[serde(borrow)]
-    #[allow(dead_code)]
+
+#[derive(Deserialize)]
+struct LeanUser<'a> {
     id: &'a str,
 }
-#[derive(serde::Deserialize)]
+
+#[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[allow(dead_code)]
-struct LShift<'a> {
+struct LeanShift<'a> {
     id: &'a str,
     start_date: &'a str,
     length_minutes: i64,
     #[serde(borrow, default)]
-    activities: Vec<LAct<'a>>,
+    activities: Vec<LeanActivity<'a>>,
 }
-#[derive(serde::Deserialize)]
+
+#[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[allow(dead_code)]
-struct LAct<'a> {
+struct LeanActivity<'a> {
     start_date: &'a str,
     length_minutes: i64,
     activity_code_id: &'a str,
 }
 
+impl LeanDoc<'_> {
+    /// Touches every field, so nothing is optimized away.
+    fn weight(&self) -> usize {
+        self.agent_schedules
+            .iter()
+            .chain(&self.history)
+            .flat_map(|s| s.shifts.iter().map(move |sh| (s.user.id, sh)))
+            .map(|(u, sh)| {
+                u.len()
+                    + sh.id.len()
+                    + sh.start_date.len()
+                    + sh.length_minutes as usize
+                    + sh.activities
+                        .iter()
+                        .map(|a| a.start_date.len() + a.length_minutes as usize + a.activity_code_id.len())
+                        .sum::<usize>()
+            })
+            .sum()
+    }
+}
+
+fn run(mode: &str, bytes: &[u8]) {
+    let text = || std::str::from_utf8(bytes).ok();
+    match mode {
+        "floor" => {
+            black_box(serde_json::from_slice::<IgnoredAny>(bytes).ok());
+        }
+        "utf8" => {
+            black_box(text().is_some());
+        }
+        "wire" => {
+            black_box(serde_json::from_slice::<WireSnapshot<'_>>(bytes).ok());
+        }
+        "wire_str" => {
+            black_box(text().and_then(|t| serde_json::from_str::<WireSnapshot<'_>>(t).ok()));
+        }
+        "lean" => {
+            black_box(serde_json::from_slice::<LeanDoc<'_>>(bytes).ok().map(|d| d.weight()));
+        }
+        "lean_str" => {
+            black_box(text().and_then(|t| serde_json::from_str::<LeanDoc<'_>>(t).ok()).map(|d| d.weight()));
+        }
+        _ => {
+            black_box(Snapshot::from_json(bytes).ok());
+        }
+    }
+}
+
 fn main() {
-    println!("size_of WireActivity {} WireShift {} WireAgentSchedule {}", std::mem::size_of::<shiftgate_model::format::WireActivity<'static>>(), std::mem::size_of::<shiftgate_model::format::WireShift<'static>>(), std::mem::size_of::<shiftgate_model::format::WireAgentSchedule<'static>>());
     let mut args = std::env::args().skip(1);
     let agents: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(10_000);
-    let rounds: u32 = args.next().and_then(|a| a.parse().ok()).unwrap_or(5);
+    let rounds: u32 = args.next().and_then(|a| a.parse().ok()).unwrap_or(5).max(1);
     let bytes = shiftgate_benches::snapshot_bytes(agents);
+    let wire: WireSnapshot<'_> = serde_json::from_slice(&bytes).unwrap_or_default();
     if let Some(mode) = args.next() {
-        if mode == "validate" {
-            let wire: WireSnapshot<'_> = serde_json::from_slice(&bytes).unwrap_or_default();
-            for _ in 0..rounds {
-                drop(black_box(Snapshot::from_wire(&wire).ok()));
-            }
-            return;
-        }
-        // Profiling aid: run one phase only.
         for _ in 0..rounds {
-            match mode.as_str() {
-                "lean" => drop(black_box(serde_json::from_slice::<LDoc<'_>>(&bytes).ok())),
-                "wire_str" => drop(black_box(std::str::from_utf8(&bytes).ok().and_then(|t| serde_json::from_str::<WireSnapshot<'_>>(t).ok()))),
-                "lean_str" => drop(black_box(std::str::from_utf8(&bytes).ok().and_then(|t| serde_json::from_str::<LDoc<'_>>(t).ok()))),
-                "utf8" => drop(black_box(std::str::from_utf8(&bytes).is_ok())),
-                "wire" => drop(black_box(serde_json::from_slice::<WireSnapshot<'_>>(&bytes).ok())),
-                "floor" => drop(black_box(serde_json::from_slice::<IgnoredAny>(&bytes).ok())),
-                _ => drop(black_box(Snapshot::from_json(&bytes).ok())),
+            if mode == "validate" {
+                drop(black_box(Snapshot::from_wire(&wire).ok()));
+            } else {
+                run(&mode, &bytes);
             }
         }
         return;
     }
-    let mut t = [Duration::ZERO; 7];
-    for _ in 0..rounds {
-        let s = Instant::now();
-        black_box(serde_json::from_slice::<IgnoredAny>(&bytes).ok());
-        t[0] += s.elapsed();
-        let s = Instant::now();
-        let wire: WireSnapshot<'_> = serde_json::from_slice(&bytes).unwrap_or_default();
-        t[1] += s.elapsed();
-        let s = Instant::now();
-        let snap = Snapshot::from_wire(&wire).ok();
-        t[2] += s.elapsed();
-        let s = Instant::now();
-        drop(black_box(wire));
-        t[3] += s.elapsed();
-        let s = Instant::now();
-        drop(black_box(snap));
-        t[4] += s.elapsed();
-        let s = Instant::now();
-        black_box(Snapshot::from_json(&bytes).is_ok());
-        t[5] += s.elapsed();
-        let s = Instant::now();
-        black_box(serde_json::from_slice::<LDoc<'_>>(&bytes).map(|d| d.agent_schedules.len() + d.history.len()).ok());
-        t[6] += s.elapsed();
+    let time = |f: &mut dyn FnMut()| {
+        let start = Instant::now();
+        for _ in 0..rounds {
+            f();
+        }
+        start.elapsed() / rounds
+    };
+    let mut rows: Vec<(&str, Duration)> = Vec::new();
+    for mode in ["floor", "utf8", "wire", "wire_str", "lean", "lean_str"] {
+        rows.push((mode, time(&mut || run(mode, &bytes))));
     }
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0 / f64::from(rounds);
-    println!("{agents} agents, {} bytes ({} per agent)", bytes.len(), bytes.len() / agents.max(1));
-    for (name, d) in ["floor (IgnoredAny)", "serde -> WireSnapshot", "from_wire (validate)", "drop WireSnapshot", "drop Snapshot", "from_json total", "lean borrowed mirror"].iter().zip(t) {
-        println!("{name:>24}: {:8.1} ms  ({:.2}x floor)", ms(d), ms(d) / ms(t[0]));
+    rows.push(("validate (from_wire)", time(&mut || drop(black_box(Snapshot::from_wire(&wire).ok())))));
+    let snaps: Vec<_> = (0..rounds).map(|_| Snapshot::from_wire(&wire).ok()).collect();
+    let start = Instant::now();
+    drop(black_box(snaps));
+    rows.push(("drop Snapshot", start.elapsed() / rounds));
+    rows.push(("full (from_json + drop)", time(&mut || run("full", &bytes))));
+    println!(
+        "{agents} agents, {} bytes ({} per agent), mean of {rounds} rounds",
+        bytes.len(),
+        bytes.len() / agents.max(1)
+    );
+    let floor = rows[0].1.as_secs_f64();
+    for (name, d) in rows {
+        println!("{name:>24}: {:8.1} ms  {:5.2}x floor", d.as_secs_f64() * 1e3, d.as_secs_f64() / floor);
     }
 }

@@ -15,7 +15,7 @@ pub(crate) const MAX_CONSECUTIVE_DAYS: usize = 6;
 pub(crate) const MAX_SHIFT_MINUTES: i64 = 960;
 
 /// Whether `agent`'s week stays clean without its draft shift `remove` and with the other agents' shifts `add`.
-pub(crate) fn clean_with(world: &World, agent: &GAgent, remove: Option<u16>, add: &[&GShift]) -> bool {
+pub(crate) fn clean_with(world: &World, agent: &GAgent, remove: Option<u32>, add: &[&GShift]) -> bool {
     let draft: Vec<&GShift> = agent.shifts.iter().filter(|s| Some(s.k) != remove).chain(add.iter().copied()).collect();
     let mut all: Vec<(DateTime<Utc>, DateTime<Utc>)> =
         agent.history.iter().chain(draft.iter().copied()).map(|s| (s.start, s.end())).collect();

@@ -132,7 +132,9 @@ pub fn generate_labeled(opts: &GenOptions) -> Labeled {
 /// A generated snapshot as compact JSON; the same bytes as serializing [`generate`]'s result.
 pub fn generate_json(opts: &GenOptions) -> Vec<u8> {
     let world = build(opts);
-    let mut out = Vec::with_capacity(opts.agents.saturating_mul(4608).saturating_add(4096).min(1 << 30));
+    // About 3.2 KB per agent and week (schedule week plus history), so the buffer rarely grows.
+    let per_agent = 3300usize.saturating_mul(opts.weeks as usize + 1);
+    let mut out = Vec::with_capacity(opts.agents.saturating_mul(per_agent).saturating_add(4096).min(1 << 30));
     // Serializing plain strings and integers into a Vec cannot fail.
     let _ = serde_json::to_writer(&mut out, &wire::Doc(&world));
     out

@@ -1,7 +1,7 @@
 //! The generator's own compact model of a week: agents with a work pattern, shifts as instants plus tiling bits,
 //! requests and trades. It is turned into the wire format only when written (see `wire`).
 
-use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Days, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -51,7 +51,7 @@ pub(crate) struct Plan {
 /// A shift: its instant, length, and the bits its activities are derived from.
 #[derive(Clone, Debug)]
 pub(crate) struct GShift {
-    pub(crate) k: u16,
+    pub(crate) k: u32,
     pub(crate) history: bool,
     pub(crate) start: DateTime<Utc>,
     pub(crate) len: i64,
@@ -102,8 +102,8 @@ pub(crate) struct GAgent {
     pub(crate) shifts: Vec<GShift>,
     pub(crate) history: Vec<GShift>,
     pub(crate) markers: Vec<GMarker>,
-    next_k: u16,
-    next_hk: u16,
+    next_k: u32,
+    next_hk: u32,
     /// Already used by a request, a trade or an injected problem: each agent tells at most one story.
     pub(crate) busy: bool,
 }
@@ -186,12 +186,14 @@ pub(crate) fn stream(seed: u64, phase: u64) -> ChaCha8Rng {
 /// The instant of a local wall-clock time (`minute` may pass midnight). A time in a spring-forward gap moves past
 /// the gap; an ambiguous fall-back time takes its first occurrence.
 pub(crate) fn local_instant(tz: Tz, date: NaiveDate, minute: i64) -> DateTime<Utc> {
-    let mut local = date.and_time(NaiveTime::MIN) + Duration::minutes(minute);
+    // Saturating at the ends of the calendar: absurd dates give absurd instants, never a panic.
+    let midnight = date.and_time(NaiveTime::MIN);
+    let mut local = midnight.checked_add_signed(Duration::minutes(minute)).unwrap_or(midnight);
     for _ in 0..8 {
         match tz.from_local_datetime(&local) {
             LocalResult::Single(t) => return t.with_timezone(&Utc),
             LocalResult::Ambiguous(t, _) => return t.with_timezone(&Utc),
-            LocalResult::None => local += Duration::minutes(30),
+            LocalResult::None => local = local.checked_add_signed(Duration::minutes(30)).unwrap_or(local),
         }
     }
     Utc.from_utc_datetime(&local)
@@ -218,7 +220,7 @@ impl World {
             zone_name: opts.time_zone.clone(),
             week: opts.week_date,
             weeks: opts.weeks,
-            as_of: local_instant(tz, opts.week_date - Duration::days(7), 18 * 60),
+            as_of: local_instant(tz, opts.week_date.checked_sub_days(Days::new(7)).unwrap_or(opts.week_date), 18 * 60),
             bu_id: "bu-1".into(),
             bu_name: "Customer Care".into(),
             schedule_id: format!("sch-{}-{:02}", opts.week_date.iso_week().year(), opts.week_date.iso_week().week()),
@@ -318,7 +320,7 @@ impl World {
 
     /// Local date `d` days after weekDate.
     pub(crate) fn day(&self, d: i64) -> NaiveDate {
-        self.week + Duration::days(d)
+        self.week.checked_add_signed(Duration::days(d)).unwrap_or(self.week)
     }
 
     /// The instant of local `minute` on day `d` of the schedule week.

@@ -145,3 +145,18 @@ fn local_start_times_hold_across_dst_weeks() {
         }
     }
 }
+
+#[test]
+fn odd_options_give_a_document_never_a_panic() {
+    // An unknown zone is written as given, so validation names it.
+    let o = GenOptions { time_zone: "Mars/Olympus_Mons".into(), ..opts(5, 1) };
+    let err = Snapshot::from_json(&generate_json(&o)).err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(err.contains("businessUnit.timeZone"), "{err}");
+    // A Wednesday week start is fine: the business unit's week then starts on Wednesday.
+    let wed = parse(&generate_json(&GenOptions { week_date: date("2026-12-02"), ..opts(20, 2) }));
+    assert_eq!(wed.business_unit.start_day_of_week, chrono::Weekday::Wed);
+    for week_date in [NaiveDate::MIN, NaiveDate::MAX] {
+        let bytes = generate_json(&GenOptions { week_date, weeks: 2, ..opts(3, 3) });
+        assert!(bytes.starts_with(b"{\"format\":\"shiftgate.snapshot/1\""));
+    }
+}
