@@ -280,13 +280,16 @@ fn region_text(path: &str, region: &Value) -> String {
 
 fn sarif_schema() -> jsonschema::Validator {
     let schema: Value = serde_json::from_slice(&std::fs::read(workspace().join("tests/fixtures/sarif-schema-2.1.0.json")).unwrap()).unwrap();
-    // The vendored file is the official schema byte for byte. Its `run.language` pattern has a stray `]`
-    // (`^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$`) that the draft-07 meta-schema's `regex` format check rejects, so
-    // it is replaced in memory by the pattern it means. shiftgate never writes `run.language`.
+    // The vendored file is the official schema byte for byte. Its two `language` patterns (of `run` and
+    // `toolComponent`) have a stray `]` (`^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$`) that the draft-07 meta-schema's
+    // `regex` format check rejects, so they are replaced in memory by the pattern they mean. shiftgate never writes
+    // a `language`.
     let mut schema = schema;
-    let language = &mut schema["definitions"]["run"]["properties"]["language"]["pattern"];
-    assert_eq!(language, "^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$");
-    *language = "^[a-zA-Z]{2}(-[a-zA-Z]{2})?$".into();
+    for owner in ["run", "toolComponent"] {
+        let language = &mut schema["definitions"][owner]["properties"]["language"]["pattern"];
+        assert_eq!(language, "^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$");
+        *language = "^[a-zA-Z]{2}(-[a-zA-Z]{2})?$".into();
+    }
     jsonschema::draft7::options().should_validate_formats(true).build(&schema).unwrap()
 }
 

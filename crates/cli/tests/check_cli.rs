@@ -291,3 +291,14 @@ fn rules_list_and_explain() {
     let o = shiftgate(&["rules", "explain", "core.rest.min-between-shifts"]);
     assert!(text(&o.stdout).contains("min_minutes = 600"), "{}", text(&o.stdout));
 }
+
+#[test]
+fn the_bundled_chicago_week_reads_as_its_story() {
+    // The README's main command. fixtures/schedules/README.md tells which agent has which problem.
+    let o = shiftgate(&["check", "../../fixtures/schedules/chicago-week.json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = text(&o.stdout);
+    let incident = out.matches("error   core.timeoff.pending-conflict").count();
+    assert_eq!(incident, 4, "{out}");
+    insta::assert_snapshot!(out);
+}
