@@ -3,17 +3,32 @@
 //! - `floor`: reading and scanning the JSON without building anything (serde `IgnoredAny`), the lower bound for
 //!   any parser;
 //! - `parse`: `Snapshot::from_json`, i.e. parse and validate, including dropping the result;
-//! - `apply_trades`: trade application on the parsed snapshot.
+//! - `apply_trades`: trade application on the parsed snapshot;
+//! - `rules_1_thread` / `rules_2_threads`: the rule phase (per-agent facts and the core pack) on a parsed, traded
+//!   snapshot, with one and two worker threads;
+//! - `check`: what `shiftgate check` does before rendering: parse, validate, apply trades, run the core pack.
 //!
 //! Sample sizes shrink with the roster so a full run takes a few minutes on two cores.
 
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
 use serde::de::IgnoredAny;
 use shiftgate_benches::{snapshot_bytes, SIZES};
+use std::sync::Arc;
+
+use shiftgate_check::{Checker, Config, Limits, RuleLibrary, RuleSet};
 use shiftgate_model::{apply_trades, Snapshot};
+
+fn core_checker(jobs: Option<usize>) -> Checker {
+    let rules = RuleSet::load(&RuleLibrary::embedded(), &[], &Config::default(), Limits::default()).expect("core pack");
+    Checker::new(rules, jobs)
+}
+
+// The allocator the `shiftgate` binary ships with, so figures match what users run.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn pipeline(c: &mut Criterion) {
     for agents in SIZES {
@@ -24,10 +39,12 @@ fn pipeline(c: &mut Criterion) {
         };
         let mut group = c.benchmark_group(format!("agents_{agents}"));
         group.throughput(Throughput::Bytes(bytes.len() as u64));
+        // Flat sampling: every sample runs the same number of iterations, so a 1-second parse needs 10 runs, not 55.
+        group.sampling_mode(SamplingMode::Flat);
         match agents {
-            ..=2_000 => group.sample_size(30).measurement_time(Duration::from_secs(4)),
+            ..=2_000 => group.sample_size(30).measurement_time(Duration::from_secs(5)),
             2_001..=10_000 => group.sample_size(15).measurement_time(Duration::from_secs(6)),
-            _ => group.sample_size(10).measurement_time(Duration::from_secs(8)).warm_up_time(Duration::from_secs(1)),
+            _ => group.sample_size(10).measurement_time(Duration::from_secs(15)).warm_up_time(Duration::from_secs(1)),
         };
 
         group.bench_function("floor", |b| {
@@ -36,8 +53,22 @@ fn pipeline(c: &mut Criterion) {
         group.bench_function("parse", |b| b.iter(|| Snapshot::from_json(black_box(&bytes)).map(|s| s.shifts.len())));
         group.bench_function("apply_trades", |b| b.iter(|| apply_trades(black_box(&snapshot))));
 
-        // CHECK BENCH (lead): add `check` here once shiftgate-check lands, on `snapshot` and
-        // `apply_trades(&snapshot)`, with the checker and its compiled core rules built outside `b.iter`.
+        let as_of = snapshot.as_of.expect("generated snapshots carry asOf");
+        let shared = Arc::new(snapshot.clone());
+        let roster = Arc::new(apply_trades(&shared));
+        for (name, jobs) in [("rules_1_thread", 1), ("rules_2_threads", 2)] {
+            let checker = core_checker(Some(jobs));
+            group.bench_function(name, |b| {
+                b.iter(|| checker.check_roster(shared.clone(), roster.clone(), as_of).map(|r| r.findings.len()))
+            });
+        }
+        let checker = core_checker(None);
+        group.bench_function("check", |b| {
+            b.iter(|| {
+                let snapshot = Arc::new(Snapshot::from_json(black_box(&bytes)).expect("valid"));
+                checker.check(snapshot, as_of).map(|r| r.findings.len())
+            })
+        });
 
         group.finish();
     }

@@ -15,6 +15,10 @@ use serde::Deserialize;
 use shiftgate_model::format::WireSnapshot;
 use shiftgate_model::Snapshot;
 
+// The allocator the `shiftgate` binary ships with, so figures match what users run.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Only the agent schedules and history, with required, borrowed fields: a lower bound for typed parsing.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -16,7 +16,7 @@ use serde_json::Value;
 
 const DESIGN: &str = "fixtures/schedules/design-example.json";
 const WRONG_OWNER: &str = "fixtures/rules/core.trade.integrity/fail_wrong_owner.json";
-const CLEAN: &str = "fixtures/rules/core.shift.overlap/pass_back_to_back.json";
+const CLEAN: &str = "fixtures/rules/core.activity.within-shift/pass_activities_tile_shift.json";
 const RULES_TEST: &str = "tests/fixtures/rules-test/rules";
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -53,7 +53,12 @@ diagnostic_test!(missing_check_points_at_the_misnamed_function, "missing-check",
 diagnostic_test!(bad_severity_underlines_the_value, "bad-severity", 2, "long-shift.rhai:5:18]");
 diagnostic_test!(duplicate_id_shows_both_files, "duplicate-id", 2, "very-long-shift.rhai:4:12]");
 diagnostic_test!(undeclared_parameter_is_caught_at_load, "undeclared-param", 2, "long-shift.rhai:9:31]");
-diagnostic_test!(undeclared_parameter_through_an_alias_fails_at_run_time, "undeclared-param-alias", 3, "long-shift.rhai:10:31]");
+diagnostic_test!(
+    undeclared_parameter_through_an_alias_fails_at_run_time,
+    "undeclared-param-alias",
+    3,
+    "long-shift.rhai:10:31]"
+);
 diagnostic_test!(top_level_code_is_underlined, "top-level-code", 2, "long-shift.rhai:3:1]");
 diagnostic_test!(a_throw_fails_closed_at_the_throw, "throw", 3, "long-shift.rhai:10:13]");
 diagnostic_test!(a_runaway_loop_is_stopped_by_the_operation_limit, "op-limit", 3, "long-shift.rhai:");
@@ -64,7 +69,10 @@ fn duplicate_ids_name_both_files_and_undeclared_parameters_say_so() {
     assert!(err.contains("declared again here") && err.contains("first declared here"), "{err}");
     assert!(err.contains("duplicate-id/core/long-shift.rhai:4:12]"), "{err}");
     let err = diagnostic("undeclared-param", 2);
-    assert!(err.contains("undeclared parameter `max_minutes`") && err.contains("declared parameters: max_hours"), "{err}");
+    assert!(
+        err.contains("undeclared parameter `max_minutes`") && err.contains("declared parameters: max_hours"),
+        "{err}"
+    );
     let err = diagnostic("undeclared-param-alias", 3);
     assert!(err.contains("undeclared parameter"), "{err}");
 }
@@ -178,7 +186,8 @@ fn rules_test_filter_and_config() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("shiftgate.toml");
     std::fs::write(&cfg, "[rules.\"core.shift.max-ten-hours\"]\nenabled = false\nmax_minutes = 500\n").unwrap();
-    let o = run(&["rules", "test", "--rules", RULES_TEST, "--filter", "max-ten-hours", "--config", cfg.to_str().unwrap()]);
+    let o =
+        run(&["rules", "test", "--rules", RULES_TEST, "--filter", "max-ten-hours", "--config", cfg.to_str().unwrap()]);
     let out = text(&o.stdout);
     assert_eq!(o.status.code(), Some(1), "{out}");
     assert!(out.contains("FAIL  pass_eight_and_a_half_hours.json: expected no core.shift.max-ten-hours finding, got 1"));
@@ -233,7 +242,8 @@ fn rules_new_scaffolds_a_rule_that_starts_red_and_turns_green_when_written() {
     let body = "fn check(agent, params) {\n    for s in agent.shifts() {\n        if s.minutes > 600 {\n            report(s, `shift ${s.id} lasts ${fmt_minutes(s.minutes)}`);\n        }\n    }\n}\n";
     let head = source.split("fn check(agent, params) {").next().unwrap();
     std::fs::write(&script, format!("{head}{body}")).unwrap();
-    let example = std::fs::read_to_string(&fail).unwrap().replacen("\"lengthMinutes\": 510", "\"lengthMinutes\": 660", 1);
+    let example =
+        std::fs::read_to_string(&fail).unwrap().replacen("\"lengthMinutes\": 510", "\"lengthMinutes\": 660", 1);
     std::fs::write(&fail, example).unwrap();
     let o = run(&["rules", "test", "--rules", r, "--fixtures", f]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
@@ -279,7 +289,9 @@ fn region_text(path: &str, region: &Value) -> String {
 }
 
 fn sarif_schema() -> jsonschema::Validator {
-    let schema: Value = serde_json::from_slice(&std::fs::read(workspace().join("tests/fixtures/sarif-schema-2.1.0.json")).unwrap()).unwrap();
+    let schema: Value =
+        serde_json::from_slice(&std::fs::read(workspace().join("tests/fixtures/sarif-schema-2.1.0.json")).unwrap())
+            .unwrap();
     // The vendored file is the official schema byte for byte. Its two `language` patterns (of `run` and
     // `toolComponent`) have a stray `]` (`^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$`) that the draft-07 meta-schema's
     // `regex` format check rejects, so they are replaced in memory by the pattern they mean. shiftgate never writes
@@ -324,10 +336,10 @@ fn sarif_validates_against_the_official_schema_and_has_what_github_requires() {
     }
     let results = log["runs"][0]["results"].as_array().unwrap();
     assert_eq!(results.len(), 2, "{results:#?}");
-    for (result, (path, rule, object)) in results.iter().zip([
-        (DESIGN, "core.timeoff.pending-conflict", "s-1"),
-        (WRONG_OWNER, "core.trade.integrity", "tr-2"),
-    ]) {
+    for (result, (path, rule, object)) in results
+        .iter()
+        .zip([(DESIGN, "core.timeoff.pending-conflict", "s-1"), (WRONG_OWNER, "core.trade.integrity", "tr-2")])
+    {
         assert_eq!(result["ruleId"], rule);
         let index = result["ruleIndex"].as_u64().unwrap() as usize;
         assert_eq!(rules[index]["id"], rule);
@@ -391,10 +403,10 @@ fn github_annotations_point_at_the_object_and_escape_line_breaks() {
     let out = text(&o.stdout);
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 4, "{out}");
-    for (line, (path, rule, id)) in [lines[0], lines[2]].iter().zip([
-        (DESIGN, "core.timeoff.pending-conflict", "\"s-1\""),
-        (WRONG_OWNER, "core.trade.integrity", "\"tr-2\""),
-    ]) {
+    for (line, (path, rule, id)) in [lines[0], lines[2]]
+        .iter()
+        .zip([(DESIGN, "core.timeoff.pending-conflict", "\"s-1\""), (WRONG_OWNER, "core.trade.integrity", "\"tr-2\"")])
+    {
         let (props, message) = line.strip_prefix("::error ").unwrap().split_once("::").unwrap();
         let props: Vec<(&str, &str)> = props.split(',').map(|p| p.split_once('=').unwrap()).collect();
         assert_eq!(props[0], ("file", path));

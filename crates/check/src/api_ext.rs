@@ -89,9 +89,10 @@ fn instant(m: i64) -> Fallible<DateTime<Utc>> {
     DateTime::from_timestamp(m.saturating_mul(60), 0).ok_or_else(|| runtime(format!("instant {m} is out of range")))
 }
 
+/// `[start, end)`; an empty window (`end == start`) is allowed and holds nothing, a reversed one is a script bug.
 fn window(start: i64, end: i64, what: &str) -> Fallible<Interval> {
-    if end <= start {
-        return Err(runtime(format!("{what}: the window must end after it starts (start {start}, end {end})")));
+    if end < start {
+        return Err(runtime(format!("{what}: the window ends before it starts (start {start}, end {end})")));
     }
     Ok(Interval::new(instant(start)?, instant(end)?))
 }
@@ -237,20 +238,24 @@ fn shift_indexes_between(f: &AgentFacts, within: Interval) -> impl Iterator<Item
     (0..f.shifts.len()).filter(move |&i| f.shifts[i].interval.overlaps(&within))
 }
 
-fn activities_of(s: &ShiftHandle, name: &str) -> Fallible<Array> {
+/// Activities of one category in the given shifts, in time order (shifts in the order given).
+fn activities_of(f: &Arc<AgentFacts>, shifts: &[usize], name: &str) -> Fallible<Array> {
     let c = category(name)?;
-    let shift = s.f.shift(s.k);
-    if shift.activities.is_empty() {
-        // A shift without activities is one OnQueueWork activity spanning it.
-        return Ok(if c == Category::OnQueueWork {
-            vec![Dynamic::from(ActivityHandle { f: s.f.clone(), shift: s.k, k: None })]
-        } else {
-            Vec::new()
-        });
+    let mut out = Array::new();
+    for &i in shifts {
+        let shift = f.shift(i);
+        if shift.activities.is_empty() {
+            // A shift without activities is one OnQueueWork activity spanning it.
+            if c == Category::OnQueueWork {
+                out.push(Dynamic::from(ActivityHandle { f: f.clone(), shift: i, k: None }));
+            }
+            continue;
+        }
+        let mut ks: Vec<usize> = (0..shift.activities.len()).filter(|&k| shift.activities[k].category == c).collect();
+        ks.sort_by_key(|&k| (shift.activities[k].interval, k));
+        out.extend(ks.into_iter().map(|k| Dynamic::from(ActivityHandle { f: f.clone(), shift: i, k: Some(k) })));
     }
-    let mut ks: Vec<usize> = (0..shift.activities.len()).filter(|&k| shift.activities[k].category == c).collect();
-    ks.sort_by_key(|&k| (shift.activities[k].interval, k));
-    Ok(ks.into_iter().map(|k| Dynamic::from(ActivityHandle { f: s.f.clone(), shift: s.k, k: Some(k) })).collect())
+    Ok(out)
 }
 
 fn date(s: &str, what: &str) -> Fallible<chrono::NaiveDate> {
@@ -264,7 +269,8 @@ pub(crate) fn register(e: &mut Engine) {
         Ok(PolicyHandle(Arc::new(WorkPolicy::from_map(&m)?)))
     });
     register_worked(e);
-    e.register_fn("activities_of", |s: &mut ShiftHandle, name: &str| activities_of(s, name));
+    e.register_fn("activities_of", |s: &mut ShiftHandle, name: &str| activities_of(&s.f, &[s.k], name));
+    e.register_fn("activities_of", |d: &mut DayHandle, name: &str| activities_of(&d.f, &d.f.days[d.k].shifts, name));
     e.register_fn("segments", |s: &mut ShiftHandle, interrupting: Array| -> Fallible<Array> {
         let cats = categories(&interrupting)?;
         Ok(segments(s.f.shift(s.k), &cats).into_iter().map(|iv| Dynamic::from(span_map(iv))).collect())
@@ -469,7 +475,7 @@ mod tests {
                report(s, "worked", #{ measured: s.minutes_worked(p) });
                report(s, "day", #{ measured: agent.days()[1].minutes_worked(p) + agent.weeks()[0].minutes_worked(p) });
                report(s, "in", #{ measured: agent.minutes_worked_in(s.start - 4320, s.start + 60, p) });
-               report(s, "meals", #{ measured: s.activities_of("Meal").len() });
+               report(s, "meals", #{ measured: s.activities_of("Meal").len() + agent.days()[1].activities_of("Meal").len() });
                report(s, "segments", #{ measured: s.segments(["Meal"]).len() });
                report(s, "pause", #{ measured: s.longest_run(["Meal", "Break"]) });
                report(s, "history", #{ measured: agent.shifts_between(s.start - 4320, s.end).len() });
@@ -477,19 +483,21 @@ mod tests {
                let r = agent.longest_rest(period_start(), period_end());
                report(r, `rest ${fmt_time(r.start)} ${add_days("2026-11-29", -1)} ${weekday_of("2026-11-29")}`,
                       #{ measured: r.minutes });
-               report(s, "days", #{ measured: days_between("2026-11-29", "2026-12-06") });"#,
+               report(s, "days", #{ measured: days_between("2026-11-29", "2026-12-06") });
+               report(s, "empty", #{ measured: agent.longest_rest(s.end, s.end).minutes + agent.minutes_worked_in(s.start, s.start, p) });"#,
         ))
         .unwrap();
         let expect = [
             ("worked", 480),
             ("day", 960),
             ("in", 480 + 60),
-            ("meals", 1),
+            ("meals", 2),
             ("segments", 2),
             ("pause", 45),
             ("history", 2),
             ("rest Mon Nov 30 16:30 CST 2026-11-28 Sun", 7650),
             ("days", 7),
+            ("empty", 0),
         ];
         // Findings come sorted by interval, not in report order.
         let mut got: Vec<(String, i64)> = found.into_iter().map(|(m, v)| (m, v.unwrap())).collect();
@@ -528,7 +536,7 @@ mod tests {
             r#"agent.shifts()[0].activities_of("Lunch");"#,
             r#"work_policy(#{ exclude: ["TimeOff"], paid_only: true });"#,
             r#"agent.rest_windows(0);"#,
-            r#"agent.longest_rest(100, 100);"#,
+            r#"agent.longest_rest(100, 50);"#,
             r#"add_days("Nov 29", 1);"#,
         ] {
             assert!(run(&rule(body)).is_err(), "{body} should fail");

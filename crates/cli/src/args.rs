@@ -29,6 +29,44 @@ pub(crate) enum Command {
     Schema,
     /// Write a realistic synthetic snapshot (for benchmarks and demos).
     Gen(GenArgs),
+    /// Publish a week's schedule through the gate: fetch, apply trades, check, and write only if nothing blocks.
+    ///
+    /// Reads the live schedule from the platform, applies its approved trades, checks every agent with the rule
+    /// packs, and submits with the versions it read. A stale version is retried after a re-read (bounded); a data
+    /// conflict stops and is explained; nothing is ever resent blindly. Every step is appended to the audit log.
+    ///
+    /// Credentials come only from the environment: SHIFTGATE_CLIENT_ID and SHIFTGATE_CLIENT_SECRET (Genesys OAuth
+    /// client credentials), or for --platform rest an optional bearer token in SHIFTGATE_TOKEN. They are never
+    /// printed, logged or written to the audit.
+    ///
+    /// Exit codes: 0 published (or a dry run with nothing blocking); 1 blocked by findings, or the platform refused
+    /// the data (a data conflict, explained); 2 usage, configuration or credentials error, or the platform rejected
+    /// the request (401/403/404/400); 3 a rule failed at run time (nothing written: the gate fails closed); 4 gave
+    /// up (run deadline, write cap, too many version conflicts or transient failures, rate limit): try again later.
+    Publish(PublishArgs),
+    /// Explain a platform's 409 answer: match each conflict it names to the local finding that predicts it.
+    ///
+    /// RESPONSE is the body the platform answered (a Genesys ErrorBody, a REST `{"conflicts": [...]}` body, or a
+    /// saved `shiftgate publish --json` report). SNAPSHOT is checked with the rule packs (all approved trades
+    /// applied); a conflict no finding predicts is a validator gap.
+    ///
+    /// Exit codes: 0 every conflict is explained; 1 at least one is a validator gap; 2 bad input or configuration;
+    /// 3 a rule failed at run time.
+    ExplainConflict(ExplainConflictArgs),
+    /// The whole story in a few seconds, with no set-up: the publish incident against an embedded simulator.
+    ///
+    /// Starts a simulator on 127.0.0.1 seeded with the bundled Chicago week (only the incident's problems kept),
+    /// meets the incident (approved trades onto pending time off: blocked and explained), shows the platform's
+    /// unexplained 409 and its root causes, then publishes with --exclude-conflicting-trades through an injected
+    /// concurrent edit (a version conflict survived by re-reading). Exit codes: 0 the story ran as scripted; 1 it
+    /// did not (a bug: the output says where); 2 the simulator could not start.
+    Demo(DemoArgs),
+    /// Serve a snapshot as a local WFM API simulator (Genesys Cloud flow and the REST contract) until Ctrl-C.
+    ///
+    /// Prints the base URL, the OAuth client credentials it accepts, a publish command to try, and its test
+    /// routes. Binds 127.0.0.1 unless told otherwise. Exit codes: 0 stopped by Ctrl-C; 2 bad snapshot, fault
+    /// plan or address.
+    Sim(SimArgs),
 }
 
 /// Where rules come from and how they are configured.
@@ -182,4 +220,126 @@ pub(crate) struct RulesNewArgs {
     /// Fixtures folder (default: fixtures/rules beside the rules folder).
     #[arg(long, value_name = "DIR")]
     pub(crate) fixtures: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum PlatformKind {
+    /// Genesys Cloud CX: OAuth, upload URL + gzip + update, outcome on the notifications websocket.
+    Genesys,
+    /// The simple REST contract: GET the snapshot with an ETag, PUT it back with If-Match.
+    Rest,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PublishArgs {
+    /// API base URL: the Genesys API host (e.g. https://api.mypurecloud.com, or a simulator's
+    /// http://127.0.0.1:PORT), or the REST contract's base.
+    #[arg(long, value_name = "URL", required_unless_present = "region", conflicts_with = "region")]
+    pub(crate) api: Option<String>,
+    /// Genesys Cloud region instead of --api, e.g. us-east-1, eu-west-1, ap-southeast-2, ca-central-1.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) region: Option<String>,
+    /// Which platform contract --api speaks.
+    #[arg(long, value_enum, default_value_t = PlatformKind::Genesys)]
+    pub(crate) platform: PlatformKind,
+    /// Business unit id.
+    #[arg(long, value_name = "ID")]
+    pub(crate) business_unit: String,
+    /// First local day of the schedule week (yyyy-MM-dd).
+    #[arg(long, value_name = "DATE")]
+    pub(crate) week: String,
+    /// Schedule id.
+    #[arg(long, value_name = "ID")]
+    pub(crate) schedule: String,
+    /// Fetch, check and build the payload, then print the findings and the changes it would submit; write nothing.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+    /// On blocking findings, leave out the trades they name, check again from scratch, and publish if nothing
+    /// blocks; the excluded trades are listed with their reasons.
+    #[arg(long)]
+    pub(crate) exclude_conflicting_trades: bool,
+    #[command(flatten)]
+    pub(crate) rules: RuleArgs,
+    /// Lowest severity that blocks publishing.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub(crate) fail_on: FailOn,
+    /// Evaluate rules at this instant (RFC 3339); default: the time of each read.
+    #[arg(long, value_name = "TIME")]
+    pub(crate) as_of: Option<String>,
+    /// Print the run report (shiftgate.publish/1) as JSON instead of text.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Append-only, hash-chained JSON-lines audit log of every step (ids, versions, hashes; no secrets).
+    #[arg(long, value_name = "FILE", default_value = "shiftgate-audit.jsonl")]
+    pub(crate) audit: PathBuf,
+    /// The whole run must end within this many seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) deadline: u64,
+    /// At most this many write attempts.
+    #[arg(long, value_name = "N", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) max_writes: u32,
+    /// Client-side pacing: requests per second to the platform (0: no pacing).
+    #[arg(long, value_name = "N", default_value_t = 2.0)]
+    pub(crate) rate: f64,
+    /// Print where the time went (platform reads, validation, payload, writes) to standard error.
+    #[arg(long)]
+    pub(crate) timings: bool,
+    /// Worker threads for checking (default: one per core).
+    #[arg(long, short, value_name = "N")]
+    pub(crate) jobs: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ExplainFormat {
+    /// One block per conflict, for people.
+    Human,
+    /// shiftgate.conflicts/1 JSON.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExplainConflictArgs {
+    /// The snapshot the rejected publish was built from (shiftgate.snapshot/1); `-` reads standard input.
+    #[arg(long, value_name = "SNAPSHOT")]
+    pub(crate) snapshot: PathBuf,
+    /// The platform's answer (JSON); `-` reads standard input.
+    #[arg(value_name = "RESPONSE")]
+    pub(crate) response: PathBuf,
+    #[command(flatten)]
+    pub(crate) rules: RuleArgs,
+    /// Evaluate rules at this instant (RFC 3339); default: the snapshot's asOf, else now.
+    #[arg(long, value_name = "TIME")]
+    pub(crate) as_of: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Human)]
+    pub(crate) format: ExplainFormat,
+    /// Lowest severity counted as blocking (explanations prefer blocking findings).
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub(crate) fail_on: FailOn,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DemoArgs {
+    /// Also print the publisher's own step-by-step story of each run.
+    #[arg(long, short)]
+    pub(crate) verbose: bool,
+    /// Which platform contract the demo publishes through.
+    #[arg(long, value_enum, default_value_t = PlatformKind::Genesys)]
+    pub(crate) platform: PlatformKind,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SimArgs {
+    /// Address to listen on; port 0 picks a free one.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    pub(crate) listen: std::net::SocketAddr,
+    /// Snapshot to serve (default: the bundled Chicago week).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) snapshot: Option<PathBuf>,
+    /// Fault plan, e.g. `409-version@1,429:2s@2,500@read#3,drop@4,seed=7,rate409=0.1` (see the simulator docs).
+    #[arg(long, value_name = "SPEC")]
+    pub(crate) faults: Option<String>,
+    /// Seed of the simulator's random choices (random faults, the concurrent editor).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub(crate) seed: u64,
 }

@@ -198,7 +198,13 @@ impl ScriptDiagnostic {
     }
 
     /// Attaches the script and a primary label; without a span the message names the file instead.
-    fn at(mut self, script: Option<&Script<'_>>, at: &ScriptLocation, span: Option<(usize, usize)>, label: &str) -> Self {
+    fn at(
+        mut self,
+        script: Option<&Script<'_>>,
+        at: &ScriptLocation,
+        span: Option<(usize, usize)>,
+        label: &str,
+    ) -> Self {
         match (script, span) {
             (Some(s), Some(span)) => {
                 self.source = Some(s.named());
@@ -327,7 +333,9 @@ fn bad_meta(library: &RuleLibrary, at: &ScriptLocation, message: &str) -> Script
         k => k,
     };
     let help = match key {
-        "severity" => "severity is \"error\" (blocks publishing), \"warning\" (blocks only under --fail-on warning) or \"info\"",
+        "severity" => {
+            "severity is \"error\" (blocks publishing), \"warning\" (blocks only under --fail-on warning) or \"info\""
+        }
         "id" => "ids are dotted, lower case, and start with the pack's prefix (core., flsa., il., chi., ca., eu., ...)",
         "params" => "params is a map of parameter names to their defaults, e.g. params: #{ min_minutes: 600 }",
         "title" => "title is a short string shown by `shiftgate rules list`",
@@ -342,10 +350,16 @@ pub(crate) fn run_error(err: &RunError, snapshot: &str, library: &RuleLibrary) -
     let script = Script::find(library, &err.at.path);
     let start = script.as_ref().and_then(|s| s.at(&err.at));
     let limit = Limits::default().max_operations;
+    // Rhai does not always know where a script was when it is stopped; the checker then points at `fn check`.
+    let at_function = start.is_some_and(|o| script.as_ref().is_some_and(|s| s.text[o..].starts_with("fn ")));
     let (code, label, help, span) = if err.message.starts_with("exceeded the operation limit") {
         (
             "rule::operation-limit",
-            format!("still running here after {limit} operations"),
+            if at_function {
+                format!("this call ran out of its {limit} operations (the exact place is unknown)")
+            } else {
+                format!("still running here after {limit} operations")
+            },
             format!("check(agent, params) may run at most {limit} operations per agent: look for a loop that never ends, or work the checker already does natively (rules/README.md)"),
             start.and_then(|o| script.as_ref().map(|s| s.to_line_end(o))),
         )
@@ -394,7 +408,8 @@ pub(crate) fn render_plain(d: &ScriptDiagnostic) -> String {
 }
 
 fn render_with(d: &ScriptDiagnostic, theme: GraphicalTheme) -> String {
-    let handler = GraphicalReportHandler::new_themed(theme).with_links(false).with_wrap_lines(false).with_context_lines(1);
+    let handler =
+        GraphicalReportHandler::new_themed(theme).with_links(false).with_wrap_lines(false).with_context_lines(1);
     let mut out = String::new();
     if handler.render_report(&mut out, d).is_err() {
         out = format!("error: {}\n", d.message);

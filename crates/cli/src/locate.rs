@@ -64,6 +64,14 @@ fn element_kind(parent: Kind, key: Option<&str>) -> Kind {
     }
 }
 
+/// A JSON string literal (with its quotes) as text.
+fn decode(raw: &[u8]) -> Option<String> {
+    match raw {
+        [b'"', inner @ .., b'"'] if !inner.contains(&b'\\') => std::str::from_utf8(inner).ok().map(str::to_string),
+        _ => serde_json::from_slice::<String>(raw).ok(),
+    }
+}
+
 impl Locator {
     /// Indexes a snapshot's text.
     pub(crate) fn new(text: &[u8]) -> Locator {
@@ -126,12 +134,14 @@ impl Locator {
                     }
                     column += 1; // the closing quote
                     let raw = &text[start..(i + 1).min(text.len())];
-                    if let Some(Frame::Object { expect_key, key, id, .. }) = stack.last_mut() {
+                    if let Some(Frame::Object { kind, expect_key, key, id, .. }) = stack.last_mut() {
                         if *expect_key {
-                            *key = serde_json::from_slice::<String>(raw).ok();
+                            // Keys matter only where an interesting array or an id can follow; most keys of a big
+                            // snapshot are inside activities and are skipped without decoding.
+                            *key = if *kind == Kind::Other { None } else { decode(raw) };
                             *expect_key = false;
                         } else if key.as_deref() == Some("id") && id.is_none() {
-                            *id = serde_json::from_slice::<String>(raw).ok();
+                            *id = decode(raw);
                         }
                     }
                 }

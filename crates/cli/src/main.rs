@@ -7,6 +7,7 @@ mod exit;
 mod input;
 mod locate;
 mod render;
+mod validator;
 
 use std::io::Write as _;
 use std::process::ExitCode;

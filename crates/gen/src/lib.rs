@@ -65,7 +65,8 @@ pub struct GenOptions {
     pub seed: u64,
     /// Weeks of published history before the schedule week.
     pub weeks: u32,
-    /// First local day of the schedule week; the business unit's week starts on this weekday.
+    /// First local day of the schedule week; the business unit's week starts on this weekday. Dates outside the
+    /// years 1900-9000 are clamped into them.
     pub week_date: NaiveDate,
     /// IANA zone of the business unit.
     pub time_zone: String,

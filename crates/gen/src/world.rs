@@ -213,17 +213,22 @@ impl World {
     /// Agents and their regular weeks (schedule week and history), nothing else yet.
     pub(crate) fn new(opts: &GenOptions) -> World {
         let tz: Tz = opts.time_zone.parse().unwrap_or(Tz::UTC);
+        // Instant arithmetic near the ends of chrono's calendar would overflow; no schedule lives there.
+        let week = opts.week_date.clamp(
+            NaiveDate::from_ymd_opt(1900, 1, 7).unwrap_or_default(),
+            NaiveDate::from_ymd_opt(9000, 12, 1).unwrap_or_default(),
+        );
         let mut rng = stream(opts.seed, 1);
         let mu_count = (opts.agents / 60).clamp(1, 8) as u32;
         let mut world = World {
             tz,
             zone_name: opts.time_zone.clone(),
-            week: opts.week_date,
+            week,
             weeks: opts.weeks,
-            as_of: local_instant(tz, opts.week_date.checked_sub_days(Days::new(7)).unwrap_or(opts.week_date), 18 * 60),
+            as_of: local_instant(tz, week.checked_sub_days(Days::new(7)).unwrap_or(week), 18 * 60),
             bu_id: "bu-1".into(),
             bu_name: "Customer Care".into(),
-            schedule_id: format!("sch-{}-{:02}", opts.week_date.iso_week().year(), opts.week_date.iso_week().week()),
+            schedule_id: format!("sch-{}-{:02}", week.iso_week().year(), week.iso_week().week()),
             schedule_version: rng.random_range(3..60),
             agents: Vec::with_capacity(opts.agents),
             requests: Vec::new(),

@@ -155,8 +155,9 @@ fn odd_options_give_a_document_never_a_panic() {
     // A Wednesday week start is fine: the business unit's week then starts on Wednesday.
     let wed = parse(&generate_json(&GenOptions { week_date: date("2026-12-02"), ..opts(20, 2) }));
     assert_eq!(wed.business_unit.start_day_of_week, chrono::Weekday::Wed);
+    // Dates at the ends of the calendar are clamped to years where instants exist.
     for week_date in [NaiveDate::MIN, NaiveDate::MAX] {
-        let bytes = generate_json(&GenOptions { week_date, weeks: 2, ..opts(3, 3) });
-        assert!(bytes.starts_with(b"{\"format\":\"shiftgate.snapshot/1\""));
+        let s = parse(&generate_json(&GenOptions { week_date, weeks: 2, ..opts(3, 3) }));
+        assert!((1900..=9000).contains(&chrono::Datelike::year(&s.schedule.week_date)));
     }
 }

@@ -20,7 +20,12 @@ pub const MAX_LENGTH_MINUTES: i64 = 7 * 24 * 60;
 impl Snapshot {
     /// Reads and validates a snapshot from JSON bytes.
     pub fn from_json(bytes: &[u8]) -> Result<Snapshot, InputError> {
-        let wire: WireSnapshot<'_> = match serde_json::from_slice(bytes) {
+        // Checking UTF-8 once up front lets serde borrow strings without re-validating each one.
+        let text = match std::str::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(e) => return Err(utf8_error(bytes, &e)),
+        };
+        let wire: WireSnapshot<'_> = match serde_json::from_str(text) {
             Ok(w) => w,
             Err(e) => return Err(syntax_error(bytes, &e)),
         };
@@ -36,6 +41,13 @@ impl Snapshot {
             _ => Err(InputError::Invalid(v.problems)),
         }
     }
+}
+
+fn utf8_error(bytes: &[u8], e: &std::str::Utf8Error) -> InputError {
+    let good = &bytes[..e.valid_up_to()];
+    let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
+    let column = good.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
+    InputError::Syntax { path: ".".into(), message: "the snapshot is not valid UTF-8".into(), line, column }
 }
 
 /// The fast parse keeps no path; on failure parse again, slowly, to say where.
@@ -161,7 +173,8 @@ impl Validator {
         let (agents, agent_index) = self.agents(w);
         let zone = business_unit.as_ref().map(|b| b.zone);
 
-        let mut ctx = Ctx { codes: &codes, agent_index: &agent_index, zone };
+        let code_index: HashMap<&str, &ActivityCode> = codes.iter().map(|(k, c)| (k.as_str(), c)).collect();
+        let mut ctx = Ctx { codes: &code_index, agent_index: &agent_index, zone };
         let mut agents = agents;
         let (shifts, markers) = self.agent_schedules(&w.agent_schedules, "agentSchedules", &mut ctx, Some(&mut agents));
         let (history, _) = self.agent_schedules(&w.history, "history", &mut ctx, None);
@@ -345,7 +358,7 @@ impl Validator {
 
     fn code<'c>(&mut self, v: &Option<Text<'_>>, ctx: &Ctx<'c>, path: impl Fn() -> String) -> Option<&'c ActivityCode> {
         let id = self.text(v, &path)?;
-        let code = ctx.codes.iter().find(|(k, _)| k == id).map(|(_, c)| c);
+        let code = ctx.codes.get(id).copied();
         if code.is_none() {
             self.fail(path, format!("unknown activity code {id:?} (not in activityCodes)"));
         }
@@ -609,7 +622,7 @@ impl Validator {
 }
 
 struct Ctx<'c> {
-    codes: &'c [(String, ActivityCode)],
+    codes: &'c HashMap<&'c str, &'c ActivityCode>,
     agent_index: &'c HashMap<AgentId, AgentIx>,
     zone: Option<Zone>,
 }

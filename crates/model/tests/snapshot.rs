@@ -98,3 +98,16 @@ fn trades_apply_in_reviewed_order_and_judge_ownership_at_that_point() {
     assert_eq!(r.owner[s1], s.agent_ix("a-300").unwrap());
     assert_eq!(r.moves[s1].iter().map(|m| m.trade.as_str()).collect::<Vec<_>>(), ["tr-4", "tr-5"]);
 }
+
+#[test]
+fn invalid_utf8_is_a_syntax_error_with_its_place() {
+    let mut bytes = b"{\n  \"format\": \"shiftgate.snapshot/1\",\n  \"agents\": [{\"id\": \"a".to_vec();
+    bytes.extend_from_slice(&[0xff, b'"', b'}', b']', b'}']);
+    match Snapshot::from_json(&bytes).unwrap_err() {
+        InputError::Syntax { line, column, message, .. } => {
+            assert_eq!((line, column), (3, 23));
+            assert!(message.contains("UTF-8"));
+        }
+        other => panic!("{other}"),
+    }
+}

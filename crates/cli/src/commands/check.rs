@@ -1,7 +1,7 @@
 //! `shiftgate check`: the gate.
 
 use std::io::Write as _;
-use std::path::PathBuf;
+use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{anyhow, Context as _};
@@ -88,7 +88,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<u8, Failure> {
 fn check_one(
     checker: &Checker,
     library: &RuleLibrary,
-    path: &PathBuf,
+    path: &Path,
     as_of: Option<DateTime<Utc>>,
     locate: bool,
 ) -> Result<(Report, Locator), Failure> {

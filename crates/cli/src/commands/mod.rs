@@ -1,11 +1,15 @@
 //! One module per subcommand.
 
 mod check;
+mod demo;
+mod explain_conflict;
 mod gen;
+mod publish;
 mod rules;
 pub(crate) mod rules_new;
 mod rules_test;
 mod schema;
+mod sim;
 
 use crate::args::{Cli, Command, RulesCommand};
 use crate::exit::Failure;
@@ -20,5 +24,9 @@ pub(crate) fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Rules(RulesCommand::New(args)) => rules_new::run(&args),
         Command::Schema => schema::run(),
         Command::Gen(args) => gen::run(&args),
+        Command::Publish(args) => publish::run(&args),
+        Command::ExplainConflict(args) => explain_conflict::run(&args),
+        Command::Demo(args) => demo::run(&args),
+        Command::Sim(args) => sim::run(&args),
     }
 }

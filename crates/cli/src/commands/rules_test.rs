@@ -75,7 +75,9 @@ pub(crate) fn run(args: &RulesTestArgs) -> Result<u8, Failure> {
     let filter = args.filter.as_deref().unwrap_or("");
 
     let mut rules: Vec<&Rule> = selected.rules().iter().collect();
-    rules.sort_by(|a, b| (packs.iter().position(|p| *p == a.pack), &a.id).cmp(&(packs.iter().position(|p| *p == b.pack), &b.id)));
+    rules.sort_by(|a, b| {
+        (packs.iter().position(|p| *p == a.pack), &a.id).cmp(&(packs.iter().position(|p| *p == b.pack), &b.id))
+    });
     let mut cases = Vec::new();
     for rule in rules {
         cases.extend(test_rule(rule, &library, &config, &fixtures, filter)?);
@@ -94,7 +96,11 @@ pub(crate) fn run(args: &RulesTestArgs) -> Result<u8, Failure> {
         }
     }
     if cases.is_empty() {
-        let what = if filter.is_empty() { "no rules to test".to_string() } else { format!("--filter {filter:?} matches no rule or fixture") };
+        let what = if filter.is_empty() {
+            "no rules to test".to_string()
+        } else {
+            format!("--filter {filter:?} matches no rule or fixture")
+        };
         return Err(anyhow!(what)).code(INPUT);
     }
 
@@ -172,7 +178,11 @@ fn test_rule(
     let checker = rule_alone(rule, library, config)?;
     for file in selected {
         let path = dir.join(file);
-        cases.push(case(file.clone(), Some(path.clone()), run_case(&checker, rule, library, &path, file.starts_with("pass_"))));
+        cases.push(case(
+            file.clone(),
+            Some(path.clone()),
+            run_case(&checker, rule, library, &path, file.starts_with("pass_")),
+        ));
     }
     Ok(cases)
 }
@@ -202,7 +212,10 @@ fn run_case(checker: &Checker, rule: &Rule, library: &RuleLibrary, path: &Path, 
         Ok(r) => r,
         Err(e) => {
             let d = crate::diagnostics::run_error(&e, &path.display().to_string(), library);
-            return fail("the rule failed at run time", crate::diagnostics::render_plain(&d).lines().map(str::to_string).collect());
+            return fail(
+                "the rule failed at run time",
+                crate::diagnostics::render_plain(&d).lines().map(str::to_string).collect(),
+            );
         }
     };
     let found: Vec<String> = report.findings.iter().filter(|f| f.rule == rule.id).map(finding_text).collect();
@@ -272,7 +285,11 @@ fn write_human(out: &mut dyn Write, cases: &[Case], paths: &[(String, String)], 
 fn write_junit(out: &mut dyn Write, cases: &[Case]) -> std::io::Result<()> {
     let failed = cases.iter().filter(|c| c.failed()).count();
     writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
-    writeln!(out, r#"<testsuites name="shiftgate rules test" tests="{}" failures="{failed}" errors="0">"#, cases.len())?;
+    writeln!(
+        out,
+        r#"<testsuites name="shiftgate rules test" tests="{}" failures="{failed}" errors="0">"#,
+        cases.len()
+    )?;
     let mut packs: Vec<&str> = Vec::new();
     for c in cases {
         if !packs.contains(&c.pack.as_str()) {
@@ -289,7 +306,11 @@ fn write_junit(out: &mut dyn Write, cases: &[Case]) -> std::io::Result<()> {
             in_pack.len()
         )?;
         for c in in_pack {
-            let file = c.path.as_ref().map(|p| format!(r#" file="{}""#, xml_escape(&p.display().to_string()))).unwrap_or_default();
+            let file = c
+                .path
+                .as_ref()
+                .map(|p| format!(r#" file="{}""#, xml_escape(&p.display().to_string())))
+                .unwrap_or_default();
             write!(out, r#"    <testcase classname="{}" name="{}"{file}"#, xml_escape(&c.rule), xml_escape(&c.name))?;
             match &c.outcome {
                 Outcome::Pass { .. } => writeln!(out, "/>")?,

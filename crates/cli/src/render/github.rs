@@ -1,14 +1,14 @@
 //! `--format github`: GitHub Actions workflow commands, one annotation per finding on the snapshot file
 //! (`::error file=F,line=L,col=C,title=RULE::message`; warning for warnings, notice for infos), then a plain
 //! summary line per snapshot. Works without code scanning (private repositories on Free/Pro plans). GitHub shows
-//! at most 10 error and 10 warning annotations per step; the log keeps them all.
+//! at most 10 annotations of each kind per step and 50 per job; the log keeps them all.
 
 use std::io::Write;
 
 use shiftgate_check::{Report, Severity};
 
 use crate::locate::{Locator, Region};
-use crate::render::{artifact_uri, finding_text};
+use crate::render::{display_path, finding_text};
 
 /// Escapes a command's message as the Actions toolkit does.
 pub(crate) fn escape_data(s: &str) -> String {
@@ -36,10 +36,10 @@ pub(crate) fn write(
     fail_on: Option<Severity>,
 ) -> std::io::Result<()> {
     for (k, (name, report)) in reports.iter().enumerate() {
-        let uri = artifact_uri(name);
+        let file = display_path(name).map(|(path, _)| path);
         for f in &report.findings {
             let mut props = Vec::new();
-            if let Some(file) = &uri {
+            if let Some(file) = &file {
                 let region = locators.get(k).and_then(|l| l.finding(f)).unwrap_or(Region::FILE_START);
                 props.push(format!("file={}", escape_property(file)));
                 props.push(format!("line={}", region.start_line));

@@ -48,14 +48,19 @@ pub(crate) fn write(
     let tests: usize = reports.iter().map(|(_, r)| r.rules.len()).sum();
     let failures: usize = reports
         .iter()
-        .map(|(_, r)| r.rules.iter().filter(|rule| r.findings.iter().any(|f| f.rule == rule.id && blocks(f, fail_on))).count())
+        .map(|(_, r)| {
+            r.rules.iter().filter(|rule| r.findings.iter().any(|f| f.rule == rule.id && blocks(f, fail_on))).count()
+        })
         .sum();
     writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
     writeln!(out, r#"<testsuites name="shiftgate check" tests="{tests}" failures="{failures}" errors="0">"#)?;
     let mut names = BTreeSet::new();
     for (name, report) in reports {
-        let suite_failures =
-            report.rules.iter().filter(|rule| report.findings.iter().any(|f| f.rule == rule.id && blocks(f, fail_on))).count();
+        let suite_failures = report
+            .rules
+            .iter()
+            .filter(|rule| report.findings.iter().any(|f| f.rule == rule.id && blocks(f, fail_on)))
+            .count();
         writeln!(
             out,
             r#"  <testsuite name="{}" tests="{}" failures="{suite_failures}" errors="0" skipped="0">"#,
@@ -72,7 +77,13 @@ pub(crate) fn write(
             }
             let findings: Vec<&Finding> = report.findings.iter().filter(|f| f.rule == rule.id).collect();
             let (blocking, other): (Vec<&Finding>, Vec<&Finding>) = findings.iter().partition(|f| blocks(f, fail_on));
-            write!(out, r#"    <testcase classname="{}" name="{}" file="{}""#, xml_escape(&rule.id), xml_escape(&case), xml_escape(name))?;
+            write!(
+                out,
+                r#"    <testcase classname="{}" name="{}" file="{}""#,
+                xml_escape(&rule.id),
+                xml_escape(&case),
+                xml_escape(name)
+            )?;
             if blocking.is_empty() && other.is_empty() {
                 writeln!(out, "/>")?;
                 continue;
@@ -89,8 +100,7 @@ pub(crate) fn write(
                 )?;
             }
             if !other.is_empty() {
-                let text: Vec<String> =
-                    other.iter().map(|f| format!("{}: {}", f.severity, finding_text(f))).collect();
+                let text: Vec<String> = other.iter().map(|f| format!("{}: {}", f.severity, finding_text(f))).collect();
                 writeln!(out, "      <system-out>{}</system-out>", xml_escape(&text.join("\n")))?;
             }
             writeln!(out, "    </testcase>")?;

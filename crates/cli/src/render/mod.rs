@@ -20,9 +20,9 @@ pub(crate) fn finding_text(f: &Finding) -> String {
     text
 }
 
-/// A snapshot's path as a URI reference relative to the working directory (forward slashes, percent-encoded),
-/// as GitHub code scanning expects; `None` for standard input.
-pub(crate) fn artifact_uri(name: &str) -> Option<String> {
+/// A snapshot's path relative to the working directory when it is inside it (forward slashes, no leading `./`),
+/// else as given; `None` for standard input.
+pub(crate) fn display_path(name: &str) -> Option<(String, bool)> {
     if name == "<stdin>" {
         return None;
     }
@@ -32,12 +32,17 @@ pub(crate) fn artifact_uri(name: &str) -> Option<String> {
         _ if path.is_absolute() => None,
         _ => Some(path.to_path_buf()),
     };
-    let (prefix, text) = match relative {
-        Some(rel) => ("", rel.to_string_lossy().replace('\\', "/")),
-        None => ("file://", path.to_string_lossy().replace('\\', "/")),
-    };
-    let text = text.trim_start_matches("./");
-    let mut uri = String::from(prefix);
+    Some(match relative {
+        Some(rel) => (rel.to_string_lossy().replace('\\', "/").trim_start_matches("./").to_string(), true),
+        None => (path.to_string_lossy().replace('\\', "/"), false),
+    })
+}
+
+/// A snapshot's path as a URI reference relative to the working directory (percent-encoded), as GitHub code
+/// scanning expects, or a `file://` URI outside it; `None` for standard input.
+pub(crate) fn artifact_uri(name: &str) -> Option<String> {
+    let (text, relative) = display_path(name)?;
+    let mut uri = String::from(if relative { "" } else { "file://" });
     for b in text.bytes() {
         match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => uri.push(b as char),

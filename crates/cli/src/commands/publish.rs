@@ -1,0 +1,412 @@
+//! `shiftgate publish`: the gate in front of the platform. The state machine lives in `shiftgate-publish`; this
+//! module picks the platform and credentials, adapts the checker, and prints the report.
+
+use std::io::Write;
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, Context as _};
+use chrono::{DateTime, Utc};
+use secrecy::SecretString;
+use shiftgate_check::{Checker, Finding, Severity};
+use shiftgate_publish::genesys::{GenesysClient, GenesysConfig};
+use shiftgate_publish::plan::UpdatePlan;
+use shiftgate_publish::rest::{RestClient, RestConfig};
+use shiftgate_publish::{
+    publish, AnyPlatform, AuditLog, Fetched, HttpSettings, PlatformClient, PlatformError, PublishConfig,
+    PublishOutcome, PublishReport, Submission, SubmitResult, Target, TokioClock,
+};
+
+use crate::args::{FailOn, PlatformKind, PublishArgs};
+use crate::exit::{Failure, WithCode, INPUT, RULE_FAILED};
+use crate::input::load_rules;
+use crate::validator::{CheckerValidator, ValidationTimings};
+
+/// Environment variables holding the credentials (never flags: flags end up in shell history and `ps`).
+pub(crate) const CLIENT_ID_ENV: &str = "SHIFTGATE_CLIENT_ID";
+pub(crate) const CLIENT_SECRET_ENV: &str = "SHIFTGATE_CLIENT_SECRET";
+pub(crate) const TOKEN_ENV: &str = "SHIFTGATE_TOKEN";
+
+/// Genesys Cloud regions and their API hosts (the SDKs' region host tables; research/wfm-api.md §1.1).
+const REGIONS: &[(&str, &str)] = &[
+    ("us-east-1", "https://api.mypurecloud.com"),
+    ("us-east-2", "https://api.use2.us-gov-pure.cloud"),
+    ("us-west-2", "https://api.usw2.pure.cloud"),
+    ("ca-central-1", "https://api.cac1.pure.cloud"),
+    ("mx-central-1", "https://api.mxc1.pure.cloud"),
+    ("sa-east-1", "https://api.sae1.pure.cloud"),
+    ("eu-west-1", "https://api.mypurecloud.ie"),
+    ("eu-west-2", "https://api.euw2.pure.cloud"),
+    ("eu-central-1", "https://api.mypurecloud.de"),
+    ("eu-central-2", "https://api.euc2.pure.cloud"),
+    ("me-central-1", "https://api.mec1.pure.cloud"),
+    ("ap-south-1", "https://api.aps1.pure.cloud"),
+    ("ap-southeast-1", "https://api.apse1.pure.cloud"),
+    ("ap-southeast-2", "https://api.mypurecloud.com.au"),
+    ("ap-northeast-1", "https://api.mypurecloud.jp"),
+    ("ap-northeast-2", "https://api.apne2.pure.cloud"),
+    ("ap-northeast-3", "https://api.apne3.pure.cloud"),
+];
+
+/// The API host of a region name (`us-east-1` or `us_east_1`, any case).
+pub(crate) fn region_host(name: &str) -> Option<&'static str> {
+    let name = name.trim().to_ascii_lowercase().replace('_', "-");
+    REGIONS.iter().find(|(r, _)| *r == name).map(|(_, h)| *h)
+}
+
+pub(crate) fn fail_on_level(f: FailOn) -> Option<Severity> {
+    match f {
+        FailOn::Error => Some(Severity::Error),
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Never => None,
+    }
+}
+
+pub(crate) fn parse_as_of(s: Option<&str>) -> Result<Option<DateTime<Utc>>, Failure> {
+    s.map(|s| {
+        shiftgate_model::time::parse_instant(s)
+            .ok_or_else(|| anyhow!("--as-of {s:?}: expected an RFC 3339 instant such as 2026-11-22T18:00:00-06:00"))
+            .code(INPUT)
+    })
+    .transpose()
+}
+
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+        .code(INPUT)
+}
+
+pub(crate) fn run(args: &PublishArgs) -> Result<u8, Failure> {
+    let started = Instant::now();
+    let as_of = parse_as_of(args.as_of.as_deref())?;
+    if !(args.rate.is_finite() && args.rate >= 0.0) {
+        return Err(anyhow!("--rate must be a number of requests per second, 0 or more")).code(INPUT);
+    }
+    let (platform, endpoint) = platform(args)?;
+    let validator = CheckerValidator::new(Checker::new(load_rules(&args.rules)?, args.jobs), fail_on_level(args.fail_on));
+    let mut audit = AuditLog::open(&args.audit).code(INPUT)?;
+    let target =
+        Target { business_unit_id: args.business_unit.clone(), week_id: args.week.clone(), schedule_id: args.schedule.clone() };
+    let mut config = PublishConfig::new(target);
+    config.dry_run = args.dry_run;
+    config.exclude_conflicting_trades = args.exclude_conflicting_trades;
+    config.deadline = Duration::from_secs(args.deadline);
+    config.write_cap = args.max_writes;
+    config.as_of = as_of;
+
+    let timed = Timed::new(platform);
+    let report = runtime()?
+        .block_on(publish(&timed, &validator, &TokioClock::new(), &mut audit, &config))
+        .context("the publish run failed locally")
+        .code(INPUT)?;
+
+    let mut out = anstream::stdout();
+    let written = if args.json {
+        serde_json::to_string_pretty(&report)
+            .map_err(std::io::Error::other)
+            .and_then(|json| writeln!(out, "{json}"))
+    } else {
+        write_human(&mut out, &report, &endpoint, &validator, &args.audit)
+    };
+    match written {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        other => other.context("cannot write the report").code(INPUT)?,
+    }
+    if args.timings {
+        let _ = write_timings(&mut anstream::stderr(), started.elapsed(), validator.timings(), &timed, &report);
+    }
+    if let Some(failure) = validator.rule_failure() {
+        let _ = writeln!(anstream::stderr(), "\x1b[1;31merror\x1b[0m: {failure}; nothing was written (the gate fails closed)");
+        return Ok(RULE_FAILED);
+    }
+    Ok(u8::try_from(report.outcome.exit_code()).unwrap_or(INPUT))
+}
+
+/// The platform client and a description of where it points (for the output; never with credentials).
+fn platform(args: &PublishArgs) -> Result<(AnyPlatform, String), Failure> {
+    let base = match (&args.api, &args.region) {
+        (Some(api), _) => api.trim_end_matches('/').to_string(),
+        (None, Some(region)) => {
+            if args.platform != PlatformKind::Genesys {
+                return Err(anyhow!("--region names a Genesys Cloud region; give --api for --platform rest")).code(INPUT);
+            }
+            match region_host(region) {
+                Some(h) => h.to_string(),
+                None => {
+                    let known: Vec<&str> = REGIONS.iter().map(|r| r.0).collect();
+                    return Err(anyhow!("unknown Genesys Cloud region {region:?}; known: {}", known.join(", ")))
+                        .code(INPUT);
+                }
+            }
+        }
+        (None, None) => return Err(anyhow!("give --api URL or --region NAME")).code(INPUT),
+    };
+    let http = HttpSettings { requests_per_second: args.rate, ..HttpSettings::default() };
+    match args.platform {
+        PlatformKind::Genesys => {
+            let id = std::env::var(CLIENT_ID_ENV).ok().filter(|v| !v.is_empty());
+            let secret = std::env::var(CLIENT_SECRET_ENV).ok().filter(|v| !v.is_empty());
+            let (Some(id), Some(secret)) = (id, secret) else {
+                return Err(anyhow!(
+                    "Genesys Cloud needs OAuth client credentials: set {CLIENT_ID_ENV} and {CLIENT_SECRET_ENV} in the environment"
+                ))
+                .code(INPUT);
+            };
+            let mut config = GenesysConfig::new(base.clone(), id, SecretString::from(secret));
+            config.http = http;
+            let client = GenesysClient::new(config).code(INPUT)?;
+            Ok((AnyPlatform::Genesys(client), format!("genesys {base}")))
+        }
+        PlatformKind::Rest => {
+            let mut config = RestConfig::new(base.clone());
+            config.bearer_token = std::env::var(TOKEN_ENV).ok().filter(|v| !v.is_empty()).map(SecretString::from);
+            config.http = http;
+            let client = RestClient::new(config).code(INPUT)?;
+            Ok((AnyPlatform::Rest(client), format!("rest {base}")))
+        }
+    }
+}
+
+/// A platform client that measures where the time goes (for `--timings`).
+pub(crate) struct Timed<P> {
+    inner: P,
+    spent: Mutex<[Duration; 3]>,
+}
+
+impl<P> Timed<P> {
+    pub(crate) fn new(inner: P) -> Timed<P> {
+        Timed { inner, spent: Mutex::new([Duration::ZERO; 3]) }
+    }
+
+    fn add(&self, slot: usize, d: Duration) {
+        self.spent.lock().unwrap_or_else(|e| e.into_inner())[slot] += d;
+    }
+
+    /// Time spent reading, building payloads, and writing.
+    pub(crate) fn spent(&self) -> [Duration; 3] {
+        *self.spent.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl<P: PlatformClient> PlatformClient for Timed<P> {
+    fn name(&self) -> &'static str {
+        self.inner.name()
+    }
+
+    fn prepare(&self, fetched: &Fetched, plan: &UpdatePlan) -> Submission {
+        let t = Instant::now();
+        let s = self.inner.prepare(fetched, plan);
+        self.add(1, t.elapsed());
+        s
+    }
+
+    async fn fetch(&self, target: &Target) -> Result<Fetched, PlatformError> {
+        let t = Instant::now();
+        let r = self.inner.fetch(target).await;
+        self.add(0, t.elapsed());
+        r
+    }
+
+    async fn submit(&self, target: &Target, submission: &Submission) -> SubmitResult {
+        let t = Instant::now();
+        let r = self.inner.submit(target, submission).await;
+        self.add(2, t.elapsed());
+        r
+    }
+}
+
+fn write_timings<P>(
+    out: &mut dyn Write,
+    total: Duration,
+    v: ValidationTimings,
+    timed: &Timed<P>,
+    report: &PublishReport,
+) -> std::io::Result<()> {
+    let [fetch, prepare, submit] = timed.spent();
+    let share = |d: Duration| 100.0 * d.as_secs_f64() / total.as_secs_f64().max(1e-9);
+    let other = total.saturating_sub(fetch + prepare + submit + v.spent);
+    writeln!(out, "timings: total {:.3} s", total.as_secs_f64())?;
+    for (what, d) in [
+        (format!("platform reads ({} fetches)", report.counters.fetches), fetch),
+        (format!("validation ({} checker runs)", v.calls), v.spent),
+        ("building payloads".to_string(), prepare),
+        (format!("platform writes ({} attempts)", report.counters.writes), submit),
+        ("rules loading, parsing, planning, diff, output".to_string(), other),
+    ] {
+        writeln!(out, "  {what:<48} {:>9.3} s {:>5.1}%", d.as_secs_f64(), share(d))?;
+    }
+    Ok(())
+}
+
+const BOLD: &str = "\x1b[1m";
+const DIM: &str = "\x1b[2m";
+const RESET: &str = "\x1b[0m";
+/// Diff lines shown before "... and N more" (the JSON report has them all).
+const DIFF_LINES: usize = 40;
+
+fn severity_colour(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "\x1b[1;31m",
+        Severity::Warning => "\x1b[1;33m",
+        Severity::Info => "\x1b[1;36m",
+    }
+}
+
+/// Findings grouped by agent, as `check` prints them.
+pub(crate) fn write_findings(out: &mut dyn Write, findings: &[&Finding], indent: &str) -> std::io::Result<()> {
+    let mut current: Option<&str> = None;
+    for f in findings {
+        if current != Some(f.agent_id.as_str()) {
+            writeln!(out, "{indent}{BOLD}{}{RESET}", f.agent_id)?;
+            current = Some(&f.agent_id);
+        }
+        let sev = f.severity;
+        writeln!(out, "{indent}  {}{:<7}{RESET} {BOLD}{}{RESET}  {}", severity_colour(sev), sev.as_str(), f.rule, f.when)?;
+        writeln!(out, "{indent}          {}", f.message)?;
+        for (i, c) in f.cause.iter().enumerate() {
+            let lead = if i == 0 { "because:" } else { "        " };
+            writeln!(out, "{indent}          {DIM}{lead}{RESET} {c}")?;
+        }
+    }
+    Ok(())
+}
+
+/// The publisher's story, numbered; its indented lines (the findings behind a step) continue the step above.
+pub(crate) fn write_story(out: &mut dyn Write, story: &[String], indent: &str) -> std::io::Result<()> {
+    let mut n = 0;
+    for line in story {
+        if line.starts_with(' ') {
+            writeln!(out, "{indent}    {line}")?;
+        } else {
+            n += 1;
+            writeln!(out, "{indent}{n:>2}. {line}")?;
+        }
+    }
+    Ok(())
+}
+
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+/// The outcome in one line.
+pub(crate) fn outcome_line(report: &PublishReport) -> String {
+    let version = |v: Option<i64>| v.map_or_else(|| "unknown".to_string(), |v| v.to_string());
+    match &report.outcome {
+        PublishOutcome::Published { schedule_version, verified, changed_shifts } => format!(
+            "\x1b[1;32mPUBLISHED\x1b[0m: schedule {} is at version {}{}{}",
+            report.target.schedule_id,
+            version(*schedule_version),
+            if *changed_shifts { "" } else { " (no shift changed)" },
+            if *verified { ", confirmed by a re-read" } else { "; a re-read could not confirm our changes" }
+        ),
+        PublishOutcome::DryRun { blocked: false } => {
+            "\x1b[1;32mDRY RUN\x1b[0m: nothing blocks; nothing was written".to_string()
+        }
+        PublishOutcome::DryRun { blocked: true } => {
+            "\x1b[1;31mDRY RUN, BLOCKED\x1b[0m: a real run would stop on the findings above; nothing was written".to_string()
+        }
+        PublishOutcome::Blocked => "\x1b[1;31mBLOCKED\x1b[0m: findings block the publish; nothing was written".to_string(),
+        PublishOutcome::DataConflict => {
+            "\x1b[1;31mDATA CONFLICT\x1b[0m: the platform refused the schedule's data; it was not resent".to_string()
+        }
+        PublishOutcome::GaveUp { detail, .. } => format!("\x1b[1;33mGAVE UP\x1b[0m: {detail}; try again later"),
+        PublishOutcome::Rejected { detail, .. } => format!("\x1b[1;31mREJECTED\x1b[0m: {detail}"),
+    }
+}
+
+fn write_human(
+    out: &mut dyn Write,
+    r: &PublishReport,
+    endpoint: &str,
+    validator: &CheckerValidator,
+    audit: &Path,
+) -> std::io::Result<()> {
+    let t = &r.target;
+    writeln!(
+        out,
+        "{BOLD}shiftgate publish{RESET}: schedule {} of business unit {}, week of {}, on {endpoint}{}",
+        t.schedule_id,
+        t.business_unit_id,
+        t.week_id,
+        if r.dry_run { " (dry run)" } else { "" }
+    )?;
+    let findings = validator.last_findings();
+    if !findings.is_empty() {
+        let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
+        let blocking = findings.iter().filter(|f| validator.blocks(f)).count();
+        writeln!(
+            out,
+            "\n{BOLD}Findings{RESET}: {}, {}, {}; {} publishing",
+            plural(count(Severity::Error), "error"),
+            plural(count(Severity::Warning), "warning"),
+            plural(count(Severity::Info), "info"),
+            if blocking == 1 { "1 blocks".to_string() } else { format!("{blocking} block") }
+        )?;
+        write_findings(out, &findings.iter().collect::<Vec<_>>(), "  ")?;
+    }
+    if !r.excluded_trades.is_empty() {
+        writeln!(out, "\n{BOLD}Excluded trades{RESET} (left out of this publish; tell the agents involved why):")?;
+        for x in &r.excluded_trades {
+            writeln!(out, "  {BOLD}{}{RESET}: {}", x.trade_id, x.reasons.join("; "))?;
+        }
+    }
+    if let Some(diff) = &r.diff {
+        let verb = match r.outcome {
+            PublishOutcome::Published { .. } => "submitted",
+            _ => "would submit",
+        };
+        let lines = diff.lines();
+        writeln!(
+            out,
+            "\n{BOLD}Changes{RESET} ({verb}: {} moved by {}):",
+            plural(diff.moves.len(), "shift"),
+            plural(r.trades_applied.len(), "trade")
+        )?;
+        for l in lines.iter().take(DIFF_LINES) {
+            writeln!(out, "  {l}")?;
+        }
+        if lines.len() > DIFF_LINES {
+            writeln!(out, "  {DIM}... and {} more (the --json report lists them all){RESET}", lines.len() - DIFF_LINES)?;
+        }
+    }
+    if !r.conflicts.is_empty() {
+        writeln!(out, "\n{BOLD}Server conflicts{RESET}:")?;
+        for c in &r.conflicts {
+            writeln!(out, "  {}", c.summary)?;
+            for cause in &c.root_cause {
+                writeln!(out, "    {DIM}because:{RESET} {cause}")?;
+            }
+        }
+    }
+    writeln!(out, "\n{BOLD}What happened{RESET}:")?;
+    write_story(out, &r.story, "  ")?;
+    writeln!(
+        out,
+        "\n{}\n{DIM}run {}; audit {} (head {}); exit code {}{RESET}",
+        outcome_line(r),
+        r.run_id,
+        audit.display(),
+        &r.audit_head[..r.audit_head.len().min(12)],
+        r.outcome.exit_code()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regions_map_to_the_real_hosts() {
+        assert_eq!(region_host("us-east-1"), Some("https://api.mypurecloud.com"));
+        assert_eq!(region_host("EU_WEST_1"), Some("https://api.mypurecloud.ie"));
+        assert_eq!(region_host("ap-southeast-2"), Some("https://api.mypurecloud.com.au"));
+        assert_eq!(region_host("us-east-2"), Some("https://api.use2.us-gov-pure.cloud"));
+        assert_eq!(region_host("mars-1"), None);
+    }
+}
