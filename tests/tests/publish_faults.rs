@@ -12,7 +12,8 @@
 //! (d) a data conflict is never followed by another write of the same payload (simulator log and audit);
 //! (e) nothing is sent before a 429's Retry-After (simulator request log, server-side times);
 //! (f) every write the simulator saw has its audit line, and the audit chain verifies.
-//! Also: a blocked run writes nothing, and every data conflict is explained by a local finding.
+//! Also: nothing is written after a validation that blocks, and every data conflict is explained by a local
+//! finding.
 //!
 //! Run: `cargo test -p shiftgate-tests --test publish_faults` (PUBLISH_FAULT_CASES overrides the case count).
 
@@ -74,6 +75,9 @@ enum Edit {
     BeforeSubmit(u32),
     /// Racing the n-th write: `delay_ms` after it starts.
     Racing { submit: u32, delay_ms: u64 },
+    /// Right before the n-th write, a PENDING time-off request for an agent over the shift a clean trade gives
+    /// them (the incident, arriving between read and write); `receiver` picks the trade.
+    TimeOff { submit: u32, receiver: prop::sample::Index },
 }
 
 #[derive(Clone, Debug)]
@@ -125,11 +129,12 @@ fn edit() -> impl Strategy<Value = Edit> {
         (1u32..=3).prop_map(Edit::AfterFetch),
         (1u32..=3).prop_map(Edit::BeforeSubmit),
         (1u32..=3, 0u64..40).prop_map(|(submit, delay_ms)| Edit::Racing { submit, delay_ms }),
+        (1u32..=2, any::<prop::sample::Index>()).prop_map(|(submit, receiver)| Edit::TimeOff { submit, receiver }),
     ]
 }
 
 fn case() -> impl Strategy<Value = Case> {
-    let variant = prop_oneof![6 => Just(Variant::Excluding), 3 => Just(Variant::Clean), 1 => Just(Variant::Blocked)];
+    let variant = prop_oneof![5 => Just(Variant::Excluding), 4 => Just(Variant::Clean), 1 => Just(Variant::Blocked)];
     (any::<bool>(), variant).prop_flat_map(|(genesys, variant)| {
         (
             prop::collection::vec(fault(genesys), 0..=4),
@@ -154,13 +159,33 @@ fn case() -> impl Strategy<Value = Case> {
     })
 }
 
-/// The weeks, built once: (excluding/blocked week, clean week).
-fn weeks() -> &'static (Value, Value) {
-    static WEEKS: OnceLock<(Value, Value)> = OnceLock::new();
+struct Weeks {
+    /// The incident and the rest-breaking trade (the excluding and blocked variants).
+    week: Value,
+    /// Nothing blocks.
+    clean: Value,
+    /// Receivers of the approved trades that never block (targets of concurrent time off).
+    receivers: Vec<String>,
+}
+
+/// The weeks, built once.
+fn weeks() -> &'static Weeks {
+    static WEEKS: OnceLock<Weeks> = OnceLock::new();
     WEEKS.get_or_init(|| {
         let week = small_week(30);
         let clean = clean(&week);
-        (week, clean)
+        let s = snapshot(&week);
+        let blocking: BTreeSet<String> =
+            check(&s, &[]).into_iter().flat_map(|f| f.refs.get("trade").cloned().unwrap_or_default()).collect();
+        let mut receivers: Vec<String> = shiftgate_model::approved_in_order(&s)
+            .into_iter()
+            .map(|t| &s.trades[t])
+            .filter(|t| !blocking.contains(t.id.as_str()))
+            .filter_map(|t| t.receiving_user.as_ref().map(|u| u.to_string()))
+            .collect();
+        receivers.sort();
+        receivers.dedup();
+        Weeks { week, clean, receivers }
     })
 }
 
@@ -177,6 +202,12 @@ struct Interposer {
 
 async fn bump(sim: &SimServer, edits: &Mutex<Vec<EditReport>>) {
     let report = sim.edit(&EditRequest { action: EditAction::Bump, ..EditRequest::default() }).await.expect("edit");
+    edits.lock().unwrap().push(report);
+}
+
+async fn time_off(sim: &SimServer, agent: &str, edits: &Mutex<Vec<EditReport>>) {
+    let req = EditRequest { action: EditAction::TimeOff, agent_id: Some(agent.to_string()), ..EditRequest::default() };
+    let report = sim.edit(&req).await.expect("time-off edit");
     edits.lock().unwrap().push(report);
 }
 
@@ -205,6 +236,10 @@ impl PlatformClient for Interposer {
         for e in &self.plan {
             match *e {
                 Edit::BeforeSubmit(k) if k == n => bump(&self.sim, &self.edits).await,
+                Edit::TimeOff { submit, receiver } if submit == n => {
+                    let receivers = &weeks().receivers;
+                    time_off(&self.sim, &receivers[receiver.index(receivers.len())], &self.edits).await;
+                }
                 Edit::Racing { submit, delay_ms } if submit == n => {
                     let (sim, edits) = (self.sim.clone(), self.edits.clone());
                     self.racers.lock().unwrap().push(tokio::spawn(async move {
@@ -353,7 +388,7 @@ fn properties(case: &Case, doc: &Value, ran: &Ran) -> Result<(), TestCaseError> 
     }
     let expected = if applied.is_empty() { holders(doc) } else { expected_holders(doc, &excluded) };
     prop_assert!(live == expected, "shift owners differ from what was planned; {}", why());
-    for e in &ran.edits {
+    for e in ran.edits.iter().filter(|e| e.action == EditAction::Bump) {
         let Some(shift) = &e.shift_id else { continue };
         let kept = ran.state["agentSchedules"].as_array().unwrap().iter().flat_map(|a| a["shifts"].as_array().unwrap()).any(|s| {
             s["id"] == shift.as_str()
@@ -401,9 +436,12 @@ fn properties(case: &Case, doc: &Value, ran: &Ran) -> Result<(), TestCaseError> 
     let reached = submits.iter().filter(|s| matches!(s["step"].as_str(), Some("update" | "outcome" | "put"))).count();
     prop_assert_eq!(reached, ran.attempts.len(), "audit submit lines vs simulator writes; {}", why());
 
-    // A blocked run writes nothing; a data conflict is explained.
+    // Nothing is written after a validation that blocks (a run may block only after a re-read, having written
+    // before); a data conflict is explained.
     if r.outcome == PublishOutcome::Blocked {
-        prop_assert!(ran.attempts.is_empty(), "a blocked run wrote; {}", why());
+        let last_check = ran.audit.iter().rposition(|l| l["state"] == "validate" || l["state"] == "exclude");
+        let last_submit = ran.audit.iter().rposition(|l| l["state"] == "submit");
+        prop_assert!(last_submit < last_check, "wrote after a blocking validation; {}", why());
     }
     if r.outcome == PublishOutcome::DataConflict {
         prop_assert!(!r.conflicts.is_empty() && r.conflicts.iter().all(|c| !c.validator_gap), "unexplained; {}", why());
@@ -414,19 +452,41 @@ fn properties(case: &Case, doc: &Value, ran: &Ran) -> Result<(), TestCaseError> 
     Ok(())
 }
 
-fn run_case(case: &Case) -> Result<&'static str, TestCaseError> {
-    let (week, clean_week) = weeks();
-    let doc = if case.variant == Variant::Clean { clean_week } else { week };
+/// What the runs went through, for the summary line.
+#[derive(Debug, Default)]
+struct Stats {
+    outcomes: std::collections::BTreeMap<&'static str, u32>,
+    writes: u32,
+    version_conflicts: u32,
+    rate_limited: u32,
+    transient: u32,
+    lost_answers: u32,
+    concurrent_edits: u32,
+}
+
+fn run_case(case: &Case, stats: &Mutex<Stats>) -> Result<(), TestCaseError> {
+    let w = weeks();
+    let doc = if case.variant == Variant::Clean { &w.clean } else { &w.week };
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let ran = rt.block_on(execute(case, doc));
     rt.shutdown_timeout(Duration::from_secs(1));
     properties(case, doc, &ran)?;
-    Ok(ran.report.outcome.as_str())
+    let mut st = stats.lock().unwrap();
+    let c = ran.report.counters;
+    *st.outcomes.entry(ran.report.outcome.as_str()).or_default() += 1;
+    st.writes += c.writes;
+    st.version_conflicts += c.version_conflicts;
+    st.rate_limited += c.rate_limited;
+    st.transient += c.transient;
+    st.lost_answers += ran.attempts.iter().filter(|a| a.response_lost).count() as u32;
+    st.concurrent_edits += ran.edits.len() as u32;
+    Ok(())
 }
 
 #[test]
 fn the_small_week_has_the_problems_the_suite_relies_on() {
-    let (week, clean_week) = weeks();
+    let Weeks { week, clean: clean_week, receivers } = weeks();
+    assert!(!receivers.is_empty());
     let s = snapshot(week);
     let findings = check(&s, &[]);
     let trades: BTreeSet<&str> =
@@ -447,18 +507,10 @@ fn publishing_survives_seeded_fault_plans() {
         ..ProptestConfig::default()
     };
     let started = Instant::now();
-    let outcomes: Mutex<std::collections::BTreeMap<&'static str, u32>> = Mutex::default();
+    let stats = Mutex::default();
     let mut runner = TestRunner::new(config);
-    let result = runner.run(&case(), |c| {
-        let outcome = run_case(&c)?;
-        *outcomes.lock().unwrap().entry(outcome).or_default() += 1;
-        Ok(())
-    });
-    eprintln!(
-        "publish_faults: {cases} fault plans in {:.1} s; outcomes {:?}",
-        started.elapsed().as_secs_f64(),
-        outcomes.lock().unwrap()
-    );
+    let result = runner.run(&case(), |c| run_case(&c, &stats));
+    eprintln!("publish_faults: {cases} fault plans in {:.1} s; {:?}", started.elapsed().as_secs_f64(), stats.lock().unwrap());
     if let Err(e) = result {
         panic!("{e}");
     }

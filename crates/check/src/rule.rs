@@ -332,7 +332,7 @@ fn toml_to_dynamic(v: &toml::Value, like: &Dynamic) -> Option<Dynamic> {
         toml::Value::Boolean(b) if like.is_bool() => Dynamic::from(*b),
         toml::Value::String(s) if like.is_string() => Dynamic::from(rhai::ImmutableString::from(s.as_str())),
         toml::Value::Array(a) if like.is_array() => {
-            Dynamic::from(a.iter().map(|x| toml_plain(x)).collect::<Option<rhai::Array>>()?)
+            Dynamic::from(a.iter().map(toml_plain).collect::<Option<rhai::Array>>()?)
         }
         _ => return None,
     })

@@ -11,7 +11,7 @@ use std::io::Write;
 
 use shiftgate_check::{Finding, Report, Severity};
 
-use crate::render::{blocks, finding_text};
+use crate::render::{blocks, display_path, finding_text};
 
 /// Escapes text for XML content and attribute values; characters XML 1.0 cannot carry become U+FFFD.
 pub(crate) fn xml_escape(s: &str) -> String {
@@ -67,6 +67,7 @@ pub(crate) fn write(
             xml_escape(name),
             report.rules.len()
         )?;
+        let file = display_path(name).map(|(p, _)| p).unwrap_or_else(|| name.clone());
         for rule in &report.rules {
             let mut case = format!("{} [{name}]", rule.id);
             // The same snapshot given twice must not produce duplicate names.
@@ -82,7 +83,7 @@ pub(crate) fn write(
                 r#"    <testcase classname="{}" name="{}" file="{}""#,
                 xml_escape(&rule.id),
                 xml_escape(&case),
-                xml_escape(name)
+                xml_escape(&file)
             )?;
             if blocking.is_empty() && other.is_empty() {
                 writeln!(out, "/>")?;

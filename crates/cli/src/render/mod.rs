@@ -56,3 +56,20 @@ pub(crate) fn artifact_uri(name: &str) -> Option<String> {
 pub(crate) fn blocks(f: &Finding, fail_on: Option<Severity>) -> bool {
     fail_on.is_some_and(|level| f.severity >= level)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn artifact_uris_are_relative_and_encoded() {
+        assert_eq!(artifact_uri("./fixtures/my week #2.json").as_deref(), Some("fixtures/my%20week%20%232.json"));
+        assert_eq!(artifact_uri("<stdin>"), None);
+        let cwd = std::env::current_dir().unwrap();
+        let inside = cwd.join("a/b.json");
+        assert_eq!(artifact_uri(inside.to_str().unwrap()).as_deref(), Some("a/b.json"));
+        if cfg!(unix) && !cwd.starts_with("/nowhere") {
+            assert_eq!(artifact_uri("/nowhere/x y.json").as_deref(), Some("file:///nowhere/x%20y.json"));
+        }
+    }
+}
