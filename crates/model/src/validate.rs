@@ -1,5 +1,6 @@
 //! Parse, then validate: turns the wire document into a [`Snapshot`], reporting every problem at once.
 
+use std::borrow::Borrow;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc, Weekday};
@@ -29,13 +30,26 @@ impl Snapshot {
             Ok(w) => w,
             Err(e) => return Err(syntax_error(bytes, &e)),
         };
-        Snapshot::from_wire(&wire)
+        Snapshot::from_wire_owned(wire)
     }
 
     /// Validates an already-parsed wire document.
     pub fn from_wire(wire: &WireSnapshot<'_>) -> Result<Snapshot, InputError> {
         let mut v = Validator::default();
-        let snapshot = v.snapshot(wire);
+        let snapshot = v.snapshot(wire, wire.agent_schedules.iter(), wire.history.iter());
+        match snapshot {
+            Some(s) if v.problems.is_empty() => Ok(s),
+            _ => Err(InputError::Invalid(v.problems)),
+        }
+    }
+
+    /// Like [`Snapshot::from_wire`], but frees each agent schedule as soon as it is converted, so the wire
+    /// document and the validated snapshot never both hold every shift (the peak memory of a large read).
+    fn from_wire_owned(mut wire: WireSnapshot<'_>) -> Result<Snapshot, InputError> {
+        let schedules = std::mem::take(&mut wire.agent_schedules);
+        let history = std::mem::take(&mut wire.history);
+        let mut v = Validator::default();
+        let snapshot = v.snapshot(&wire, schedules, history);
         match snapshot {
             Some(s) if v.problems.is_empty() => Ok(s),
             _ => Err(InputError::Invalid(v.problems)),
@@ -160,7 +174,13 @@ impl Validator {
         }
     }
 
-    fn snapshot(&mut self, w: &WireSnapshot<'_>) -> Option<Snapshot> {
+    fn snapshot<'w, S, H>(&mut self, w: &WireSnapshot<'_>, schedules: S, history: H) -> Option<Snapshot>
+    where
+        S: IntoIterator,
+        S::Item: Borrow<WireAgentSchedule<'w>>,
+        H: IntoIterator,
+        H::Item: Borrow<WireAgentSchedule<'w>>,
+    {
         match w.format.as_ref().map(Text::as_str) {
             Some(FORMAT) => {}
             Some(other) => self.fail(|| "format".into(), format!("must be {FORMAT:?}, got {other:?}")),
@@ -176,8 +196,8 @@ impl Validator {
         let code_index: HashMap<&str, &ActivityCode> = codes.iter().map(|(k, c)| (k.as_str(), c)).collect();
         let mut ctx = Ctx { codes: &code_index, agent_index: &agent_index, zone };
         let mut agents = agents;
-        let (shifts, markers) = self.agent_schedules(&w.agent_schedules, "agentSchedules", &mut ctx, Some(&mut agents));
-        let (history, _) = self.agent_schedules(&w.history, "history", &mut ctx, None);
+        let (shifts, markers) = self.agent_schedules(schedules, "agentSchedules", &mut ctx, Some(&mut agents));
+        let (history, _) = self.agent_schedules(history, "history", &mut ctx, None);
 
         let mut shift_index = HashMap::with_capacity(shifts.len());
         for (i, s) in shifts.iter().enumerate() {
@@ -365,17 +385,23 @@ impl Validator {
         code
     }
 
-    fn agent_schedules(
+    fn agent_schedules<'w, L>(
         &mut self,
-        list: &[WireAgentSchedule<'_>],
+        list: L,
         name: &str,
         ctx: &mut Ctx<'_>,
         mut agents: Option<&mut Vec<Agent>>,
-    ) -> (Vec<Shift>, Vec<FullDayMarker>) {
-        let mut shifts = Vec::with_capacity(list.len() * 6);
+    ) -> (Vec<Shift>, Vec<FullDayMarker>)
+    where
+        L: IntoIterator,
+        L::Item: Borrow<WireAgentSchedule<'w>>,
+    {
+        let list = list.into_iter();
+        let mut shifts = Vec::with_capacity(list.size_hint().0 * 6);
         let mut markers = Vec::new();
         let mut seen = HashSet::new();
-        for (i, s) in list.iter().enumerate() {
+        for (i, item) in list.enumerate() {
+            let s: &WireAgentSchedule<'w> = item.borrow();
             // An entry of an unknown agent is still validated, so that all its problems show at once.
             let agent = self.user(&s.user, ctx, || format!("{name}[{i}].user"));
             if agent.is_some_and(|a| !seen.insert(a)) {

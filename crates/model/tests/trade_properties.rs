@@ -9,8 +9,10 @@ use shiftgate_model::{apply_trades, Snapshot};
 fn snapshot_json(agents: usize, shifts: &[(usize, u32)], trades: &[(usize, usize, Option<usize>, u8, u32)]) -> Vec<u8> {
     let mut schedules: Vec<Vec<serde_json::Value>> = vec![Vec::new(); agents];
     for (i, &(owner, hour)) in shifts.iter().enumerate() {
-        let start = chrono::DateTime::parse_from_rfc3339("2026-11-29T12:00:00Z").unwrap() + chrono::Duration::hours(i64::from(hour));
-        schedules[owner % agents].push(json!({"id": format!("s-{i}"), "startDate": start.to_rfc3339(), "lengthMinutes": 480}));
+        let start = chrono::DateTime::parse_from_rfc3339("2026-11-29T12:00:00Z").unwrap()
+            + chrono::Duration::hours(i64::from(hour));
+        schedules[owner % agents]
+            .push(json!({"id": format!("s-{i}"), "startDate": start.to_rfc3339(), "lengthMinutes": 480}));
     }
     let states = ["Approved", "Approved", "Approved", "Matched", "Denied"];
     let trades: Vec<_> = trades
