@@ -59,7 +59,9 @@ fn pipeline(c: &mut Criterion) {
         for (name, jobs) in [("rules_1_thread", 1), ("rules_2_threads", 2)] {
             let checker = core_checker(Some(jobs));
             group.bench_function(name, |b| {
-                b.iter(|| checker.check_roster(shared.clone(), roster.clone(), as_of).expect("rules run").findings.len())
+                b.iter(|| {
+                    checker.check_roster(shared.clone(), roster.clone(), as_of).expect("rules run").findings.len()
+                })
             });
         }
         let checker = core_checker(None);

@@ -126,12 +126,8 @@ fn union_minutes(sorted: &[Interval]) -> i64 {
 /// that `core.activity.within-shift` reports), and activities sticking out of the shift are clipped to it.
 pub(crate) fn minutes_worked(shift: &Shift, within: Interval, policy: &WorkPolicy) -> i64 {
     let Some(part) = shift.interval.intersection(&within) else { return 0 };
-    let mut off: Vec<Interval> = shift
-        .activities
-        .iter()
-        .filter(|a| !policy.counts(a))
-        .filter_map(|a| a.interval.intersection(&part))
-        .collect();
+    let mut off: Vec<Interval> =
+        shift.activities.iter().filter(|a| !policy.counts(a)).filter_map(|a| a.interval.intersection(&part)).collect();
     off.sort();
     part.minutes() - union_minutes(&off)
 }
@@ -375,7 +371,11 @@ mod tests {
     }
 
     fn flsa() -> WorkPolicy {
-        WorkPolicy { exclude: vec![Category::TimeOff, Category::Unavailable], unpaid_meal_from: 30, unpaid_break_over: 20 }
+        WorkPolicy {
+            exclude: vec![Category::TimeOff, Category::Unavailable],
+            unpaid_meal_from: 30,
+            unpaid_break_over: 20,
+        }
     }
 
     #[test]
@@ -410,7 +410,8 @@ mod tests {
     #[test]
     fn segments_split_at_interrupting_activities_only() {
         use Category::*;
-        let s = shift(0, 600, vec![act(0, 240, OnQueueWork, true), act(240, 270, Meal, false), act(400, 410, Break, true)]);
+        let s =
+            shift(0, 600, vec![act(0, 240, OnQueueWork, true), act(240, 270, Meal, false), act(400, 410, Break, true)]);
         assert_eq!(segments(&s, &[Meal]), vec![iv(0, 240), iv(270, 600)]);
         assert_eq!(segments(&s, &[Meal, Break]), vec![iv(0, 240), iv(270, 400), iv(410, 600)]);
         assert_eq!(segments(&s, &[TimeOff]), vec![iv(0, 600)]);

@@ -103,7 +103,9 @@ fn trade_problem(f: &AgentFacts, p: &TradeProblem) -> String {
                 .snapshot
                 .shift_ix(shift.as_str())
                 .and_then(|ix| w.roster.moves[ix.get()].iter().rev().find(|m| &w.snapshot.agent(m.to).id == actual))
-                .map(|m| format!(" (moved there by approved trade {}, approved {})", m.trade, z.format_instant(m.reviewed)))
+                .map(|m| {
+                    format!(" (moved there by approved trade {}, approved {})", m.trade, z.format_instant(m.reviewed))
+                })
                 .unwrap_or_default();
             format!(
                 "its {} shift {shift} belongs to {actual}{earlier} when the trade applies, not to {expected} as the trade says",

@@ -60,7 +60,9 @@ fn random_week(seed: u64) -> Value {
             shifts.push(json!({"id": id, "startDate": at(start), "lengthMinutes": len, "activities": acts}));
         }
         let markers: Vec<Value> = if rng.random_bool(0.3) {
-            vec![json!({"businessUnitDate": "2026-12-02", "lengthMinutes": 480, "activityCodeId": "3", "timeOffRequestId": format!("r-{a}-0")})]
+            vec![
+                json!({"businessUnitDate": "2026-12-02", "lengthMinutes": 480, "activityCodeId": "3", "timeOffRequestId": format!("r-{a}-0")}),
+            ]
         } else {
             vec![]
         };

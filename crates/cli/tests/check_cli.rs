@@ -161,7 +161,8 @@ fn a_trade_naming_an_unknown_shift_is_a_finding_not_an_input_error() {
     let f = &r["findings"][0];
     assert_eq!(f["rule"], "core.trade.integrity");
     assert_eq!(f["agentId"], "a-100");
-    assert!(f["message"].as_str().unwrap().contains("its receiving shift s-404 does not exist in the draft"), "{f}");
+    assert!(f["message"].as_str().unwrap().contains("approved trade tr-4 initiated by a-100 was not applied"), "{f}");
+    assert!(f["cause"][0].as_str().unwrap().contains("its receiving shift s-404 does not exist in the draft"), "{f}");
 }
 
 #[test]
@@ -234,7 +235,8 @@ fn config_overrides_severity_and_parameters_and_rejects_unknown_names() {
     let clopening = "../../fixtures/rules/core.rest.min-between-shifts/fail_clopening.json";
     std::fs::write(&cfg, "[rules.\"core.rest.min-between-shifts\"]\nseverity = \"error\"\n").unwrap();
     assert_eq!(shiftgate(&["check", "--config", cfg.to_str().unwrap(), clopening]).status.code(), Some(1));
-    std::fs::write(&cfg, "[rules.\"core.rest.min-between-shifts\"]\nseverity = \"error\"\nmin_minutes = 480\n").unwrap();
+    std::fs::write(&cfg, "[rules.\"core.rest.min-between-shifts\"]\nseverity = \"error\"\nmin_minutes = 480\n")
+        .unwrap();
     assert_eq!(shiftgate(&["check", "--config", cfg.to_str().unwrap(), clopening]).status.code(), Some(0));
     std::fs::write(&cfg, "[rules.\"core.timeoff.pending-conflict\"]\nseverity_when_pending = \"warning\"\n").unwrap();
     assert_eq!(shiftgate(&["check", "--config", cfg.to_str().unwrap(), DESIGN]).status.code(), Some(0));
@@ -246,7 +248,11 @@ fn config_overrides_severity_and_parameters_and_rejects_unknown_names() {
     std::fs::write(&cfg, "[rules.\"core.rest.min-between-shifts\"]\nmin_minuts = 480\n").unwrap();
     let o = shiftgate(&["check", "--config", cfg.to_str().unwrap(), DESIGN]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o.stderr).contains("unknown parameter \"min_minuts\" (declared: min_minutes)"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("unknown parameter \"min_minuts\" (declared: min_minutes)"),
+        "{}",
+        text(&o.stderr)
+    );
     std::fs::write(&cfg, "[rules.\"core.rest.min-between-shifts\"]\nmin_minutes = \"ten hours\"\n").unwrap();
     assert_eq!(shiftgate(&["check", "--config", cfg.to_str().unwrap(), DESIGN]).status.code(), Some(2));
 }
@@ -277,7 +283,16 @@ fn schema_is_json_schema_for_the_format() {
     assert_eq!(o.status.code(), Some(0));
     let s: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(s["properties"]["format"]["const"], "shiftgate.snapshot/1");
-    for key in ["businessUnit", "schedule", "activityCodes", "agents", "agentSchedules", "history", "timeOffRequests", "shiftTrades"] {
+    for key in [
+        "businessUnit",
+        "schedule",
+        "activityCodes",
+        "agents",
+        "agentSchedules",
+        "history",
+        "timeOffRequests",
+        "shiftTrades",
+    ] {
         assert!(s["properties"].get(key).is_some(), "schema lacks {key}");
     }
 }

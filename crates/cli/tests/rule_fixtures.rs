@@ -53,7 +53,11 @@ fn rule_fixtures() {
                 })
             })
             .collect();
-        let body = format!("{}\n--- json findings ---\n{}", human.replace(&*path.to_string_lossy(), "<fixture>"), serde_json::to_string_pretty(&compact).unwrap());
+        let body = format!(
+            "{}\n--- json findings ---\n{}",
+            human.replace(&*path.to_string_lossy(), "<fixture>"),
+            serde_json::to_string_pretty(&compact).unwrap()
+        );
         insta::assert_snapshot!(body);
     });
 }

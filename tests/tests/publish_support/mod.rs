@@ -102,7 +102,7 @@ fn user<'a>(v: &'a Value, pointer: &str) -> Option<&'a str> {
 /// Keeps only the given agents (and their schedules, history, requests, and trades between kept agents).
 pub fn keep_agents(doc: &Value, keep: &BTreeSet<String>) -> Value {
     let mut doc = doc.clone();
-    let kept = |id: Option<&str>| id.map_or(true, |id| keep.contains(id));
+    let kept = |id: Option<&str>| id.is_none_or(|id| keep.contains(id));
     for (key, pointers) in [
         ("agents", &["/id"][..]),
         ("agentSchedules", &["/user/id"][..]),
@@ -172,9 +172,10 @@ fn rest_breaking_pickup(s: &Snapshot, traders: &BTreeSet<String>) -> Option<(Str
             }
             let theirs: Vec<_> = s.shifts.iter().filter(|y| y.owner.get() == b).collect();
             let clear = theirs.iter().all(|y| y.interval.intersection(&x.interval).is_none())
-                && s.time_off.iter().filter(|r| r.agent.get() == b).all(|r| {
-                    r.intervals.iter().all(|iv| iv.intersection(&x.interval).is_none())
-                });
+                && s.time_off
+                    .iter()
+                    .filter(|r| r.agent.get() == b)
+                    .all(|r| r.intervals.iter().all(|iv| iv.intersection(&x.interval).is_none()));
             let short_rest = theirs.iter().any(|y| {
                 let gap = if y.interval.end <= x.interval.start {
                     x.interval.start - y.interval.end
@@ -220,7 +221,8 @@ pub fn holders(doc: &Value) -> Vec<(String, String)> {
 /// Who would hold each shift after applying the snapshot's approved trades except `excluded` (trade ids).
 pub fn expected_holders(doc: &Value, excluded: &[String]) -> Vec<(String, String)> {
     let s = snapshot(doc);
-    let ix: Vec<usize> = (0..s.trades.len()).filter(|&i| excluded.iter().any(|x| x == s.trades[i].id.as_str())).collect();
+    let ix: Vec<usize> =
+        (0..s.trades.len()).filter(|&i| excluded.iter().any(|x| x == s.trades[i].id.as_str())).collect();
     let roster = apply_trades_excluding(&s, &ix);
     let mut out: Vec<(String, String)> = s
         .shifts

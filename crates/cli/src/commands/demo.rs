@@ -48,7 +48,8 @@ pub(crate) fn run(args: &DemoArgs) -> Result<u8, Failure> {
     let week = demo_week(&validator)?;
     runtime()?.block_on(async {
         let config = SimConfig { seed: SEED, ..SimConfig::default() };
-        let sim = shiftgate_sim::start(config, &week.json).await.context("the simulator could not start").code(INPUT)?;
+        let sim =
+            shiftgate_sim::start(config, &week.json).await.context("the simulator could not start").code(INPUT)?;
         let mut out = anstream::stdout();
         let told = tell(&mut out, args, &sim, &validator, &week).await;
         sim.shutdown().await;
@@ -87,7 +88,7 @@ pub(crate) fn demo_week(validator: &CheckerValidator) -> Result<DemoWeek, Failur
         left_out.entry(f.agent_id.clone()).or_default().insert(f.rule.clone());
     }
     let mut doc: Value = serde_json::from_slice(CHICAGO_WEEK).map_err(|e| internal(&e.to_string())).code(INPUT)?;
-    let keep = |id: Option<&str>| id.map_or(true, |id| !left_out.contains_key(id));
+    let keep = |id: Option<&str>| id.is_none_or(|id| !left_out.contains_key(id));
     let retain = |doc: &mut Value, key: &str, pointers: &[&str]| {
         if let Some(list) = doc.get_mut(key).and_then(Value::as_array_mut) {
             list.retain(|e| pointers.iter().all(|p| keep(user_id(e, p))));
@@ -99,7 +100,8 @@ pub(crate) fn demo_week(validator: &CheckerValidator) -> Result<DemoWeek, Failur
     retain(&mut doc, "timeOffRequests", &["/user/id"]);
     retain(&mut doc, "shiftTrades", &["/initiatingUser/id", "/receivingUser/id"]);
     let json = serde_json::to_vec(&doc).map_err(|e| internal(&e.to_string())).code(INPUT)?;
-    let snapshot = Snapshot::from_json(&json).map_err(|e| internal(&format!("demo cut is invalid: {e}"))).code(INPUT)?;
+    let snapshot =
+        Snapshot::from_json(&json).map_err(|e| internal(&format!("demo cut is invalid: {e}"))).code(INPUT)?;
     let check = validator.check(&snapshot, &[]).map_err(|e| internal(&e.to_string())).code(INPUT)?;
     let only_incident = !check.findings.is_empty()
         && check.findings.iter().all(|f| f.rule == INCIDENT_RULE && f.refs.contains_key("trade"));
@@ -194,9 +196,10 @@ async fn live(sim: &SimServer, as_of: Option<chrono::DateTime<chrono::Utc>>) -> 
 fn edited_shift(doc: &Value) -> Option<(String, String)> {
     for e in doc.get("agentSchedules")?.as_array()? {
         for s in e.get("shifts").and_then(Value::as_array).into_iter().flatten() {
-            let touched = s.get("activities").and_then(Value::as_array).into_iter().flatten().any(|a| {
-                a.get("description").and_then(Value::as_str).is_some_and(|d| d.contains("concurrent editor"))
-            });
+            let touched =
+                s.get("activities").and_then(Value::as_array).into_iter().flatten().any(|a| {
+                    a.get("description").and_then(Value::as_str).is_some_and(|d| d.contains("concurrent editor"))
+                });
             if touched {
                 return Some((user_id(e, "/user/id")?.to_string(), s.get("id")?.as_str()?.to_string()));
             }
@@ -215,7 +218,9 @@ async fn tell(
     let s = &week.snapshot;
     let platform = client(args.platform, sim)?;
     let flow = match args.platform {
-        PlatformKind::Genesys => "the Genesys Cloud flow: OAuth, agent schedules, upload + update, outcome on the notifications websocket",
+        PlatformKind::Genesys => {
+            "the Genesys Cloud flow: OAuth, agent schedules, upload + update, outcome on the notifications websocket"
+        }
         PlatformKind::Rest => "the REST contract: GET with an ETag, PUT with If-Match",
     };
     let approved = shiftgate_model::approved_in_order(s).len();
@@ -233,8 +238,11 @@ async fn tell(
         s.shifts.len(),
         s.time_off.len()
     );
-    let left: Vec<String> =
-        week.left_out.iter().map(|(a, rules)| format!("{a} ({})", rules.iter().cloned().collect::<Vec<_>>().join(", "))).collect();
+    let left: Vec<String> = week
+        .left_out
+        .iter()
+        .map(|(a, rules)| format!("{a} ({})", rules.iter().cloned().collect::<Vec<_>>().join(", ")))
+        .collect();
     let _ = writeln!(
         out,
         "{DIM}The bundled Chicago week minus {} agents whose other problems no trade exclusion cures: {}.{RESET}",
@@ -269,7 +277,9 @@ async fn tell(
     let check = validator.check(&fresh, &[]);
     let explained = explain_conflict(&fresh, &validator.validation(&check), &body);
     let gaps = explained.iter().filter(|e| e.validator_gap).count();
-    expect(!explained.is_empty() && gaps == 0, || format!("{gaps} of {} server conflicts are validator gaps", explained.len()))?;
+    expect(!explained.is_empty() && gaps == 0, || {
+        format!("{gaps} of {} server conflicts are validator gaps", explained.len())
+    })?;
     let code = body.get("code").and_then(Value::as_str).unwrap_or("(no code)");
     let _ = writeln!(
         out,
@@ -312,11 +322,14 @@ async fn tell(
         });
         let _ = writeln!(out, "   {BOLD}{}{RESET} ({who}): {why}", x.trade_id);
     }
-    let incident: BTreeSet<&str> = blocking.iter().flat_map(|f| f.refs.get("trade").into_iter().flatten()).map(String::as_str).collect();
+    let incident: BTreeSet<&str> =
+        blocking.iter().flat_map(|f| f.refs.get("trade").into_iter().flatten()).map(String::as_str).collect();
     let excluded: BTreeSet<&str> = r3.excluded_trades.iter().map(|x| x.trade_id.as_str()).collect();
     expect(excluded == incident, || format!("run 3 should exclude exactly {incident:?}, excluded {excluded:?}"))?;
 
-    let conflict = attempts.iter().find(|a| a.outcome == AttemptOutcome::VersionMismatch);
+    let conflict = attempts
+        .iter()
+        .find(|a| matches!(a.outcome, AttemptOutcome::VersionMismatch | AttemptOutcome::PreconditionFailed));
     expect(r3.counters.version_conflicts >= 1 && conflict.is_some(), || {
         format!("run 3 should meet a version conflict ({} met); story: {:?}", r3.counters.version_conflicts, r3.story)
     })?;
@@ -327,7 +340,12 @@ async fn tell(
         let _ = writeln!(
             out,
             "\n{BOLD}4. A concurrent edit.{RESET} Between shiftgate's read and its write, someone changed the schedule{who} (the simulator's concurrent editor). The platform answered {} version mismatch: sent version {}, current {}. A stale version is not bad data, so shiftgate backed off, re-read version {}, re-applied the trades, re-validated ({} blocking) and submitted again; it never resends a payload blindly.",
-            if a.status == 409 { "HTTP 409" } else { "a" },
+            match (a.outcome, a.status) {
+                (AttemptOutcome::PreconditionFailed, _) => "HTTP 412 Precondition Failed, a",
+                (_, 409) => "HTTP 409",
+                (_, 400) => "HTTP 400",
+                _ => "an Error event (no detail), a",
+            },
             a.schedule_version_sent.map_or_else(|| "?".to_string(), |v| v.to_string()),
             a.schedule_version_before,
             a.schedule_version_before,
@@ -339,7 +357,9 @@ async fn tell(
     let PublishOutcome::Published { schedule_version, verified: true, .. } = r3.outcome else {
         return Err(Deviation(format!("run 3 should publish and verify, got {}: {:?}", r3.outcome.as_str(), r3.story)));
     };
-    expect(edit.is_some(), || "the concurrent edit is missing from the published schedule (a lost update)".to_string())?;
+    expect(edit.is_some(), || {
+        "the concurrent edit is missing from the published schedule (a lost update)".to_string()
+    })?;
     let moves = r3.diff.as_ref().map_or(0, |d| d.moves.len());
     let _ = writeln!(
         out,

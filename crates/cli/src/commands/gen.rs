@@ -9,7 +9,13 @@ use crate::args::GenArgs;
 use crate::exit::{Failure, WithCode, INPUT, OK};
 
 pub(crate) fn run(args: &GenArgs) -> Result<u8, Failure> {
-    let opts = GenOptions { agents: args.agents, seed: args.seed, weeks: args.weeks, problems: !args.clean, ..GenOptions::default() };
+    let opts = GenOptions {
+        agents: args.agents,
+        seed: args.seed,
+        weeks: args.weeks,
+        problems: !args.clean,
+        ..GenOptions::default()
+    };
     let bytes = generate_json(&opts);
     match &args.output {
         Some(p) => std::fs::write(p, &bytes).with_context(|| format!("cannot write {}", p.display())).code(INPUT)?,

@@ -88,10 +88,14 @@ pub(crate) fn run(args: &PublishArgs) -> Result<u8, Failure> {
         return Err(anyhow!("--rate must be a number of requests per second, 0 or more")).code(INPUT);
     }
     let (platform, endpoint) = platform(args)?;
-    let validator = CheckerValidator::new(Checker::new(load_rules(&args.rules)?, args.jobs), fail_on_level(args.fail_on));
+    let validator =
+        CheckerValidator::new(Checker::new(load_rules(&args.rules)?, args.jobs), fail_on_level(args.fail_on));
     let mut audit = AuditLog::open(&args.audit).code(INPUT)?;
-    let target =
-        Target { business_unit_id: args.business_unit.clone(), week_id: args.week.clone(), schedule_id: args.schedule.clone() };
+    let target = Target {
+        business_unit_id: args.business_unit.clone(),
+        week_id: args.week.clone(),
+        schedule_id: args.schedule.clone(),
+    };
     let mut config = PublishConfig::new(target);
     config.dry_run = args.dry_run;
     config.exclude_conflicting_trades = args.exclude_conflicting_trades;
@@ -105,13 +109,18 @@ pub(crate) fn run(args: &PublishArgs) -> Result<u8, Failure> {
         .context("the publish run failed locally")
         .code(INPUT)?;
 
+    let failure = validator.rule_failure();
+    let published = matches!(report.outcome, PublishOutcome::Published { .. });
+    let code = match failure {
+        // A failing rule blocks (it names no trade), so nothing of this run was written.
+        Some(_) if !published => RULE_FAILED,
+        _ => u8::try_from(report.outcome.exit_code()).unwrap_or(INPUT),
+    };
     let mut out = anstream::stdout();
     let written = if args.json {
-        serde_json::to_string_pretty(&report)
-            .map_err(std::io::Error::other)
-            .and_then(|json| writeln!(out, "{json}"))
+        serde_json::to_string_pretty(&report).map_err(std::io::Error::other).and_then(|json| writeln!(out, "{json}"))
     } else {
-        write_human(&mut out, &report, &endpoint, &validator, &args.audit)
+        write_human(&mut out, &report, &endpoint, &validator, &args.audit, code)
     };
     match written {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
@@ -120,11 +129,13 @@ pub(crate) fn run(args: &PublishArgs) -> Result<u8, Failure> {
     if args.timings {
         let _ = write_timings(&mut anstream::stderr(), started.elapsed(), validator.timings(), &timed, &report);
     }
-    if let Some(failure) = validator.rule_failure() {
-        let _ = writeln!(anstream::stderr(), "\x1b[1;31merror\x1b[0m: {failure}; nothing was written (the gate fails closed)");
-        return Ok(RULE_FAILED);
+    if let Some(failure) = failure.filter(|_| !published) {
+        let _ = writeln!(
+            anstream::stderr(),
+            "\x1b[1;31merror\x1b[0m: {failure}; nothing was written (the gate fails closed)"
+        );
     }
-    Ok(u8::try_from(report.outcome.exit_code()).unwrap_or(INPUT))
+    Ok(code)
 }
 
 /// The platform client and a description of where it points (for the output; never with credentials).
@@ -133,7 +144,8 @@ fn platform(args: &PublishArgs) -> Result<(AnyPlatform, String), Failure> {
         (Some(api), _) => api.trim_end_matches('/').to_string(),
         (None, Some(region)) => {
             if args.platform != PlatformKind::Genesys {
-                return Err(anyhow!("--region names a Genesys Cloud region; give --api for --platform rest")).code(INPUT);
+                return Err(anyhow!("--region names a Genesys Cloud region; give --api for --platform rest"))
+                    .code(INPUT);
             }
             match region_host(region) {
                 Some(h) => h.to_string(),
@@ -266,7 +278,14 @@ pub(crate) fn write_findings(out: &mut dyn Write, findings: &[&Finding], indent:
             current = Some(&f.agent_id);
         }
         let sev = f.severity;
-        writeln!(out, "{indent}  {}{:<7}{RESET} {BOLD}{}{RESET}  {}", severity_colour(sev), sev.as_str(), f.rule, f.when)?;
+        writeln!(
+            out,
+            "{indent}  {}{:<7}{RESET} {BOLD}{}{RESET}  {}",
+            severity_colour(sev),
+            sev.as_str(),
+            f.rule,
+            f.when
+        )?;
         writeln!(out, "{indent}          {}", f.message)?;
         for (i, c) in f.cause.iter().enumerate() {
             let lead = if i == 0 { "because:" } else { "        " };
@@ -309,9 +328,12 @@ pub(crate) fn outcome_line(report: &PublishReport) -> String {
             "\x1b[1;32mDRY RUN\x1b[0m: nothing blocks; nothing was written".to_string()
         }
         PublishOutcome::DryRun { blocked: true } => {
-            "\x1b[1;31mDRY RUN, BLOCKED\x1b[0m: a real run would stop on the findings above; nothing was written".to_string()
+            "\x1b[1;31mDRY RUN, BLOCKED\x1b[0m: a real run would stop on the findings above; nothing was written"
+                .to_string()
         }
-        PublishOutcome::Blocked => "\x1b[1;31mBLOCKED\x1b[0m: findings block the publish; nothing was written".to_string(),
+        PublishOutcome::Blocked => {
+            "\x1b[1;31mBLOCKED\x1b[0m: findings block the publish; nothing was written".to_string()
+        }
         PublishOutcome::DataConflict => {
             "\x1b[1;31mDATA CONFLICT\x1b[0m: the platform refused the schedule's data; it was not resent".to_string()
         }
@@ -326,6 +348,7 @@ fn write_human(
     endpoint: &str,
     validator: &CheckerValidator,
     audit: &Path,
+    code: u8,
 ) -> std::io::Result<()> {
     let t = &r.target;
     writeln!(
@@ -372,7 +395,11 @@ fn write_human(
             writeln!(out, "  {l}")?;
         }
         if lines.len() > DIFF_LINES {
-            writeln!(out, "  {DIM}... and {} more (the --json report lists them all){RESET}", lines.len() - DIFF_LINES)?;
+            writeln!(
+                out,
+                "  {DIM}... and {} more (the --json report lists them all){RESET}",
+                lines.len() - DIFF_LINES
+            )?;
         }
     }
     if !r.conflicts.is_empty() {
@@ -393,7 +420,7 @@ fn write_human(
         r.run_id,
         audit.display(),
         &r.audit_head[..r.audit_head.len().min(12)],
-        r.outcome.exit_code()
+        code
     )
 }
 

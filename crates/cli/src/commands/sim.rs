@@ -31,8 +31,10 @@ pub(crate) fn run(args: &SimArgs) -> Result<u8, Failure> {
         Some(p) => (read_bytes(p)?, display_name(p)),
         None => (CHICAGO_WEEK.to_vec(), "the bundled Chicago week".to_string()),
     };
-    let snapshot =
-        Snapshot::from_json(&bytes).map_err(anyhow::Error::from).with_context(|| format!("{source} is not a valid snapshot")).code(INPUT)?;
+    let snapshot = Snapshot::from_json(&bytes)
+        .map_err(anyhow::Error::from)
+        .with_context(|| format!("{source} is not a valid snapshot"))
+        .code(INPUT)?;
     let faults = FaultPlan::parse(args.faults.as_deref().unwrap_or("")).context("--faults").code(INPUT)?;
     let config = SimConfig { listen: args.listen, faults, seed: args.seed, ..SimConfig::default() };
     let (id, secret) = (config.client_id.clone(), config.client_secret.clone());

@@ -1,0 +1,337 @@
+//! End-to-end tests of `shiftgate publish`, `explain-conflict`, `demo` and `sim` through the built binary, against
+//! simulators on 127.0.0.1 that the tests start themselves.
+//!
+//! Run: `cargo build -p shiftgate && cargo test -p shiftgate-tests --test publish_cli` (`cargo test --workspace`
+//! builds the binary itself).
+
+mod publish_support;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use shiftgate_publish::verify_chain;
+use shiftgate_sim::{FaultPlan, SimConfig, SimServer};
+
+use publish_support::{binary, clean, demo_week, small_week, workspace};
+
+/// A `shiftgate` command from the workspace root, without colour and without credentials from the outer shell.
+fn shiftgate(args: &[&str]) -> Command {
+    let mut c = Command::new(binary());
+    c.current_dir(workspace())
+        .env("NO_COLOR", "1")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("SHIFTGATE_CLIENT_ID")
+        .env_remove("SHIFTGATE_CLIENT_SECRET")
+        .env_remove("SHIFTGATE_TOKEN")
+        .args(args);
+    c
+}
+
+/// Runs a command off the async runtime (the simulator serves from it meanwhile).
+async fn output(mut c: Command) -> Output {
+    tokio::task::spawn_blocking(move || c.output().expect("shiftgate runs")).await.unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn all_text(o: &Output) -> String {
+    format!("{}\n{}", text(&o.stdout), text(&o.stderr))
+}
+
+async fn sim_with(doc: &Value, config: SimConfig) -> SimServer {
+    shiftgate_sim::start(config, &serde_json::to_vec(doc).unwrap()).await.expect("sim starts")
+}
+
+/// Target flags for the Chicago schedule.
+const TARGET: [&str; 6] = ["--business-unit", "bu-chi", "--week", "2026-11-29", "--schedule", "sch-48"];
+
+fn publish_args<'a>(url: &'a str, platform: &'a str, audit: &'a Path, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut v = vec!["publish", "--platform", platform, "--api", url, "--rate", "0"];
+    v.extend(TARGET);
+    v.extend(["--audit", audit.to_str().unwrap()]);
+    v.extend(extra);
+    v
+}
+
+fn write_json(dir: &Path, name: &str, v: &Value) -> std::path::PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, serde_json::to_vec(v).unwrap()).unwrap();
+    p
+}
+
+#[test]
+fn demo_tells_the_whole_story_the_same_way_every_time() {
+    let run = || {
+        let started = Instant::now();
+        let o = shiftgate(&["demo"]).output().expect("demo runs");
+        assert!(started.elapsed() < Duration::from_secs(30), "demo took {:?}", started.elapsed());
+        assert_eq!(o.status.code(), Some(0), "{}", all_text(&o));
+        text(&o.stdout)
+    };
+    let out = run();
+    for needle in [
+        "1. The gate meets the incident",
+        "4 findings block the publish, so nothing was written",
+        "is PENDING since",
+        "HTTP 409 wfm.schedule.data.conflict",
+        "(4 of 4 explained)",
+        "3. Publishing with --exclude-conflicting-trades",
+        "tr-00001 (swap a-00012 -> a-00047): a-00047 has pending time off tor-00001",
+        "tr-00004 (pick-up a-00150 -> a-00176)",
+        "4. A concurrent edit",
+        "HTTP 409 version mismatch: sent version 17, current 18",
+        "re-read version 18",
+        "5. Published. Schedule sch-48 is at version 19",
+        "the concurrent edit kept",
+    ] {
+        assert!(out.contains(needle), "no {needle:?} in\n{out}");
+    }
+    // Same story again, but for the port and the timing.
+    let normal = |s: &str| {
+        s.lines()
+            .filter(|l| !l.starts_with("Simulator: ") && !l.starts_with("Done in") && !l.contains("audit chain head"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(normal(&out), normal(&run()));
+}
+
+#[test]
+fn demo_runs_on_the_rest_contract_too() {
+    let o = shiftgate(&["demo", "--platform", "rest"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", all_text(&o));
+    let out = text(&o.stdout);
+    assert!(out.contains("HTTP 412 Precondition Failed, a version mismatch: sent version 17, current 18"), "{out}");
+    assert!(out.contains("5. Published. Schedule sch-48 is at version 19"), "{out}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dry_run_prints_findings_and_changes_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let audit = dir.path().join("audit.jsonl");
+    let week = demo_week();
+    for (doc, code, verdict) in [(&week, 1, "DRY RUN, BLOCKED"), (&clean(&week), 0, "DRY RUN: nothing blocks")] {
+        let sim = sim_with(doc, SimConfig::default()).await;
+        let url = sim.base_url();
+        let mut c = shiftgate(&publish_args(&url, "genesys", &audit, &["--dry-run"]));
+        c.env("SHIFTGATE_CLIENT_ID", "shiftgate-sim-client").env("SHIFTGATE_CLIENT_SECRET", "shiftgate-sim-secret");
+        let o = output(c).await;
+        let out = text(&o.stdout);
+        assert_eq!(o.status.code(), Some(code), "{}", all_text(&o));
+        assert!(out.contains(verdict), "{out}");
+        assert!(out.contains("Changes (would submit:") && out.contains("schedule: unpublished -> published"), "{out}");
+        assert!(sim.attempts().is_empty(), "a dry run wrote");
+        let writes = sim
+            .requests()
+            .into_iter()
+            .filter(|r| matches!(r.kind.as_deref(), Some("uploadurl" | "upload" | "update" | "restput")));
+        assert_eq!(writes.count(), 0, "a dry run asked for an upload or an update");
+        if code == 1 {
+            assert!(out.contains("core.timeoff.pending-conflict") && out.contains("because: shift s-00012-2"), "{out}");
+        }
+    }
+    let lines = std::fs::read_to_string(&audit).unwrap();
+    assert!(verify_chain(&lines).is_ok(), "two runs append to one verifiable chain");
+    assert!(lines.lines().any(|l| l.contains("\"state\":\"plan\"")), "{lines}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn publishing_excludes_trades_and_never_shows_the_secret() {
+    const SECRET: &str = "s3cr3t-Zq8-never-print-me";
+    let dir = tempfile::tempdir().unwrap();
+    let audit = dir.path().join("audit.jsonl");
+    let config = SimConfig { client_secret: SECRET.to_string(), ..SimConfig::default() };
+    let sim = sim_with(&demo_week(), config).await;
+    let url = sim.base_url();
+
+    let mut c = shiftgate(&publish_args(&url, "genesys", &audit, &["--exclude-conflicting-trades", "--json"]));
+    c.env("SHIFTGATE_CLIENT_ID", "shiftgate-sim-client").env("SHIFTGATE_CLIENT_SECRET", SECRET);
+    let o = output(c).await;
+    assert_eq!(o.status.code(), Some(0), "{}", all_text(&o));
+    let report: Value = serde_json::from_slice(&o.stdout).expect("--json prints the report");
+    assert_eq!(report["outcome"]["kind"], "published");
+    assert_eq!(report["outcome"]["verified"], true);
+    let excluded: Vec<&str> =
+        report["excludedTrades"].as_array().unwrap().iter().map(|x| x["tradeId"].as_str().unwrap()).collect();
+    assert_eq!(excluded.len(), 4, "{excluded:?}");
+    for t in ["tr-00001", "tr-00002", "tr-00003", "tr-00004"] {
+        assert!(excluded.contains(&t), "{excluded:?}");
+    }
+    assert!(report["excludedTrades"][0]["reasons"][0].as_str().unwrap().starts_with("core.timeoff.pending-conflict: "));
+    assert_eq!(sim.schedule_version().await, 18);
+
+    // A wrong secret: refused, exit 2, and neither secret shows anywhere.
+    let mut c = shiftgate(&publish_args(&url, "genesys", &audit, &[]));
+    c.env("SHIFTGATE_CLIENT_ID", "shiftgate-sim-client").env("SHIFTGATE_CLIENT_SECRET", "wrong-Zq8-secret");
+    let refused = output(c).await;
+    assert_eq!(refused.status.code(), Some(2), "{}", all_text(&refused));
+    assert!(text(&refused.stdout).contains("REJECTED"), "{}", all_text(&refused));
+
+    let audit_text = std::fs::read_to_string(&audit).unwrap();
+    assert!(verify_chain(&audit_text).is_ok());
+    for hay in [all_text(&o), all_text(&refused), audit_text] {
+        assert!(!hay.contains(SECRET) && !hay.contains("wrong-Zq8-secret"), "a secret leaked:\n{hay}");
+        assert!(!hay.to_lowercase().contains("access_token"), "a token leaked:\n{hay}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exit_codes_say_what_to_do_next() {
+    let dir = tempfile::tempdir().unwrap();
+    let audit = dir.path().join("audit.jsonl");
+    let clean_week = clean(&demo_week());
+
+    // 2: no credentials for Genesys; a region with the REST contract; an unknown region.
+    let o = output(shiftgate(&publish_args("http://127.0.0.1:9", "genesys", &audit, &[]))).await;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("SHIFTGATE_CLIENT_ID and SHIFTGATE_CLIENT_SECRET"), "{}", all_text(&o));
+    let mut args = vec!["publish", "--platform", "rest", "--region", "us-east-1"];
+    args.extend(TARGET);
+    assert_eq!(output(shiftgate(&args)).await.status.code(), Some(2));
+    let mut args = vec!["publish", "--region", "mars-1"];
+    args.extend(TARGET);
+    let mut c = shiftgate(&args);
+    c.env("SHIFTGATE_CLIENT_ID", "x").env("SHIFTGATE_CLIENT_SECRET", "y");
+    let o = output(c).await;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("us-east-1"), "{}", all_text(&o));
+
+    // 3: a rule fails at run time: the gate fails closed.
+    let sim = sim_with(&clean_week, SimConfig::default()).await;
+    let o = output(shiftgate(&publish_args(
+        &sim.base_url(),
+        "rest",
+        &audit,
+        &["--rules", "tests/fixtures/bad-rules/throw"],
+    )))
+    .await;
+    assert_eq!(o.status.code(), Some(3), "{}", all_text(&o));
+    assert!(text(&o.stderr).contains("the gate fails closed") && sim.attempts().is_empty(), "{}", all_text(&o));
+
+    // 4: the platform keeps failing and the write cap is 1.
+    let faults = FaultPlan::parse("500@write#1-20").unwrap();
+    let sim = sim_with(&clean_week, SimConfig { faults, ..SimConfig::default() }).await;
+    let o = output(shiftgate(&publish_args(&sim.base_url(), "rest", &audit, &["--max-writes", "1"]))).await;
+    assert_eq!(o.status.code(), Some(4), "{}", all_text(&o));
+    assert!(text(&o.stdout).contains("GAVE UP: the write cap of 1 was reached"), "{}", all_text(&o));
+
+    // 1: pending time off arrives between read and write: a data conflict, explained, never resent.
+    let faults = FaultPlan::parse("timeoff@write#1").unwrap();
+    let sim = sim_with(&clean_week, SimConfig { faults, ..SimConfig::default() }).await;
+    let o = output(shiftgate(&publish_args(&sim.base_url(), "rest", &audit, &["--json"]))).await;
+    assert_eq!(o.status.code(), Some(1), "{}", all_text(&o));
+    assert_eq!(sim.attempts().len(), 1, "a data conflict is never resent");
+    let report: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["outcome"]["kind"], "dataConflict");
+    assert_eq!(report["conflicts"][0]["validatorGap"], false);
+
+    // The saved report feeds explain-conflict, against the state the platform had.
+    let saved = write_json(dir.path(), "report.json", &report);
+    let live = write_json(dir.path(), "live.json", &serde_json::to_value(sim.state().await).unwrap());
+    let o = output(shiftgate(&[
+        "explain-conflict",
+        "--snapshot",
+        live.to_str().unwrap(),
+        saved.to_str().unwrap(),
+        "--as-of",
+        "2026-11-22T18:00:00-06:00",
+    ]))
+    .await;
+    assert_eq!(o.status.code(), Some(0), "{}", all_text(&o));
+    assert!(text(&o.stdout).contains("predicted by core.timeoff.pending-conflict"), "{}", all_text(&o));
+}
+
+#[test]
+fn explain_conflict_tells_explained_conflicts_from_validator_gaps() {
+    let dir = tempfile::tempdir().unwrap();
+    let snapshot = write_json(dir.path(), "week.json", &demo_week());
+    let s = snapshot.to_str().unwrap();
+    let predicted = json!({"agentId": "a-00047", "start": "2026-12-01T14:00:00Z", "end": "2026-12-01T22:30:00Z", "reason": "TimeOffOverlap"});
+    let unknown = json!({"agentId": "a-00001", "start": "2026-12-05T14:00:00Z", "end": "2026-12-05T15:00:00Z", "reason": "ShiftOverlap"});
+
+    let ok = write_json(dir.path(), "ok.json", &json!({"conflicts": [predicted]}));
+    let o = shiftgate(&["explain-conflict", "--snapshot", s, ok.to_str().unwrap()]).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", all_text(&o));
+    let out = text(&o.stdout);
+    assert!(out.contains("[explained] a-00047 Tue Dec 1 08:00-16:30 CST"), "{out}");
+    assert!(
+        out.contains("because: shift s-00012-2 (Tue Dec 1 08:00-16:30 CST) was moved from a-00012 to a-00047"),
+        "{out}"
+    );
+    assert!(out.contains("1 conflict(s): 1 explained, 0 validator gap(s)"), "{out}");
+
+    // The same conflict as Genesys words it: an ErrorBody naming the agent and the interval.
+    let genesys = write_json(
+        dir.path(),
+        "genesys.json",
+        &json!({"status": 409, "code": "wfm.schedule.data.conflict", "message": "The schedule update conflicts with existing data",
+                "details": [{"errorCode": "wfm.schedule.data.conflict", "fieldName": "agentSchedules[3]", "entityId": "a-00047",
+                             "entityName": "2026-12-01T14:00:00Z/2026-12-01T22:30:00Z"}]}),
+    );
+    let o = shiftgate(&["explain-conflict", "--snapshot", s, genesys.to_str().unwrap()]).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", all_text(&o));
+    assert!(text(&o.stdout).contains("predicted by core.timeoff.pending-conflict"), "{}", all_text(&o));
+
+    let gap = write_json(dir.path(), "gap.json", &json!({"conflicts": [predicted, unknown]}));
+    let o =
+        shiftgate(&["explain-conflict", "--snapshot", s, gap.to_str().unwrap(), "--format", "json"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", all_text(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["format"], "shiftgate.conflicts/1");
+    assert_eq!(v["summary"], json!({"conflicts": 2, "explained": 1, "validatorGaps": 1}));
+    assert_eq!(v["conflicts"][1]["validatorGap"], true);
+
+    // Bad input: not JSON, not an object, a missing snapshot.
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "<html>502 Bad Gateway</html>").unwrap();
+    let arr = write_json(dir.path(), "arr.json", &json!([1]));
+    for (snap, resp) in [(s, bad.to_str().unwrap()), (s, arr.to_str().unwrap()), ("missing.json", ok.to_str().unwrap())]
+    {
+        let o = shiftgate(&["explain-conflict", "--snapshot", snap, resp]).output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "{}", all_text(&o));
+    }
+}
+
+#[test]
+fn sim_serves_until_stopped_and_publish_survives_its_concurrent_editor() {
+    let dir = tempfile::tempdir().unwrap();
+    let week = write_json(dir.path(), "week.json", &clean(&small_week(30)));
+    let mut child =
+        shiftgate(&["sim", "--snapshot", week.to_str().unwrap(), "--faults", "409-version@1", "--seed", "3"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("sim starts");
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let first = rx.recv_timeout(Duration::from_secs(20));
+    let url = first.as_deref().ok().and_then(|l| l.strip_prefix("shiftgate sim listening on ")).map(str::to_string);
+    let result = std::panic::catch_unwind(|| {
+        let url = url.expect("the first line names the URL");
+        let audit = dir.path().join("audit.jsonl");
+        let mut args = publish_args(&url, "rest", &audit, &[]);
+        args.push("--exclude-conflicting-trades");
+        let o = shiftgate(&args).output().unwrap();
+        assert_eq!(o.status.code(), Some(0), "{}", all_text(&o));
+        let out = text(&o.stdout);
+        assert!(out.contains("Version conflict 1/5") && out.contains("PUBLISHED"), "{out}");
+    });
+    // The simulator is ours: stop it whatever happened.
+    let _ = child.kill();
+    let _ = child.wait();
+    if let Err(e) = result {
+        std::panic::resume_unwind(e);
+    }
+    let bad = shiftgate(&["sim", "--faults", "nonsense@@"]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2), "{}", all_text(&bad));
+}
