@@ -8,11 +8,11 @@
 //! (documented for analysts in `rules/README.md`). Unknown category names and bad windows are script errors, so a
 //! typo fails the gate instead of passing silently.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Duration, Utc};
 use rhai::{Array, Dynamic, Engine, EvalAltResult, ImmutableString, Map};
 use shiftgate_model::{Activity, Category, Interval, Shift};
-
-use std::sync::Arc;
 
 use crate::handles::{epoch_minutes, shift_handle, ActivityHandle, AgentHandle, DayHandle, ShiftHandle, WeekHandle};
 use crate::subject::runtime;

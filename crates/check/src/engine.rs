@@ -207,7 +207,7 @@ fn register_shift(e: &mut Engine) {
     });
     e.register_get("work", |a: &mut ActivityHandle| a.activity().work);
     e.register_get("time_off_request_id", |a: &mut ActivityHandle| -> Dynamic {
-        a.activity().time_off_request.map_or(Dynamic::UNIT, |id| text(id.as_str()))
+        a.activity().time_off_request.as_ref().map_or(Dynamic::UNIT, |id| text(id.as_str()))
     });
 }
 

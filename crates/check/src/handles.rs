@@ -2,6 +2,7 @@
 //!
 //! Getters return scalars or small arrays of handles; no getter copies the schedule.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -52,11 +53,12 @@ pub(crate) struct ActivityHandle {
 }
 
 impl ActivityHandle {
-    pub(crate) fn activity(&self) -> Activity {
+    /// The activity, borrowed from the snapshot (getters run millions of times; no copy).
+    pub(crate) fn activity(&self) -> Cow<'_, Activity> {
         let shift = self.f.shift(self.shift);
         match self.k {
-            Some(k) => shift.activities[k].clone(),
-            None => whole_shift_activity(shift),
+            Some(k) => Cow::Borrowed(&shift.activities[k]),
+            None => Cow::Owned(whole_shift_activity(shift)),
         }
     }
 }

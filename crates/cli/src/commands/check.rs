@@ -64,12 +64,14 @@ pub(crate) fn run(args: &CheckArgs) -> Result<u8, Failure> {
         }
     }
 
-    let mut out: Box<dyn std::io::Write> = match &args.output {
+    let out: Box<dyn std::io::Write> = match &args.output {
         Some(p) => {
             Box::new(std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display())).code(INPUT)?)
         }
         None => Box::new(anstream::stdout()),
     };
+    // Reports of large weeks run to many megabytes: write through one buffer, not one syscall per line.
+    let mut out = std::io::BufWriter::new(out);
     let written = match args.format {
         Format::Human => render::human::write(&mut out, &reports, fail_on),
         Format::Json => render::json::write(&mut out, &reports),
@@ -77,6 +79,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<u8, Failure> {
         Format::Junit => render::junit::write(&mut out, &reports, fail_on),
         Format::Github => render::github::write(&mut out, &reports, &locators, fail_on),
     };
+    let written = written.and_then(|()| std::io::Write::flush(&mut out));
     match written {
         // `shiftgate check ... | head` closes the pipe early; that is not a failure of the gate.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
