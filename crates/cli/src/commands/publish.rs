@@ -21,6 +21,7 @@ use shiftgate_publish::{
 use crate::args::{FailOn, PlatformKind, PublishArgs};
 use crate::exit::{Failure, WithCode, INPUT, RULE_FAILED};
 use crate::input::load_rules;
+use crate::render::plural;
 use crate::validator::{CheckerValidator, ValidationTimings};
 
 /// Environment variables holding the credentials (never flags: flags end up in shell history and `ps`).
@@ -307,10 +308,6 @@ pub(crate) fn write_story(out: &mut dyn Write, story: &[String], indent: &str) -
         }
     }
     Ok(())
-}
-
-fn plural(n: usize, word: &str) -> String {
-    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
 
 /// The outcome in one line.

@@ -3,6 +3,8 @@
 
 use std::io::Write;
 
+use super::plural;
+
 use shiftgate_check::{Finding, Report, Severity};
 use shiftgate_model::Zone;
 
@@ -15,14 +17,6 @@ fn colour(s: Severity) -> &'static str {
         Severity::Error => "\x1b[1;31m",
         Severity::Warning => "\x1b[1;33m",
         Severity::Info => "\x1b[1;36m",
-    }
-}
-
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("{n} {word}")
-    } else {
-        format!("{n} {word}s")
     }
 }
 

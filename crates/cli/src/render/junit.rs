@@ -9,6 +9,8 @@
 use std::collections::BTreeSet;
 use std::io::Write;
 
+use super::plural;
+
 use shiftgate_check::{Finding, Report, Severity};
 
 use crate::render::{blocks, display_path, finding_text};
@@ -29,14 +31,6 @@ pub(crate) fn xml_escape(s: &str) -> String {
         }
     }
     out
-}
-
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("{n} {word}")
-    } else {
-        format!("{n} {word}s")
-    }
 }
 
 /// Writes one JUnit document for all checked snapshots.
