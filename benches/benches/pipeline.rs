@@ -5,7 +5,7 @@
 //! - `parse`: `Snapshot::from_json`, i.e. parse and validate, including dropping the result;
 //! - `apply_trades`: trade application on the parsed snapshot;
 //! - `rules_1_thread` / `rules_2_threads`: the rule phase (per-agent facts and the core pack) on a parsed, traded
-//!   snapshot, with one and two worker threads;
+//!   snapshot, with one and two worker threads, and `rules_all_packs_2_threads` with all six packs;
 //! - `check`: what `shiftgate check` does before rendering: parse, validate, apply trades, run the core pack.
 //!
 //! Sample sizes shrink with the roster so a full run takes a few minutes on two cores.
@@ -64,6 +64,13 @@ fn pipeline(c: &mut Criterion) {
                 })
             });
         }
+        // Issue 3: the rule phase with every pack enabled, against the core pack alone (`rules_2_threads`).
+        let all = RuleSet::load(&RuleLibrary::embedded(), &RuleLibrary::embedded().packs(), &Config::default(), Limits::default())
+            .expect("all packs");
+        let all = Checker::new(all, Some(2));
+        group.bench_function("rules_all_packs_2_threads", |b| {
+            b.iter(|| all.check_roster(shared.clone(), roster.clone(), as_of).expect("rules run").findings.len())
+        });
         let checker = core_checker(None);
         group.bench_function("check", |b| {
             b.iter(|| {
