@@ -65,8 +65,13 @@ fn pipeline(c: &mut Criterion) {
             });
         }
         // Issue 3: the rule phase with every pack enabled, against the core pack alone (`rules_2_threads`).
-        let all = RuleSet::load(&RuleLibrary::embedded(), &RuleLibrary::embedded().packs(), &Config::default(), Limits::default())
-            .expect("all packs");
+        let all = RuleSet::load(
+            &RuleLibrary::embedded(),
+            &RuleLibrary::embedded().packs(),
+            &Config::default(),
+            Limits::default(),
+        )
+        .expect("all packs");
         let all = Checker::new(all, Some(2));
         group.bench_function("rules_all_packs_2_threads", |b| {
             b.iter(|| all.check_roster(shared.clone(), roster.clone(), as_of).expect("rules run").findings.len())

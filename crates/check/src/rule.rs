@@ -365,3 +365,43 @@ pub(crate) fn agent_params(rule: &Rule, agent: &BTreeMap<String, serde_json::Val
     }
     changed.then_some(params)
 }
+
+/// Checks every agent's `params` that name a selected rule (`<rule id>.<param>`): the parameter must be declared
+/// and have its default's type. Returns (agent index, key, problem) for the first offender.
+pub(crate) fn check_agent_params(rules: &[Rule], agents: &[shiftgate_model::Agent]) -> Option<(usize, String, String)> {
+    for (i, agent) in agents.iter().enumerate() {
+        for (key, value) in &agent.params {
+            let Some(rule) =
+                rules.iter().find(|r| key.strip_prefix(r.id.as_str()).is_some_and(|rest| rest.starts_with('.')))
+            else {
+                continue;
+            };
+            let name = &key[rule.id.len() + 1..];
+            let Some(default) = rule.defaults.get(name) else {
+                let declared: Vec<String> = rule.defaults.keys().map(|k| k.to_string()).collect();
+                return Some((
+                    i,
+                    key.clone(),
+                    format!("rule {} declares no parameter {name:?} (declared: {})", rule.id, declared.join(", ")),
+                ));
+            };
+            let given = crate::engine::json_to_dynamic(value);
+            let fits = given.type_id() == default.type_id() || (default.is_float() && given.is_int());
+            if !fits {
+                let kind = match default.type_name() {
+                    "i64" => "an integer",
+                    "f64" => "a number",
+                    "bool" => "true or false",
+                    "string" | "ImmutableString" => "a string",
+                    other => other,
+                };
+                return Some((
+                    i,
+                    key.clone(),
+                    format!("must be {kind} like the rule's default {default}, got {value}"),
+                ));
+            }
+        }
+    }
+    None
+}

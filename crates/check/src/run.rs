@@ -53,6 +53,16 @@ impl Checker {
         roster: Arc<Roster>,
         as_of: DateTime<Utc>,
     ) -> Result<Report, RunError> {
+        let enabled: Vec<_> = self.rules.rules.iter().filter(|r| r.enabled).cloned().collect();
+        if let Some((i, key, problem)) = crate::rule::check_agent_params(&enabled, &snapshot.agents) {
+            let agent = snapshot.agents[i].id.to_string();
+            return Err(RunError {
+                rule: key.rsplit_once('.').map(|(r, _)| r.to_string()).unwrap_or_default(),
+                at: ScriptLocation { path: format!("agents[{i}].params.{key:?}"), line: None, column: None },
+                agent,
+                message: format!("per-agent parameter {problem}"),
+            });
+        }
         let world = Arc::new(World::new(snapshot.clone(), roster, as_of));
         let run = || self.run_all(&world);
         let per_agent = match &self.pool {

@@ -317,3 +317,23 @@ fn the_bundled_chicago_week_reads_as_its_story() {
     assert_eq!(incident, 4, "{out}");
     insta::assert_snapshot!(out);
 }
+
+#[test]
+fn per_agent_parameters_must_be_declared_and_typed() {
+    let bytes = design_with(|v| {
+        v["agents"][0]["params"] = serde_json::json!({"core.rest.min-between-shifts.min_minutes": "lots"})
+    });
+    let o = with_stdin(&["check", "-"], &bytes);
+    assert_eq!(o.status.code(), Some(3));
+    let err = text(&o.stderr);
+    assert!(err.contains("agents[0].params.\"core.rest.min-between-shifts.min_minutes\""), "{err}");
+    assert!(err.contains("must be an integer like the rule's default 600, got \"lots\""), "{err}");
+    // A well-typed per-agent value applies to that agent only.
+    let bytes = design_with(|v| {
+        v["agents"][1]["params"] = serde_json::json!({"core.timeoff.pending-conflict.severity_when_pending": "warning"})
+    });
+    let o = with_stdin(&["check", "--format", "json", "-"], &bytes);
+    assert_eq!(o.status.code(), Some(0));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["findings"][0]["severity"], "warning");
+}

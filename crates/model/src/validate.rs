@@ -209,6 +209,9 @@ impl Validator {
                 );
             }
         }
+        if let (Some(zone), Some(sch)) = (zone, schedule.as_ref()) {
+            self.shifts_in_their_period(zone, sch, &shifts, &history);
+        }
         let time_off = self.time_off_requests(w, &ctx);
         let trades = self.trades(w);
 
@@ -226,6 +229,41 @@ impl Validator {
             agent_index,
             shift_index,
         })
+    }
+
+    /// Draft shifts start inside the schedule period and history shifts before it: a shift dated years away is a
+    /// data error, not something to judge (and to print without a year).
+    fn shifts_in_their_period(&mut self, zone: Zone, sch: &ScheduleInfo, shifts: &[Shift], history: &[Shift]) {
+        let period = zone.days(sch.week_date, 7 * i64::from(sch.week_count));
+        let last = sch.week_date + chrono::Duration::days(7 * i64::from(sch.week_count) - 1);
+        for s in shifts {
+            if s.interval.start < period.start || s.interval.start >= period.end {
+                let (a, b) = s.origin;
+                self.fail(
+                    || format!("agentSchedules[{a}].shifts[{b}].startDate"),
+                    format!(
+                        "must fall in the schedule period {} to {last} ({}), got {}",
+                        sch.week_date,
+                        zone.name(),
+                        zone.format_rfc3339(s.interval.start)
+                    ),
+                );
+            }
+        }
+        for s in history {
+            if s.interval.start >= period.start {
+                let (a, b) = s.origin;
+                self.fail(
+                    || format!("history[{a}].shifts[{b}].startDate"),
+                    format!(
+                        "history must start before the schedule period ({} {}), got {}",
+                        sch.week_date,
+                        zone.name(),
+                        zone.format_rfc3339(s.interval.start)
+                    ),
+                );
+            }
+        }
     }
 
     fn business_unit(&mut self, w: &WireSnapshot<'_>) -> Option<BusinessUnit> {

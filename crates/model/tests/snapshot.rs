@@ -111,3 +111,15 @@ fn invalid_utf8_is_a_syntax_error_with_its_place() {
         other => panic!("{other}"),
     }
 }
+
+#[test]
+fn shifts_outside_their_period_are_input_errors() {
+    let bytes = with(|v| {
+        v["agentSchedules"][0]["shifts"][0]["startDate"] = "9999-12-31T23:00:00Z".into();
+        v["history"][0]["shifts"] =
+            serde_json::json!([{"id": "h-1", "startDate": "2026-11-29T07:00:00Z", "lengthMinutes": 60}]);
+    });
+    let p = problems(&bytes);
+    assert!(p.contains(&"agentSchedules[0].shifts[0].startDate: must fall in the schedule period 2026-11-29 to 2026-12-05 (America/Chicago), got 9999-12-31T17:00:00-06:00".to_string()), "{p:#?}");
+    assert!(p.contains(&"history[0].shifts[0].startDate: history must start before the schedule period (2026-11-29 America/Chicago), got 2026-11-29T01:00:00-06:00".to_string()), "{p:#?}");
+}
