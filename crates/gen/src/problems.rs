@@ -9,7 +9,7 @@ use crate::catalog::{PERSONAL, VACATION};
 use crate::fit::{longest_run, MIN_REST_MINUTES};
 use crate::timeoff::{reviewed_after, submitted};
 use crate::trades::{approve, find_swap};
-use crate::world::{Band, GMarker, GRequest, World};
+use crate::world::{Band, GMarker, GRequest, GShift, World};
 
 /// Agents per problem kind, in per mille (at least one agent per kind when the roster allows).
 const PER_MILLE: usize = 15;
@@ -36,10 +36,14 @@ fn sort(world: &mut World, a: usize) {
 
 /// A 4-hour extra shift starting an hour before another one ends (a double booking).
 fn overlap(world: &mut World, rng: &mut ChaCha8Rng) {
-    let Some(a) = world.pick(rng, |g| !g.shifts.is_empty()) else { return };
+    // The extra shift must still start inside the schedule week (a shift belongs to the week it starts in).
+    let (_, week_end) = world.period();
+    let fits = move |s: &GShift| s.end() - Duration::minutes(60) < week_end;
+    let Some(a) = world.pick(rng, |g| g.shifts.iter().any(fits)) else { return };
     let g = &mut world.agents[a];
     g.busy = true;
-    let i = rng.random_range(0..g.shifts.len());
+    let candidates: Vec<usize> = (0..g.shifts.len()).filter(|&i| fits(&g.shifts[i])).collect();
+    let i = candidates[rng.random_range(0..candidates.len())];
     let start = g.shifts[i].end() - Duration::minutes(60);
     let extra = g.new_shift(start, 240, rng.random(), false);
     let what = format!("shift {} starts 60 min before shift {} ends", g.shift_id(&extra), g.shift_id(&g.shifts[i]));
