@@ -57,6 +57,15 @@ pub(crate) fn blocks(f: &Finding, fail_on: Option<Severity>) -> bool {
     fail_on.is_some_and(|level| f.severity >= level)
 }
 
+/// `1 error`, `2 errors`.
+pub(crate) fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,14 +80,5 @@ mod tests {
         if cfg!(unix) && !cwd.starts_with("/nowhere") {
             assert_eq!(artifact_uri("/nowhere/x y.json").as_deref(), Some("file:///nowhere/x%20y.json"));
         }
-    }
-}
-
-/// `1 error`, `2 errors`.
-pub(crate) fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("{n} {word}")
-    } else {
-        format!("{n} {word}s")
     }
 }
