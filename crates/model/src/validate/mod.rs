@@ -1,18 +1,21 @@
 //! Parse, then validate: turns the wire document into a [`Snapshot`], reporting every problem at once.
+//!
+//! This module holds the entry points and the document-level checks; `schedules` validates agent schedules
+//! (shifts, activities, markers) and `requests` time-off requests and trades.
+
+mod requests;
+mod schedules;
 
 use std::borrow::Borrow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc, Weekday};
 
 use crate::error::{InputError, Problem};
-use crate::format::{Text, UserRef, WireActivity, WireAgentSchedule, WireShift, WireSnapshot, FORMAT};
-use crate::id::{ActivityCodeId, AgentId, AgentIx, ShiftId, ShiftIx, TimeOffRequestId, TradeId};
-use crate::snapshot::{
-    Activity, ActivityCode, Agent, BusinessUnit, Category, FullDayMarker, ScheduleInfo, Shift, ShiftTrade, Snapshot,
-    TimeOffRequest, TimeOffStatus, TradeState,
-};
-use crate::time::{parse_date, parse_instant, Interval, Zone};
+use crate::format::{Text, UserRef, WireAgentSchedule, WireSnapshot, FORMAT};
+use crate::id::{ActivityCodeId, AgentId, AgentIx, ShiftIx};
+use crate::snapshot::{ActivityCode, Agent, BusinessUnit, Category, ScheduleInfo, Snapshot};
+use crate::time::{parse_date, parse_instant, Zone};
 
 /// Longest interval accepted for a shift or activity: one week. Anything longer is a data error, and the bound
 /// keeps instant arithmetic far from overflow.
@@ -231,41 +234,6 @@ impl Validator {
         })
     }
 
-    /// Draft shifts start inside the schedule period and history shifts before it: a shift dated years away is a
-    /// data error, not something to judge (and to print without a year).
-    fn shifts_in_their_period(&mut self, zone: Zone, sch: &ScheduleInfo, shifts: &[Shift], history: &[Shift]) {
-        let period = zone.days(sch.week_date, 7 * i64::from(sch.week_count));
-        let last = sch.week_date + chrono::Duration::days(7 * i64::from(sch.week_count) - 1);
-        for s in shifts {
-            if s.interval.start < period.start || s.interval.start >= period.end {
-                let (a, b) = s.origin;
-                self.fail(
-                    || format!("agentSchedules[{a}].shifts[{b}].startDate"),
-                    format!(
-                        "must fall in the schedule period {} to {last} ({}), got {}",
-                        sch.week_date,
-                        zone.name(),
-                        zone.format_rfc3339(s.interval.start)
-                    ),
-                );
-            }
-        }
-        for s in history {
-            if s.interval.start >= period.start {
-                let (a, b) = s.origin;
-                self.fail(
-                    || format!("history[{a}].shifts[{b}].startDate"),
-                    format!(
-                        "history must start before the schedule period ({} {}), got {}",
-                        sch.week_date,
-                        zone.name(),
-                        zone.format_rfc3339(s.interval.start)
-                    ),
-                );
-            }
-        }
-    }
-
     fn business_unit(&mut self, w: &WireSnapshot<'_>) -> Option<BusinessUnit> {
         let bu = self.required(&w.business_unit, || "businessUnit".into())?;
         let id = self.text(&bu.id, || "businessUnit.id".into());
@@ -421,267 +389,6 @@ impl Validator {
             self.fail(path, format!("unknown activity code {id:?} (not in activityCodes)"));
         }
         code
-    }
-
-    fn agent_schedules<'w, L>(
-        &mut self,
-        list: L,
-        name: &str,
-        ctx: &mut Ctx<'_>,
-        mut agents: Option<&mut Vec<Agent>>,
-    ) -> (Vec<Shift>, Vec<FullDayMarker>)
-    where
-        L: IntoIterator,
-        L::Item: Borrow<WireAgentSchedule<'w>>,
-    {
-        let list = list.into_iter();
-        let mut shifts = Vec::with_capacity(list.size_hint().0 * 6);
-        let mut markers = Vec::new();
-        let mut seen = HashSet::new();
-        for (i, item) in list.enumerate() {
-            let s: &WireAgentSchedule<'w> = item.borrow();
-            // An entry of an unknown agent is still validated, so that all its problems show at once.
-            let agent = self.user(&s.user, ctx, || format!("{name}[{i}].user"));
-            if agent.is_some_and(|a| !seen.insert(a)) {
-                self.fail(
-                    || format!("{name}[{i}].user.id"),
-                    format!(
-                        "a second {name} entry for agent {:?}",
-                        s.user.as_ref().and_then(|u| u.id.as_ref()).map(Text::as_str).unwrap_or("")
-                    ),
-                );
-                continue;
-            }
-            if let (Some(agents), Some(agent)) = (agents.as_deref_mut(), agent) {
-                agents[agent.get()].schedule_version = s.metadata.as_ref().and_then(|m| m.version).or(Some(0));
-            }
-            for (j, sh) in s.shifts.iter().enumerate() {
-                let shift = self.shift(sh, agent.unwrap_or(AgentIx(0)), ctx, (i, j), name);
-                shifts.extend(shift.filter(|_| agent.is_some()));
-            }
-            for (j, m) in s.full_day_time_off_markers.iter().enumerate() {
-                let path = || format!("{name}[{i}].fullDayTimeOffMarkers[{j}]");
-                let date = self
-                    .text(&m.business_unit_date, || format!("{}.businessUnitDate", path()))
-                    .and_then(|d| self.date(d, || format!("{}.businessUnitDate", path())));
-                let length = match m.length_minutes {
-                    Some(n) if (0..=1500).contains(&n) => Some(n),
-                    Some(n) => {
-                        self.fail(|| format!("{}.lengthMinutes", path()), format!("must be 0..1500, got {n}"));
-                        None
-                    }
-                    None => Some(0),
-                };
-                let code = self.code(&m.activity_code_id, ctx, || format!("{}.activityCodeId", path())).cloned();
-                if let (Some(agent), Some(date), Some(length), Some(code), Some(zone)) =
-                    (agent, date, length, code, ctx.zone)
-                {
-                    markers.push(FullDayMarker {
-                        agent,
-                        date,
-                        interval: zone.day(date),
-                        length_minutes: length,
-                        paid: m.paid.unwrap_or(code.counts_as_paid_time),
-                        code: code.id,
-                        time_off_request: m.time_off_request_id.as_ref().map(|t| TimeOffRequestId::new(t.as_str())),
-                    });
-                }
-            }
-        }
-        (shifts, markers)
-    }
-
-    fn shift(
-        &mut self,
-        sh: &WireShift<'_>,
-        owner: AgentIx,
-        ctx: &Ctx<'_>,
-        (i, j): (usize, usize),
-        name: &str,
-    ) -> Option<Shift> {
-        let path = || format!("{name}[{i}].shifts[{j}]");
-        let id = self.text(&sh.id, || format!("{}.id", path()));
-        let start = self.instant(&sh.start_date, || format!("{}.startDate", path()));
-        let length = self.length(sh.length_minutes, MAX_LENGTH_MINUTES, || format!("{}.lengthMinutes", path()));
-        let mut activities = Vec::with_capacity(sh.activities.len());
-        for (k, a) in sh.activities.iter().enumerate() {
-            if let Some(act) = self.activity(a, ctx, || format!("{}.activities[{k}]", path())) {
-                activities.push(act);
-            }
-        }
-        Some(Shift {
-            id: ShiftId::new(id?),
-            owner,
-            interval: Interval::from_length(start?, length?),
-            activities,
-            origin: (i as u32, j as u32),
-        })
-    }
-
-    fn activity(&mut self, a: &WireActivity<'_>, ctx: &Ctx<'_>, path: impl Fn() -> String) -> Option<Activity> {
-        let start = self.instant(&a.start_date, || format!("{}.startDate", path()));
-        let length = self.length(a.length_minutes, MAX_LENGTH_MINUTES, || format!("{}.lengthMinutes", path()));
-        let code = self.code(&a.activity_code_id, ctx, || format!("{}.activityCodeId", path()))?;
-        Some(Activity {
-            interval: Interval::from_length(start?, length?),
-            code: code.id.clone(),
-            category: code.category,
-            paid: a.paid.unwrap_or(code.counts_as_paid_time),
-            paid_override: a.paid,
-            work: code.counts_as_work_time,
-            time_off_request: a.time_off_request_id.as_ref().map(|t| TimeOffRequestId::new(t.as_str())),
-        })
-    }
-
-    fn time_off_requests(&mut self, w: &WireSnapshot<'_>, ctx: &Ctx<'_>) -> Vec<TimeOffRequest> {
-        let mut out = Vec::with_capacity(w.time_off_requests.len());
-        let mut ids = HashSet::new();
-        for (i, r) in w.time_off_requests.iter().enumerate() {
-            let path = || format!("timeOffRequests[{i}]");
-            let id = self.text(&r.id, || format!("{}.id", path()));
-            if let Some(id) = id {
-                if !ids.insert(id) {
-                    self.fail(|| format!("{}.id", path()), format!("duplicate time-off request id {id:?}"));
-                    continue;
-                }
-            }
-            let agent = self.user(&r.user, ctx, || format!("{}.user", path()));
-            let status = match self.text(&r.status, || format!("{}.status", path())) {
-                Some("PENDING") => Some(TimeOffStatus::Pending),
-                Some("APPROVED") => Some(TimeOffStatus::Approved),
-                Some("DENIED") => Some(TimeOffStatus::Denied),
-                Some("CANCELED") => Some(TimeOffStatus::Canceled),
-                Some(s) => {
-                    self.fail(
-                        || format!("{}.status", path()),
-                        format!("must be PENDING, APPROVED, DENIED or CANCELED, got {s:?}"),
-                    );
-                    None
-                }
-                None => None,
-            };
-            let daily = self.length(r.daily_duration_minutes, 1500, || format!("{}.dailyDurationMinutes", path()));
-            let code = self.code(&r.activity_code_id, ctx, || format!("{}.activityCodeId", path())).cloned();
-            let full_day = r.is_full_day_request.unwrap_or(!r.full_day_management_unit_dates.is_empty());
-            let mut intervals = Vec::new();
-            if full_day {
-                if r.full_day_management_unit_dates.is_empty() {
-                    self.fail(
-                        || format!("{}.fullDayManagementUnitDates", path()),
-                        "a full-day request needs at least one date",
-                    );
-                }
-                for (k, d) in r.full_day_management_unit_dates.iter().enumerate() {
-                    if let (Some(date), Some(zone)) =
-                        (self.date(d.as_str(), || format!("{}.fullDayManagementUnitDates[{k}]", path())), ctx.zone)
-                    {
-                        intervals.push(zone.day(date));
-                    }
-                }
-            } else {
-                if r.partial_day_start_date_times.is_empty() {
-                    self.fail(
-                        || format!("{}.partialDayStartDateTimes", path()),
-                        "a partial-day request needs at least one start",
-                    );
-                }
-                for (k, s) in r.partial_day_start_date_times.iter().enumerate() {
-                    if let (Some(t), Some(len)) =
-                        (self.instant_str(s.as_str(), || format!("{}.partialDayStartDateTimes[{k}]", path())), daily)
-                    {
-                        intervals.push(Interval::from_length(t, len));
-                    }
-                }
-            }
-            intervals.sort();
-            let submitted = self.optional_instant(&r.submitted_date, || format!("{}.submittedDate", path()));
-            let reviewed = self.optional_instant(&r.reviewed_date, || format!("{}.reviewedDate", path()));
-            if let (Some(id), Some(agent), Some(status), Some(daily), Some(code)) = (id, agent, status, daily, code) {
-                out.push(TimeOffRequest {
-                    id: TimeOffRequestId::new(id),
-                    agent,
-                    status,
-                    full_day,
-                    intervals,
-                    daily_duration_minutes: daily,
-                    code: code.id,
-                    submitted,
-                    reviewed,
-                });
-            }
-        }
-        out
-    }
-
-    fn trades(&mut self, w: &WireSnapshot<'_>) -> Vec<ShiftTrade> {
-        let mut out = Vec::with_capacity(w.shift_trades.len());
-        let mut ids = HashSet::new();
-        for (i, t) in w.shift_trades.iter().enumerate() {
-            let path = || format!("shiftTrades[{i}]");
-            let id = self.text(&t.id, || format!("{}.id", path()));
-            if let Some(id) = id {
-                if !ids.insert(id) {
-                    self.fail(|| format!("{}.id", path()), format!("duplicate trade id {id:?}"));
-                    continue;
-                }
-            }
-            let state = match self.text(&t.state, || format!("{}.state", path())) {
-                Some(s) => {
-                    let st = TradeState::parse(s);
-                    if st.is_none() {
-                        self.fail(
-                            || format!("{}.state", path()),
-                            format!("must be Unmatched, Matched, Approved, Denied, Expired or Canceled, got {s:?}"),
-                        );
-                    }
-                    st
-                }
-                None => None,
-            };
-            let approved = state == Some(TradeState::Approved);
-            let user_id =
-                |u: &Option<UserRef<'_>>| u.as_ref().and_then(|u| u.id.as_ref()).map(|t| AgentId::new(t.as_str()));
-            let initiating_user = user_id(&t.initiating_user);
-            if initiating_user.is_none() {
-                self.fail(|| format!("{}.initiatingUser.id", path()), "is required");
-            }
-            let receiving_user = user_id(&t.receiving_user);
-            if approved && receiving_user.is_none() {
-                self.fail(|| format!("{}.receivingUser.id", path()), "is required for an Approved trade");
-            }
-            let initiating_shift = self.text(&t.initiating_shift_id, || format!("{}.initiatingShiftId", path()));
-            let reviewed = self.optional_instant(&t.reviewed_date, || format!("{}.reviewedDate", path()));
-            if approved && t.reviewed_date.is_none() {
-                self.fail(|| format!("{}.reviewedDate", path()), "is required for an Approved trade");
-            }
-            let times = |v: &mut Self, s: &Option<Text<'_>>, e: &Option<Text<'_>>, role: &str| -> Option<Interval> {
-                let s = v.optional_instant(s, || format!("{}.{role}ShiftStart", path()))?;
-                let e = v.optional_instant(e, || format!("{}.{role}ShiftEnd", path()))?;
-                if e <= s {
-                    v.fail(|| format!("{}.{role}ShiftEnd", path()), format!("must be after {role}ShiftStart, got {e}"));
-                    return None;
-                }
-                Some(Interval::new(s, e))
-            };
-            let initiating_shift_times = times(self, &t.initiating_shift_start, &t.initiating_shift_end, "initiating");
-            let receiving_shift_times = times(self, &t.receiving_shift_start, &t.receiving_shift_end, "receiving");
-            if let (Some(id), Some(state), Some(initiating_user), Some(initiating_shift)) =
-                (id, state, initiating_user, initiating_shift)
-            {
-                out.push(ShiftTrade {
-                    id: TradeId::new(id),
-                    state,
-                    initiating_user,
-                    initiating_shift: ShiftId::new(initiating_shift),
-                    initiating_shift_times,
-                    receiving_user,
-                    receiving_shift: t.receiving_shift_id.as_ref().map(|s| ShiftId::new(s.as_str())),
-                    receiving_shift_times,
-                    reviewed,
-                });
-            }
-        }
-        out
     }
 }
 
