@@ -34,16 +34,7 @@ async fn scripted_faults_fire_in_order_and_dropped_writes_are_applied() {
     // Upload once; the first update gets 503 and changes nothing, the retry with the same key is applied but its
     // response never arrives.
     let gz = gzip(&serde_json::to_vec(&traded_upload(&snapshot, 17, 4, 9)).unwrap());
-    let slot: Value = http
-        .post(format!("{}/update/uploadurl", schedule_url(&base)))
-        .bearer_auth(&token)
-        .json(&json!({ "contentLengthBytes": gz.len() }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let slot = upload_slot(&http, &base, &token, gz.len()).await;
     let put = http.put(slot["url"].as_str().unwrap()).header("content-encoding", "gzip").body(gz);
     assert_eq!(put.send().await.unwrap().status(), 200);
     let update = || {

@@ -61,19 +61,23 @@ pub fn gzip(bytes: &[u8]) -> Vec<u8> {
     enc.finish().unwrap()
 }
 
-/// uploadurl -> PUT (gzip, with the returned headers) -> update. Returns the update response.
-pub async fn upload_and_update(http: &reqwest::Client, base: &str, token: &str, body: &Value) -> reqwest::Response {
-    let gz = gzip(&serde_json::to_vec(body).unwrap());
-    let slot: Value = http
-        .post(format!("{}/update/uploadurl", schedule_url(base)))
+/// POST .../update/uploadurl for a gzip body of `len` bytes: `{uploadKey, url, headers}`.
+pub async fn upload_slot(http: &reqwest::Client, base: &str, token: &str, len: usize) -> Value {
+    http.post(format!("{}/update/uploadurl", schedule_url(base)))
         .bearer_auth(token)
-        .json(&json!({ "contentLengthBytes": gz.len() }))
+        .json(&json!({ "contentLengthBytes": len }))
         .send()
         .await
         .unwrap()
         .json()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// uploadurl -> PUT (gzip, with the returned headers) -> update. Returns the update response.
+pub async fn upload_and_update(http: &reqwest::Client, base: &str, token: &str, body: &Value) -> reqwest::Response {
+    let gz = gzip(&serde_json::to_vec(body).unwrap());
+    let slot = upload_slot(http, base, token, gz.len()).await;
     let mut put = http.put(slot["url"].as_str().unwrap()).body(gz);
     for (k, v) in slot["headers"].as_object().unwrap() {
         put = put.header(k.as_str(), v.as_str().unwrap());
