@@ -19,6 +19,7 @@ mod api_ext;
 mod config;
 mod engine;
 mod error;
+mod filters;
 mod finding;
 mod handles;
 mod params_scan;

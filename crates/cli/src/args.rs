@@ -126,7 +126,7 @@ pub(crate) struct CheckArgs {
     /// Lowest severity that makes the exit code 1.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub(crate) fail_on: FailOn,
-    /// Worker threads for checking (default: one per core).
+    /// Worker threads for reading and checking (default: one per core).
     #[arg(long, short, value_name = "N")]
     pub(crate) jobs: Option<usize>,
 }
@@ -284,7 +284,7 @@ pub(crate) struct PublishArgs {
     /// Print where the time went (platform reads, validation, payload, writes) to standard error.
     #[arg(long)]
     pub(crate) timings: bool,
-    /// Worker threads for checking (default: one per core).
+    /// Worker threads for reading and checking (default: one per core).
     #[arg(long, short, value_name = "N")]
     pub(crate) jobs: Option<usize>,
 }

@@ -12,6 +12,14 @@ use crate::args::RuleArgs;
 use crate::exit::{Failure, WithCode, INPUT};
 
 /// Reads bytes from a path, or from standard input for `-`.
+/// Caps the threads that read snapshots (`--jobs`); checking gets its own pool of the same size from `Checker`.
+pub(crate) fn limit_threads(jobs: Option<usize>) {
+    if let Some(n) = jobs {
+        // Fails only if the global pool already exists (a second call in one process), which changes nothing.
+        let _ = rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global();
+    }
+}
+
 pub(crate) fn read_bytes(path: &Path) -> Result<Vec<u8>, Failure> {
     if path.as_os_str() == "-" {
         let mut buf = Vec::new();

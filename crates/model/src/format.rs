@@ -116,20 +116,32 @@ pub struct Metadata {
     pub version: Option<i64>,
 }
 
-wire! {
-    /// The whole document.
-    pub struct WireSnapshot<'a> {
-        format: Option<Text<'a>>,
-        as_of: Option<Text<'a>>,
-        business_unit: Option<WireBusinessUnit<'a>>,
-        schedule: Option<WireSchedule<'a>>,
-        activity_codes: Vec<WireActivityCode<'a>>,
-        agents: Vec<WireAgent<'a>>,
-        agent_schedules: Vec<WireAgentSchedule<'a>>,
-        history: Vec<WireAgentSchedule<'a>>,
-        time_off_requests: Vec<WireTimeOffRequest<'a>>,
-        shift_trades: Vec<WireShiftTrade<'a>>,
-    }
+/// The whole document. `S` is how agent schedules and history entries are read: parsed in place (the default), or
+/// kept as raw JSON text so that they can be parsed in parallel afterwards.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", bound(deserialize = "'de: 'a, S: Deserialize<'de>", serialize = "S: Serialize"))]
+#[allow(missing_docs)]
+pub struct WireSnapshot<'a, S = WireAgentSchedule<'a>> {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<Text<'a>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<Text<'a>>,
+    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "Option::is_none")]
+    pub business_unit: Option<WireBusinessUnit<'a>>,
+    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<WireSchedule<'a>>,
+    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
+    pub activity_codes: Vec<WireActivityCode<'a>>,
+    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
+    pub agents: Vec<WireAgent<'a>>,
+    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
+    pub agent_schedules: Vec<S>,
+    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<S>,
+    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
+    pub time_off_requests: Vec<WireTimeOffRequest<'a>>,
+    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
+    pub shift_trades: Vec<WireShiftTrade<'a>>,
 }
 
 wire! {

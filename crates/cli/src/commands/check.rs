@@ -27,6 +27,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<u8, Failure> {
         return Err(anyhow!("`-` (standard input) can be given only once")).code(INPUT);
     }
     let (rules, library) = load_rules_and_library(&args.rules)?;
+    crate::input::limit_threads(args.jobs);
     let checker = Checker::new(rules, args.jobs);
     let fail_on = match args.fail_on {
         FailOn::Error => Some(Severity::Error),

@@ -89,6 +89,7 @@ pub(crate) fn run(args: &PublishArgs) -> Result<u8, Failure> {
         return Err(anyhow!("--rate must be a number of requests per second, 0 or more")).code(INPUT);
     }
     let (platform, endpoint) = platform(args)?;
+    crate::input::limit_threads(args.jobs);
     let validator =
         CheckerValidator::new(Checker::new(load_rules(&args.rules)?, args.jobs), fail_on_level(args.fail_on));
     let mut audit = AuditLog::open(&args.audit).code(INPUT)?;

@@ -6,8 +6,10 @@
 mod requests;
 mod schedules;
 
-use std::borrow::Borrow;
 use std::collections::HashMap;
+
+use rayon::prelude::*;
+use serde_json::value::RawValue;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc, Weekday};
 
@@ -16,6 +18,7 @@ use crate::format::{Text, UserRef, WireAgentSchedule, WireSnapshot, FORMAT};
 use crate::id::{ActivityCodeId, AgentId, AgentIx, ShiftIx};
 use crate::snapshot::{ActivityCode, Agent, BusinessUnit, Category, ScheduleInfo, Snapshot};
 use crate::time::{parse_date, parse_instant, Zone};
+use schedules::{entry, Entry};
 
 /// Longest interval accepted for a shift or activity: one week. Anything longer is a data error, and the bound
 /// keeps instant arithmetic far from overflow.
@@ -23,40 +26,64 @@ pub const MAX_LENGTH_MINUTES: i64 = 7 * 24 * 60;
 
 impl Snapshot {
     /// Reads and validates a snapshot from JSON bytes.
+    ///
+    /// Agent schedules and history, nearly all of a large snapshot, are read in two passes: the first only finds
+    /// where each entry starts and ends, the second parses and validates the entries in parallel (on the current
+    /// rayon pool) and frees each one's wire form as soon as it is validated.
     pub fn from_json(bytes: &[u8]) -> Result<Snapshot, InputError> {
         // Checking UTF-8 once up front lets serde borrow strings without re-validating each one.
         let text = match std::str::from_utf8(bytes) {
             Ok(t) => t,
             Err(e) => return Err(utf8_error(bytes, &e)),
         };
-        let wire: WireSnapshot<'_> = match serde_json::from_str(text) {
+        let mut wire: WireSnapshot<'_, &RawValue> = match serde_json::from_str(text) {
             Ok(w) => w,
             Err(e) => return Err(syntax_error(bytes, &e)),
         };
-        Snapshot::from_wire_owned(wire)
+        let schedules = std::mem::take(&mut wire.agent_schedules);
+        let history = std::mem::take(&mut wire.history);
+        let mut v = Validator::default();
+        match v.snapshot(&wire, schedules, history) {
+            Ok(Some(s)) if v.problems.is_empty() => Ok(s),
+            Ok(_) => Err(InputError::Invalid(v.problems)),
+            // An entry has a value of the wrong type. The one-pass parse locates it in the whole document.
+            Err(entry_error) => Err(match serde_json::from_str::<WireSnapshot<'_>>(text) {
+                Err(e) => syntax_error(bytes, &e),
+                Ok(_) => syntax_error(bytes, &entry_error),
+            }),
+        }
     }
 
     /// Validates an already-parsed wire document.
     pub fn from_wire(wire: &WireSnapshot<'_>) -> Result<Snapshot, InputError> {
         let mut v = Validator::default();
-        let snapshot = v.snapshot(wire, wire.agent_schedules.iter(), wire.history.iter());
-        match snapshot {
-            Some(s) if v.problems.is_empty() => Ok(s),
-            _ => Err(InputError::Invalid(v.problems)),
+        match v.snapshot(wire, wire.agent_schedules.as_slice(), wire.history.as_slice()) {
+            Ok(Some(s)) if v.problems.is_empty() => Ok(s),
+            Ok(_) => Err(InputError::Invalid(v.problems)),
+            Err(e) => Err(syntax_error(&[], &e)),
         }
     }
+}
 
-    /// Like [`Snapshot::from_wire`], but frees each agent schedule as soon as it is converted, so the wire
-    /// document and the validated snapshot never both hold every shift (the peak memory of a large read).
-    fn from_wire_owned(mut wire: WireSnapshot<'_>) -> Result<Snapshot, InputError> {
-        let schedules = std::mem::take(&mut wire.agent_schedules);
-        let history = std::mem::take(&mut wire.history);
-        let mut v = Validator::default();
-        let snapshot = v.snapshot(&wire, schedules, history);
-        match snapshot {
-            Some(s) if v.problems.is_empty() => Ok(s),
-            _ => Err(InputError::Invalid(v.problems)),
-        }
+/// Agent schedules or history as they reach validation: parsed already, or raw JSON text that is parsed here, in
+/// parallel, entry by entry.
+trait ScheduleEntries {
+    fn validate(self, name: &str, ctx: &Ctx<'_>) -> Result<Vec<Entry>, serde_json::Error>;
+}
+
+impl ScheduleEntries for &[WireAgentSchedule<'_>] {
+    fn validate(self, name: &str, ctx: &Ctx<'_>) -> Result<Vec<Entry>, serde_json::Error> {
+        Ok(self.iter().enumerate().map(|(i, s)| entry(s, i, name, ctx)).collect())
+    }
+}
+
+impl ScheduleEntries for Vec<&RawValue> {
+    fn validate(self, name: &str, ctx: &Ctx<'_>) -> Result<Vec<Entry>, serde_json::Error> {
+        self.par_iter()
+            .enumerate()
+            .with_min_len(32)
+            .map(|(i, raw)| serde_json::from_str::<WireAgentSchedule<'_>>(raw.get()).map(|s| entry(&s, i, name, ctx)))
+            .collect()
     }
 }
 
@@ -177,13 +204,13 @@ impl Validator {
         }
     }
 
-    fn snapshot<'w, S, H>(&mut self, w: &WireSnapshot<'_>, schedules: S, history: H) -> Option<Snapshot>
-    where
-        S: IntoIterator,
-        S::Item: Borrow<WireAgentSchedule<'w>>,
-        H: IntoIterator,
-        H::Item: Borrow<WireAgentSchedule<'w>>,
-    {
+    /// The whole document; `Err` only when an agent schedule or history entry does not parse.
+    fn snapshot<X, E: ScheduleEntries>(
+        &mut self,
+        w: &WireSnapshot<'_, X>,
+        schedules: E,
+        history: E,
+    ) -> Result<Option<Snapshot>, serde_json::Error> {
         match w.format.as_ref().map(Text::as_str) {
             Some(FORMAT) => {}
             Some(other) => self.fail(|| "format".into(), format!("must be {FORMAT:?}, got {other:?}")),
@@ -197,10 +224,12 @@ impl Validator {
         let zone = business_unit.as_ref().map(|b| b.zone);
 
         let code_index: HashMap<&str, &ActivityCode> = codes.iter().map(|(k, c)| (k.as_str(), c)).collect();
-        let mut ctx = Ctx { codes: &code_index, agent_index: &agent_index, zone };
+        let ctx = Ctx { codes: &code_index, agent_index: &agent_index, zone };
         let mut agents = agents;
-        let (shifts, markers) = self.agent_schedules(schedules, "agentSchedules", &mut ctx, Some(&mut agents));
-        let (history, _) = self.agent_schedules(history, "history", &mut ctx, None);
+        let entries = schedules.validate("agentSchedules", &ctx)?;
+        let (shifts, markers) = self.merge_entries(entries, "agentSchedules", &mut agents, true);
+        let entries = history.validate("history", &ctx)?;
+        let (history, _) = self.merge_entries(entries, "history", &mut agents, false);
 
         let mut shift_index = HashMap::with_capacity(shifts.len());
         for (i, s) in shifts.iter().enumerate() {
@@ -218,10 +247,11 @@ impl Validator {
         let time_off = self.time_off_requests(w, &ctx);
         let trades = self.trades(w);
 
-        Some(Snapshot {
+        let (Some(business_unit), Some(schedule)) = (business_unit, schedule) else { return Ok(None) };
+        Ok(Some(Snapshot {
             as_of,
-            business_unit: business_unit?,
-            schedule: schedule?,
+            business_unit,
+            schedule,
             activity_codes: codes.into_iter().map(|(_, c)| c).collect(),
             agents,
             shifts,
@@ -231,10 +261,10 @@ impl Validator {
             trades,
             agent_index,
             shift_index,
-        })
+        }))
     }
 
-    fn business_unit(&mut self, w: &WireSnapshot<'_>) -> Option<BusinessUnit> {
+    fn business_unit<X>(&mut self, w: &WireSnapshot<'_, X>) -> Option<BusinessUnit> {
         let bu = self.required(&w.business_unit, || "businessUnit".into())?;
         let id = self.text(&bu.id, || "businessUnit.id".into());
         let zone = match self.text(&bu.time_zone, || "businessUnit.timeZone".into()) {
@@ -265,7 +295,7 @@ impl Validator {
         })
     }
 
-    fn schedule(&mut self, w: &WireSnapshot<'_>, bu: Option<&BusinessUnit>) -> Option<ScheduleInfo> {
+    fn schedule<X>(&mut self, w: &WireSnapshot<'_, X>, bu: Option<&BusinessUnit>) -> Option<ScheduleInfo> {
         let s = self.required(&w.schedule, || "schedule".into())?;
         let id = self.text(&s.id, || "schedule.id".into());
         let week_date = self
@@ -300,7 +330,7 @@ impl Validator {
         })
     }
 
-    fn activity_codes(&mut self, w: &WireSnapshot<'_>) -> Vec<(String, ActivityCode)> {
+    fn activity_codes<X>(&mut self, w: &WireSnapshot<'_, X>) -> Vec<(String, ActivityCode)> {
         let mut out: Vec<(String, ActivityCode)> = Vec::new();
         for (i, c) in w.activity_codes.iter().enumerate() {
             let Some(id) = self.text(&c.id, || format!("activityCodes[{i}].id")) else { continue };
@@ -343,7 +373,7 @@ impl Validator {
         out
     }
 
-    fn agents(&mut self, w: &WireSnapshot<'_>) -> (Vec<Agent>, HashMap<AgentId, AgentIx>) {
+    fn agents<X>(&mut self, w: &WireSnapshot<'_, X>) -> (Vec<Agent>, HashMap<AgentId, AgentIx>) {
         let mut agents = Vec::with_capacity(w.agents.len());
         let mut index = HashMap::with_capacity(w.agents.len());
         for (i, a) in w.agents.iter().enumerate() {

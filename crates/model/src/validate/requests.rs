@@ -9,7 +9,7 @@ use crate::snapshot::{ShiftTrade, TimeOffRequest, TimeOffStatus, TradeState};
 use crate::time::Interval;
 
 impl Validator {
-    pub(super) fn time_off_requests(&mut self, w: &WireSnapshot<'_>, ctx: &Ctx<'_>) -> Vec<TimeOffRequest> {
+    pub(super) fn time_off_requests<X>(&mut self, w: &WireSnapshot<'_, X>, ctx: &Ctx<'_>) -> Vec<TimeOffRequest> {
         let mut out = Vec::with_capacity(w.time_off_requests.len());
         let mut ids = HashSet::new();
         for (i, r) in w.time_off_requests.iter().enumerate() {
@@ -89,7 +89,7 @@ impl Validator {
         out
     }
 
-    pub(super) fn trades(&mut self, w: &WireSnapshot<'_>) -> Vec<ShiftTrade> {
+    pub(super) fn trades<X>(&mut self, w: &WireSnapshot<'_, X>) -> Vec<ShiftTrade> {
         let mut out = Vec::with_capacity(w.shift_trades.len());
         let mut ids = HashSet::new();
         for (i, t) in w.shift_trades.iter().enumerate() {

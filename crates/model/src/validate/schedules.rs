@@ -1,13 +1,61 @@
 //! Validating agent schedules and history: shifts, their activities, full-day markers, and the schedule period.
 
-use std::borrow::Borrow;
-use std::collections::HashSet;
-
 use super::{Ctx, Validator, MAX_LENGTH_MINUTES};
-use crate::format::{Text, WireActivity, WireAgentSchedule, WireShift};
+use crate::error::Problem;
+use crate::format::{WireActivity, WireAgentSchedule, WireShift};
 use crate::id::{AgentIx, ShiftId, TimeOffRequestId};
 use crate::snapshot::{Activity, Agent, FullDayMarker, ScheduleInfo, Shift};
 use crate::time::{Interval, Zone};
+
+/// One agent-schedule entry (of `agentSchedules` or `history`), validated on its own so that entries can be
+/// validated in parallel. Whether it repeats an agent is decided when entries merge.
+pub(super) struct Entry {
+    agent: Option<AgentIx>,
+    version: Option<i64>,
+    shifts: Vec<Shift>,
+    markers: Vec<FullDayMarker>,
+    problems: Vec<Problem>,
+}
+
+/// Validates entry `i` of the list `name`. An entry of an unknown agent is still validated, so that all its
+/// problems show at once.
+pub(super) fn entry(s: &WireAgentSchedule<'_>, i: usize, name: &str, ctx: &Ctx<'_>) -> Entry {
+    let mut v = Validator::default();
+    let agent = v.user(&s.user, ctx, || format!("{name}[{i}].user"));
+    let mut shifts = Vec::with_capacity(s.shifts.len());
+    for (j, sh) in s.shifts.iter().enumerate() {
+        let shift = v.shift(sh, agent.unwrap_or(AgentIx(0)), ctx, (i, j), name);
+        shifts.extend(shift.filter(|_| agent.is_some()));
+    }
+    let mut markers = Vec::new();
+    for (j, m) in s.full_day_time_off_markers.iter().enumerate() {
+        let path = || format!("{name}[{i}].fullDayTimeOffMarkers[{j}]");
+        let date = v
+            .text(&m.business_unit_date, || format!("{}.businessUnitDate", path()))
+            .and_then(|d| v.date(d, || format!("{}.businessUnitDate", path())));
+        let length = match m.length_minutes {
+            Some(n) if (0..=1500).contains(&n) => Some(n),
+            Some(n) => {
+                v.fail(|| format!("{}.lengthMinutes", path()), format!("must be 0..1500, got {n}"));
+                None
+            }
+            None => Some(0),
+        };
+        let code = v.code(&m.activity_code_id, ctx, || format!("{}.activityCodeId", path())).cloned();
+        if let (Some(agent), Some(date), Some(length), Some(code), Some(zone)) = (agent, date, length, code, ctx.zone) {
+            markers.push(FullDayMarker {
+                agent,
+                date,
+                interval: zone.day(date),
+                length_minutes: length,
+                paid: m.paid.unwrap_or(code.counts_as_paid_time),
+                code: code.id,
+                time_off_request: m.time_off_request_id.as_ref().map(|t| TimeOffRequestId::new(t.as_str())),
+            });
+        }
+    }
+    Entry { agent, version: s.metadata.as_ref().and_then(|m| m.version), shifts, markers, problems: v.problems }
+}
 
 impl Validator {
     /// Draft shifts start inside the schedule period and history shifts before it: a shift dated years away is a
@@ -51,70 +99,32 @@ impl Validator {
         }
     }
 
-    pub(super) fn agent_schedules<'w, L>(
+    /// Joins validated entries in document order: a second entry for the same agent is a problem (and its own
+    /// problems are not reported), and draft entries give their agent its schedule version.
+    pub(super) fn merge_entries(
         &mut self,
-        list: L,
+        entries: Vec<Entry>,
         name: &str,
-        ctx: &mut Ctx<'_>,
-        mut agents: Option<&mut Vec<Agent>>,
-    ) -> (Vec<Shift>, Vec<FullDayMarker>)
-    where
-        L: IntoIterator,
-        L::Item: Borrow<WireAgentSchedule<'w>>,
-    {
-        let list = list.into_iter();
-        let mut shifts = Vec::with_capacity(list.size_hint().0 * 6);
+        agents: &mut [Agent],
+        draft: bool,
+    ) -> (Vec<Shift>, Vec<FullDayMarker>) {
+        let mut shifts = Vec::with_capacity(entries.iter().map(|e| e.shifts.len()).sum());
         let mut markers = Vec::new();
-        let mut seen = HashSet::new();
-        for (i, item) in list.enumerate() {
-            let s: &WireAgentSchedule<'w> = item.borrow();
-            // An entry of an unknown agent is still validated, so that all its problems show at once.
-            let agent = self.user(&s.user, ctx, || format!("{name}[{i}].user"));
-            if agent.is_some_and(|a| !seen.insert(a)) {
-                self.fail(
-                    || format!("{name}[{i}].user.id"),
-                    format!(
-                        "a second {name} entry for agent {:?}",
-                        s.user.as_ref().and_then(|u| u.id.as_ref()).map(Text::as_str).unwrap_or("")
-                    ),
-                );
-                continue;
-            }
-            if let (Some(agents), Some(agent)) = (agents.as_deref_mut(), agent) {
-                agents[agent.get()].schedule_version = s.metadata.as_ref().and_then(|m| m.version).or(Some(0));
-            }
-            for (j, sh) in s.shifts.iter().enumerate() {
-                let shift = self.shift(sh, agent.unwrap_or(AgentIx(0)), ctx, (i, j), name);
-                shifts.extend(shift.filter(|_| agent.is_some()));
-            }
-            for (j, m) in s.full_day_time_off_markers.iter().enumerate() {
-                let path = || format!("{name}[{i}].fullDayTimeOffMarkers[{j}]");
-                let date = self
-                    .text(&m.business_unit_date, || format!("{}.businessUnitDate", path()))
-                    .and_then(|d| self.date(d, || format!("{}.businessUnitDate", path())));
-                let length = match m.length_minutes {
-                    Some(n) if (0..=1500).contains(&n) => Some(n),
-                    Some(n) => {
-                        self.fail(|| format!("{}.lengthMinutes", path()), format!("must be 0..1500, got {n}"));
-                        None
-                    }
-                    None => Some(0),
-                };
-                let code = self.code(&m.activity_code_id, ctx, || format!("{}.activityCodeId", path())).cloned();
-                if let (Some(agent), Some(date), Some(length), Some(code), Some(zone)) =
-                    (agent, date, length, code, ctx.zone)
-                {
-                    markers.push(FullDayMarker {
-                        agent,
-                        date,
-                        interval: zone.day(date),
-                        length_minutes: length,
-                        paid: m.paid.unwrap_or(code.counts_as_paid_time),
-                        code: code.id,
-                        time_off_request: m.time_off_request_id.as_ref().map(|t| TimeOffRequestId::new(t.as_str())),
-                    });
+        let mut seen = vec![false; agents.len()];
+        for (i, e) in entries.into_iter().enumerate() {
+            if let Some(agent) = e.agent {
+                if std::mem::replace(&mut seen[agent.get()], true) {
+                    let id = agents[agent.get()].id.as_str();
+                    self.fail(|| format!("{name}[{i}].user.id"), format!("a second {name} entry for agent {id:?}"));
+                    continue;
+                }
+                if draft {
+                    agents[agent.get()].schedule_version = e.version.or(Some(0));
                 }
             }
+            self.problems.extend(e.problems);
+            shifts.extend(e.shifts);
+            markers.extend(e.markers);
         }
         (shifts, markers)
     }
