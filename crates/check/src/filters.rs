@@ -17,70 +17,90 @@ use crate::timeline::AgentFacts;
 
 type Fallible<T> = Result<T, Box<EvalAltResult>>;
 
+/// The filters, by script name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Filter {
+    ShiftsOver,
+    RestGapsUnder,
+    WeeksPaidOver,
+    DaysWithShiftsOver,
+    WorkStreaksOver,
+}
+
+impl Filter {
+    pub(crate) const ALL: [Filter; 5] = [
+        Filter::ShiftsOver,
+        Filter::RestGapsUnder,
+        Filter::WeeksPaidOver,
+        Filter::DaysWithShiftsOver,
+        Filter::WorkStreaksOver,
+    ];
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Filter::ShiftsOver => "shifts_over",
+            Filter::RestGapsUnder => "rest_gaps_under",
+            Filter::WeeksPaidOver => "weeks_paid_over",
+            Filter::DaysWithShiftsOver => "days_with_shifts_over",
+            Filter::WorkStreaksOver => "work_streaks_over",
+        }
+    }
+
+    /// Indexes of the selected items (into the week's part of `f.shifts`, `f.gaps`, `f.weeks`, `f.days` or
+    /// `f.streaks`).
+    pub(crate) fn select(self, f: &AgentFacts, limit: f64) -> impl Iterator<Item = usize> + '_ {
+        let (range, keep): (std::ops::Range<usize>, Box<dyn Fn(usize) -> bool + '_>) = match self {
+            Filter::ShiftsOver => {
+                (f.week_from..f.shifts.len(), Box::new(move |k| f.shifts[k].interval.minutes() as f64 > limit))
+            }
+            Filter::RestGapsUnder => (0..f.gaps.len(), Box::new(move |k| (f.gaps[k].span.minutes() as f64) < limit)),
+            Filter::WeeksPaidOver => (0..f.weeks.len(), Box::new(move |k| f.weeks[k].paid_minutes as f64 > limit)),
+            Filter::DaysWithShiftsOver => (0..f.days.len(), Box::new(move |k| f.days[k].shifts.len() as f64 > limit)),
+            Filter::WorkStreaksOver => (
+                0..f.streaks.len(),
+                Box::new(move |k| {
+                    let s = &f.streaks[k];
+                    ((s.last - s.first).num_days() + 1) as f64 > limit
+                }),
+            ),
+        };
+        range.filter(move |&k| keep(k))
+    }
+
+    fn handles(self, f: &Arc<AgentFacts>, limit: f64) -> Array {
+        let f2 = f.clone();
+        self.select(f, limit)
+            .map(|k| match self {
+                Filter::ShiftsOver => shift_handle(&f2, k),
+                Filter::RestGapsUnder => Dynamic::from(GapHandle { f: f2.clone(), k }),
+                Filter::WeeksPaidOver => Dynamic::from(WeekHandle { f: f2.clone(), k }),
+                Filter::DaysWithShiftsOver => Dynamic::from(DayHandle { f: f2.clone(), k }),
+                Filter::WorkStreaksOver => Dynamic::from(StreakHandle { f: f2.clone(), k }),
+            })
+            .collect()
+    }
+}
+
 /// A limit read from a script value (parameters are integers, but a site may configure `600.0`).
-fn limit(name: &str, v: &Dynamic) -> Fallible<f64> {
-    v.as_int()
-        .map(|n| n as f64)
-        .or_else(|_| v.as_float())
-        .map_err(|_| runtime(format!("{name}(): the limit must be a number, got {}", v.type_name())))
-}
-
-/// Handles for the items `0..n` that `keep` selects.
-fn select(n: usize, keep: impl Fn(usize) -> bool, make: impl Fn(usize) -> Dynamic) -> Array {
-    (0..n).filter(|&k| keep(k)).map(make).collect()
-}
-
-fn week_shifts(f: &Arc<AgentFacts>, keep: impl Fn(usize) -> bool) -> Array {
-    (f.week_from..f.shifts.len()).filter(|&k| keep(k)).map(|k| shift_handle(f, k)).collect()
+pub(crate) fn limit_value(v: &Dynamic) -> Option<f64> {
+    v.as_int().map(|n| n as f64).or_else(|_| v.as_float()).ok()
 }
 
 pub(crate) fn register(e: &mut Engine) {
-    e.register_fn("shifts_over", |a: &mut AgentHandle, minutes: Dynamic| -> Fallible<Array> {
-        let max = limit("shifts_over", &minutes)?;
-        let f = &a.0;
-        Ok(week_shifts(f, |k| f.shifts[k].interval.minutes() as f64 > max))
-    });
+    for filter in Filter::ALL {
+        e.register_fn(filter.name(), move |a: &mut AgentHandle, limit: Dynamic| -> Fallible<Array> {
+            let limit = limit_value(&limit).ok_or_else(|| {
+                runtime(format!("{}(): the limit must be a number, got {}", filter.name(), limit.type_name()))
+            })?;
+            Ok(filter.handles(&a.0, limit))
+        });
+    }
     e.register_fn("dst_shifts", |a: &mut AgentHandle| {
-        let f = &a.0;
-        week_shifts(f, |k| f.shifts[k].spans_dst)
+        dst_shifts(&a.0).map(|k| shift_handle(&a.0, k)).collect::<Array>()
     });
-    e.register_fn("rest_gaps_under", |a: &mut AgentHandle, minutes: Dynamic| -> Fallible<Array> {
-        let min = limit("rest_gaps_under", &minutes)?;
-        let f = &a.0;
-        Ok(select(
-            f.gaps.len(),
-            |k| (f.gaps[k].span.minutes() as f64) < min,
-            |k| Dynamic::from(GapHandle { f: f.clone(), k }),
-        ))
-    });
-    e.register_fn("weeks_paid_over", |a: &mut AgentHandle, minutes: Dynamic| -> Fallible<Array> {
-        let max = limit("weeks_paid_over", &minutes)?;
-        let f = &a.0;
-        Ok(select(
-            f.weeks.len(),
-            |k| f.weeks[k].paid_minutes as f64 > max,
-            |k| Dynamic::from(WeekHandle { f: f.clone(), k }),
-        ))
-    });
-    e.register_fn("days_with_shifts_over", |a: &mut AgentHandle, count: Dynamic| -> Fallible<Array> {
-        let max = limit("days_with_shifts_over", &count)?;
-        let f = &a.0;
-        Ok(select(
-            f.days.len(),
-            |k| f.days[k].shifts.len() as f64 > max,
-            |k| Dynamic::from(DayHandle { f: f.clone(), k }),
-        ))
-    });
-    e.register_fn("work_streaks_over", |a: &mut AgentHandle, days: Dynamic| -> Fallible<Array> {
-        let max = limit("work_streaks_over", &days)?;
-        let f = &a.0;
-        Ok(select(
-            f.streaks.len(),
-            |k| {
-                let s = &f.streaks[k];
-                ((s.last - s.first).num_days() + 1) as f64 > max
-            },
-            |k| Dynamic::from(StreakHandle { f: f.clone(), k }),
-        ))
-    });
+}
+
+/// Indexes of the week's shifts that cross a DST change.
+pub(crate) fn dst_shifts(f: &AgentFacts) -> impl Iterator<Item = usize> + '_ {
+    (f.week_from..f.shifts.len()).filter(|&k| f.shifts[k].spans_dst)
 }

@@ -22,6 +22,7 @@ mod error;
 mod filters;
 mod finding;
 mod handles;
+mod loop_skip;
 mod params_scan;
 mod report;
 mod rule;

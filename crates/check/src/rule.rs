@@ -123,6 +123,16 @@ pub struct Rule {
     pub(crate) shared_id: Arc<str>,
     /// 1-based line of `fn check`, for failures Rhai cannot place.
     pub(crate) check_line: Option<usize>,
+    /// What `check` loops over, when that loop is all it does (agents with nothing to loop over are skipped).
+    pub(crate) loop_source: Option<crate::loop_skip::LoopSource>,
+}
+
+impl Rule {
+    /// Whether `check` is a single loop over one of the agent's lists, so that agents with nothing in that list
+    /// are not handed to the script at all (see `Checker::skip_empty_loops`).
+    pub fn is_single_loop(&self) -> bool {
+        self.loop_source.is_some()
+    }
 }
 
 /// Rules ready to run.
@@ -318,6 +328,7 @@ fn read_meta(engine: &Engine, file: &RuleFile, ast: AST) -> Result<Rule, LoadErr
         params: defaults.clone(),
         defaults,
         hash: String::new(),
+        loop_source: crate::loop_skip::single_loop(&ast),
         ast: Arc::new(ast),
         shared_id: Arc::from(id.as_str()),
         check_line: file.source.lines().position(|l| l.trim_start().starts_with("fn check")).map(|i| i + 1),

@@ -7,7 +7,7 @@ use proptest::prelude::*;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
-use shiftgate_check::{sweep_overlaps, Checker, Config, Limits, RuleLibrary, RuleSet};
+use shiftgate_check::{sweep_overlaps, Checker, Config, Limits, RuleFile, RuleLibrary, RuleSet};
 use shiftgate_model::{Interval, Snapshot};
 
 fn t0() -> DateTime<Utc> {
@@ -174,4 +174,74 @@ fn the_random_weeks_do_produce_findings() {
     ] {
         assert!(rules.contains(rule), "no random week produced {rule}: {rules:?}");
     }
+}
+
+/// One rule per agent list and filter, each a single loop reporting every item, so that skipping is exercised for
+/// every list the checker knows.
+fn one_loop_per_list() -> RuleSet {
+    let loops = [
+        "shifts()",
+        "history_shifts()",
+        "all_shifts()",
+        "shift_overlaps()",
+        "activity_issues()",
+        "time_off_requests()",
+        "time_off_conflicts()",
+        "time_off_overlaps()",
+        "rest_gaps()",
+        "days()",
+        "weeks()",
+        "work_streaks()",
+        "trade_failures()",
+        "dst_shifts()",
+        "shifts_over(params.minutes)",
+        "shifts_over(600)",
+        "rest_gaps_under(params.minutes)",
+        "rest_gaps_under(720.0)",
+        "weeks_paid_over(params.minutes)",
+        "days_with_shifts_over(1)",
+        "work_streaks_over(3)",
+    ];
+    let files = loops
+        .iter()
+        .enumerate()
+        .map(|(i, call)| RuleFile {
+            pack: "core".into(),
+            path: format!("loop-{i}.rhai"),
+            source: format!(
+                "fn meta() {{ #{{ id: \"core.loop.{i}\", title: \"{call}\", severity: \"info\", params: #{{ minutes: 480 }} }} }}\n\
+                 fn check(agent, params) {{ for x in agent.{call} {{ report(x, \"{call}\"); }} }}"
+            ),
+        })
+        .collect();
+    let rules = RuleSet::load(&RuleLibrary { files }, &[], &Config::default(), Limits::default()).unwrap();
+    assert!(rules.rules().iter().all(|r| r.is_single_loop()), "every test rule should be skippable");
+    rules
+}
+
+fn all_packs() -> RuleSet {
+    let library = RuleLibrary::embedded();
+    RuleSet::load(&library, &library.packs(), &Config::default(), Limits::default()).unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+    /// Skipping rules whose single loop has nothing to iterate gives the report that calling every rule gives.
+    #[test]
+    fn skipping_empty_loops_changes_nothing(seed in any::<u64>()) {
+        let doc = random_week(seed);
+        for rules in [one_loop_per_list, all_packs] {
+            let skipping = Checker::new(rules(), Some(2));
+            let calling = Checker::new(rules(), Some(2)).skip_empty_loops(false);
+            prop_assert_eq!(findings(&skipping, &doc), findings(&calling, &doc));
+        }
+    }
+}
+
+#[test]
+fn most_core_rules_are_single_loops() {
+    // The fast path matters only if the shipped rules take it; a rewrite that loses it should be a decision.
+    let core = core_rules();
+    let skippable: Vec<&str> = core.rules().iter().filter(|r| r.is_single_loop()).map(|r| r.id.as_str()).collect();
+    assert_eq!(skippable.len(), core.rules().len(), "only {skippable:?} are single loops");
 }
