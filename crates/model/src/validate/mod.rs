@@ -65,25 +65,37 @@ impl Snapshot {
     }
 }
 
-/// Agent schedules or history as they reach validation: parsed already, or raw JSON text that is parsed here, in
-/// parallel, entry by entry.
-trait ScheduleEntries {
-    fn validate(self, name: &str, ctx: &Ctx<'_>) -> Result<Vec<Entry>, serde_json::Error>;
+/// Agent schedules and history as they reach validation: parsed already, or raw JSON text that is parsed here, in
+/// parallel, entry by entry. Gives the validated entries of both lists, each in document order.
+trait ScheduleEntries: Sized {
+    fn validate(schedules: Self, history: Self, ctx: &Ctx<'_>) -> Result<(Vec<Entry>, Vec<Entry>), serde_json::Error>;
 }
 
 impl ScheduleEntries for &[WireAgentSchedule<'_>] {
-    fn validate(self, name: &str, ctx: &Ctx<'_>) -> Result<Vec<Entry>, serde_json::Error> {
-        Ok(self.iter().enumerate().map(|(i, s)| entry(s, i, name, ctx)).collect())
+    fn validate(schedules: Self, history: Self, ctx: &Ctx<'_>) -> Result<(Vec<Entry>, Vec<Entry>), serde_json::Error> {
+        let validate = |list: &[WireAgentSchedule<'_>], name| -> Vec<Entry> {
+            list.iter().enumerate().map(|(i, s)| entry(s, i, name, ctx)).collect()
+        };
+        Ok((validate(schedules, "agentSchedules"), validate(history, "history")))
     }
 }
 
 impl ScheduleEntries for Vec<&RawValue> {
-    fn validate(self, name: &str, ctx: &Ctx<'_>) -> Result<Vec<Entry>, serde_json::Error> {
-        self.par_iter()
+    fn validate(schedules: Self, history: Self, ctx: &Ctx<'_>) -> Result<(Vec<Entry>, Vec<Entry>), serde_json::Error> {
+        // One parallel pass over both lists, so that neither waits for the other's last entries.
+        let all: Vec<(&str, usize, &str)> = schedules
+            .iter()
             .enumerate()
+            .map(|(i, &raw)| ("agentSchedules", i, raw.get()))
+            .chain(history.iter().enumerate().map(|(i, &raw)| ("history", i, raw.get())))
+            .collect();
+        let mut entries = all
+            .into_par_iter()
             .with_min_len(32)
-            .map(|(i, raw)| serde_json::from_str::<WireAgentSchedule<'_>>(raw.get()).map(|s| entry(&s, i, name, ctx)))
-            .collect()
+            .map(|(name, i, raw)| serde_json::from_str::<WireAgentSchedule<'_>>(raw).map(|s| entry(&s, i, name, ctx)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let history = entries.split_off(schedules.len());
+        Ok((entries, history))
     }
 }
 
@@ -226,10 +238,9 @@ impl Validator {
         let code_index: HashMap<&str, &ActivityCode> = codes.iter().map(|(k, c)| (k.as_str(), c)).collect();
         let ctx = Ctx { codes: &code_index, agent_index: &agent_index, zone };
         let mut agents = agents;
-        let entries = schedules.validate("agentSchedules", &ctx)?;
-        let (shifts, markers) = self.merge_entries(entries, "agentSchedules", &mut agents, true);
-        let entries = history.validate("history", &ctx)?;
-        let (history, _) = self.merge_entries(entries, "history", &mut agents, false);
+        let (schedules, history) = E::validate(schedules, history, &ctx)?;
+        let (shifts, markers) = self.merge_entries(schedules, "agentSchedules", &mut agents, true);
+        let (history, _) = self.merge_entries(history, "history", &mut agents, false);
 
         let mut shift_index = HashMap::with_capacity(shifts.len());
         for (i, s) in shifts.iter().enumerate() {
