@@ -60,7 +60,10 @@ impl Snapshot {
         match v.snapshot(wire, wire.agent_schedules.as_slice(), wire.history.as_slice()) {
             Ok(Some(s)) if v.problems.is_empty() => Ok(s),
             Ok(_) => Err(InputError::Invalid(v.problems)),
-            Err(e) => Err(syntax_error(&[], &e)),
+            // Parsed entries cannot fail to parse; kept total rather than panicking.
+            Err(e) => {
+                Err(InputError::Syntax { path: ".".into(), message: e.to_string(), line: e.line(), column: e.column() })
+            }
         }
     }
 }
