@@ -49,33 +49,28 @@ impl Filter {
     /// Indexes of the selected items (into the week's part of `f.shifts`, `f.gaps`, `f.weeks`, `f.days` or
     /// `f.streaks`).
     pub(crate) fn select(self, f: &AgentFacts, limit: f64) -> impl Iterator<Item = usize> + '_ {
-        let (range, keep): (std::ops::Range<usize>, Box<dyn Fn(usize) -> bool + '_>) = match self {
-            Filter::ShiftsOver => {
-                (f.week_from..f.shifts.len(), Box::new(move |k| f.shifts[k].interval.minutes() as f64 > limit))
+        // The comparison is chosen once, not per item: this runs for every agent and rule.
+        type Keep = fn(&AgentFacts, usize, f64) -> bool;
+        let (items, keep): (std::ops::Range<usize>, Keep) = match self {
+            Filter::ShiftsOver => (f.week_from..f.shifts.len(), |f, k, l| f.shifts[k].interval.minutes() as f64 > l),
+            Filter::RestGapsUnder => (0..f.gaps.len(), |f, k, l| (f.gaps[k].span.minutes() as f64) < l),
+            Filter::WeeksPaidOver => (0..f.weeks.len(), |f, k, l| f.weeks[k].paid_minutes as f64 > l),
+            Filter::DaysWithShiftsOver => (0..f.days.len(), |f, k, l| f.days[k].shifts.len() as f64 > l),
+            Filter::WorkStreaksOver => {
+                (0..f.streaks.len(), |f, k, l| ((f.streaks[k].last - f.streaks[k].first).num_days() + 1) as f64 > l)
             }
-            Filter::RestGapsUnder => (0..f.gaps.len(), Box::new(move |k| (f.gaps[k].span.minutes() as f64) < limit)),
-            Filter::WeeksPaidOver => (0..f.weeks.len(), Box::new(move |k| f.weeks[k].paid_minutes as f64 > limit)),
-            Filter::DaysWithShiftsOver => (0..f.days.len(), Box::new(move |k| f.days[k].shifts.len() as f64 > limit)),
-            Filter::WorkStreaksOver => (
-                0..f.streaks.len(),
-                Box::new(move |k| {
-                    let s = &f.streaks[k];
-                    ((s.last - s.first).num_days() + 1) as f64 > limit
-                }),
-            ),
         };
-        range.filter(move |&k| keep(k))
+        items.filter(move |&k| keep(f, k, limit))
     }
 
     fn handles(self, f: &Arc<AgentFacts>, limit: f64) -> Array {
-        let f2 = f.clone();
         self.select(f, limit)
             .map(|k| match self {
-                Filter::ShiftsOver => shift_handle(&f2, k),
-                Filter::RestGapsUnder => Dynamic::from(GapHandle { f: f2.clone(), k }),
-                Filter::WeeksPaidOver => Dynamic::from(WeekHandle { f: f2.clone(), k }),
-                Filter::DaysWithShiftsOver => Dynamic::from(DayHandle { f: f2.clone(), k }),
-                Filter::WorkStreaksOver => Dynamic::from(StreakHandle { f: f2.clone(), k }),
+                Filter::ShiftsOver => shift_handle(f, k),
+                Filter::RestGapsUnder => Dynamic::from(GapHandle { f: f.clone(), k }),
+                Filter::WeeksPaidOver => Dynamic::from(WeekHandle { f: f.clone(), k }),
+                Filter::DaysWithShiftsOver => Dynamic::from(DayHandle { f: f.clone(), k }),
+                Filter::WorkStreaksOver => Dynamic::from(StreakHandle { f: f.clone(), k }),
             })
             .collect()
     }
