@@ -335,7 +335,7 @@ mod tests {
     use std::sync::Arc;
 
     use serde_json::json;
-    use shiftgate_model::{ActivityCodeId, Snapshot};
+    use shiftgate_model::{CodeIx, Snapshot};
 
     use super::*;
     use crate::{Checker, Config, Limits, RuleFile, RuleLibrary, RuleSet};
@@ -351,7 +351,7 @@ mod tests {
     fn act(s: i64, e: i64, category: Category, paid: bool) -> Activity {
         Activity {
             interval: iv(s, e),
-            code: ActivityCodeId::new("x"),
+            code: CodeIx(0),
             category,
             paid,
             paid_override: None,
@@ -506,6 +506,23 @@ mod tests {
         got.sort();
         want.sort();
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn scripts_see_activity_code_ids() {
+        // The draft shift's codes in order; the history shift has no activities, so its one implicit activity has
+        // the empty code.
+        let found = run(&rule(
+            r#"for s in agent.shifts_between(period_start() - 4320, period_end()) {
+                   let codes = [];
+                   for a in s.activities() { codes.push(a.code); }
+                   report(s, `${s.id}: ${codes}`);
+               }"#,
+        ))
+        .unwrap();
+        let mut got: Vec<String> = found.into_iter().map(|(m, _)| m).collect();
+        got.sort();
+        assert_eq!(got, [r#"h-1: [""]"#, r#"s-1: ["0", "2", "1", "0"]"#]);
     }
 
     #[test]

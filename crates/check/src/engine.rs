@@ -201,7 +201,9 @@ fn register_shift(e: &mut Engine) {
 
     e.register_get("shift", |a: &mut ActivityHandle| shift_handle(&a.f, a.shift));
     e.register_get("category", |a: &mut ActivityHandle| -> ImmutableString { a.activity().category.as_str().into() });
-    e.register_get("code", |a: &mut ActivityHandle| -> ImmutableString { a.activity().code.as_str().into() });
+    e.register_get("code", |a: &mut ActivityHandle| -> ImmutableString {
+        a.f.world.snapshot.activity_code(a.activity().code).map_or("", |c| c.id.as_str()).into()
+    });
     e.register_get("paid", |a: &mut ActivityHandle| a.activity().paid);
     e.register_get("paid_explicit", |a: &mut ActivityHandle| {
         a.activity().paid_override.map_or(Dynamic::UNIT, Dynamic::from)

@@ -116,7 +116,7 @@ pub(crate) enum ShiftSource {
 pub(crate) fn whole_shift_activity(shift: &Shift) -> Activity {
     Activity {
         interval: shift.interval,
-        code: shiftgate_model::ActivityCodeId::new(""),
+        code: shiftgate_model::CodeIx::NONE,
         category: Category::OnQueueWork,
         paid: true,
         paid_override: None,

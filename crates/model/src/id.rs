@@ -96,3 +96,19 @@ impl ShiftIx {
         self.0 as usize
     }
 }
+
+/// Position of an activity code in [`crate::Snapshot::activity_codes`]. Activities carry this rather than the
+/// code's id: a large roster has millions of activities, and every parsing thread bumping the reference count of
+/// the same few ids was a tenth of reading a snapshot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CodeIx(pub u32);
+
+impl CodeIx {
+    /// No code: what the checker gives the work activity that a shift without activities stands for.
+    pub const NONE: CodeIx = CodeIx(u32::MAX);
+
+    /// The index as `usize`, for slicing.
+    pub fn get(self) -> usize {
+        self.0 as usize
+    }
+}

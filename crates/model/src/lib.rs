@@ -37,7 +37,7 @@ mod trade;
 mod validate;
 
 pub use error::{InputError, Problem};
-pub use id::{ActivityCodeId, AgentId, AgentIx, ShiftId, ShiftIx, TimeOffRequestId, TradeId};
+pub use id::{ActivityCodeId, AgentId, AgentIx, CodeIx, ShiftId, ShiftIx, TimeOffRequestId, TradeId};
 pub use snapshot::{
     Activity, ActivityCode, Agent, BusinessUnit, Category, FullDayMarker, ScheduleInfo, Shift, ShiftTrade, Snapshot,
     TimeOffRequest, TimeOffStatus, TradeState,

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc, Weekday};
 
-use crate::id::{ActivityCodeId, AgentId, AgentIx, ShiftId, ShiftIx, TimeOffRequestId, TradeId};
+use crate::id::{ActivityCodeId, AgentId, AgentIx, CodeIx, ShiftId, ShiftIx, TimeOffRequestId, TradeId};
 use crate::time::{Interval, Zone};
 
 /// A validated `shiftgate.snapshot/1` document.
@@ -56,6 +56,11 @@ impl Snapshot {
     /// The shift at an index.
     pub fn shift(&self, ix: ShiftIx) -> &Shift {
         &self.shifts[ix.get()]
+    }
+
+    /// The activity code at an index; `None` for [`CodeIx::NONE`].
+    pub fn activity_code(&self, ix: CodeIx) -> Option<&ActivityCode> {
+        self.activity_codes.get(ix.get())
     }
 
     /// The business unit's zone.
@@ -203,8 +208,8 @@ pub struct Shift {
 pub struct Activity {
     /// `[startDate, startDate + lengthMinutes)`.
     pub interval: Interval,
-    /// The activity code.
-    pub code: ActivityCodeId,
+    /// The activity code, an index into [`Snapshot::activity_codes`].
+    pub code: CodeIx,
     /// The code's category.
     pub category: Category,
     /// Paid: the activity's `paid` if present, else the code's `countsAsPaidTime`.

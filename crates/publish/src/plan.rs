@@ -62,7 +62,7 @@ pub fn build_plan(snapshot: &Snapshot, document: &Value, roster: &Roster) -> Upd
             .and_then(|e| e.get("shifts"))
             .and_then(|s| s.get(j as usize))
             .cloned()
-            .unwrap_or_else(|| shift_json(shift))
+            .unwrap_or_else(|| shift_json(snapshot, shift))
     };
 
     let mut changed = vec![false; snapshot.agents.len()];
@@ -111,7 +111,7 @@ pub fn build_plan(snapshot: &Snapshot, document: &Value, roster: &Roster) -> Upd
 }
 
 /// A shift as Genesys JSON, for shifts whose original object is not at hand.
-fn shift_json(shift: &Shift) -> Value {
+fn shift_json(snapshot: &Snapshot, shift: &Shift) -> Value {
     let activities: Vec<Value> = shift
         .activities
         .iter()
@@ -119,7 +119,8 @@ fn shift_json(shift: &Shift) -> Value {
             let mut o = Map::new();
             o.insert("startDate".into(), json!(rfc3339(a.interval.start)));
             o.insert("lengthMinutes".into(), json!(a.interval.minutes()));
-            o.insert("activityCodeId".into(), json!(a.code.as_str()));
+            let code = snapshot.activity_code(a.code).map_or("", |c| c.id.as_str());
+            o.insert("activityCodeId".into(), json!(code));
             if let Some(p) = a.paid_override {
                 o.insert("paid".into(), json!(p));
             }

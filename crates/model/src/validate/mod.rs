@@ -15,7 +15,7 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc, Weekday};
 
 use crate::error::{InputError, Problem};
 use crate::format::{Text, UserRef, WireAgentSchedule, WireSnapshot, FORMAT};
-use crate::id::{ActivityCodeId, AgentId, AgentIx, ShiftIx};
+use crate::id::{ActivityCodeId, AgentId, AgentIx, CodeIx, ShiftIx};
 use crate::snapshot::{ActivityCode, Agent, BusinessUnit, Category, ScheduleInfo, Snapshot};
 use crate::time::{parse_date, parse_instant, Zone};
 use schedules::{entry, Entry};
@@ -238,7 +238,8 @@ impl Validator {
         let (agents, agent_index) = self.agents(w);
         let zone = business_unit.as_ref().map(|b| b.zone);
 
-        let code_index: HashMap<&str, &ActivityCode> = codes.iter().map(|(k, c)| (k.as_str(), c)).collect();
+        let code_index: HashMap<&str, (CodeIx, &ActivityCode)> =
+            codes.iter().enumerate().map(|(i, (k, c))| (k.as_str(), (CodeIx(i as u32), c))).collect();
         let ctx = Ctx { codes: &code_index, agent_index: &agent_index, zone };
         let mut agents = agents;
         let (schedules, history) = E::validate(schedules, history, &ctx)?;
@@ -426,7 +427,12 @@ impl Validator {
         ix
     }
 
-    fn code<'c>(&mut self, v: &Option<Text<'_>>, ctx: &Ctx<'c>, path: impl Fn() -> String) -> Option<&'c ActivityCode> {
+    fn code<'c>(
+        &mut self,
+        v: &Option<Text<'_>>,
+        ctx: &Ctx<'c>,
+        path: impl Fn() -> String,
+    ) -> Option<(CodeIx, &'c ActivityCode)> {
         let id = self.text(v, &path)?;
         let code = ctx.codes.get(id).copied();
         if code.is_none() {
@@ -437,7 +443,7 @@ impl Validator {
 }
 
 struct Ctx<'c> {
-    codes: &'c HashMap<&'c str, &'c ActivityCode>,
+    codes: &'c HashMap<&'c str, (CodeIx, &'c ActivityCode)>,
     agent_index: &'c HashMap<AgentId, AgentIx>,
     zone: Option<Zone>,
 }

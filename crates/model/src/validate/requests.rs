@@ -37,7 +37,7 @@ impl Validator {
                 None => None,
             };
             let daily = self.length(r.daily_duration_minutes, 1500, || format!("{}.dailyDurationMinutes", path()));
-            let code = self.code(&r.activity_code_id, ctx, || format!("{}.activityCodeId", path())).cloned();
+            let code = self.code(&r.activity_code_id, ctx, || format!("{}.activityCodeId", path())).map(|(_, c)| c);
             let full_day = r.is_full_day_request.unwrap_or(!r.full_day_management_unit_dates.is_empty());
             let mut intervals = Vec::new();
             if full_day {
@@ -80,7 +80,7 @@ impl Validator {
                     full_day,
                     intervals,
                     daily_duration_minutes: daily,
-                    code: code.id,
+                    code: code.id.clone(),
                     submitted,
                     reviewed,
                 });

@@ -41,7 +41,7 @@ pub(super) fn entry(s: &WireAgentSchedule<'_>, i: usize, name: &str, ctx: &Ctx<'
             }
             None => Some(0),
         };
-        let code = v.code(&m.activity_code_id, ctx, || format!("{}.activityCodeId", path())).cloned();
+        let code = v.code(&m.activity_code_id, ctx, || format!("{}.activityCodeId", path())).map(|(_, c)| c);
         if let (Some(agent), Some(date), Some(length), Some(code), Some(zone)) = (agent, date, length, code, ctx.zone) {
             markers.push(FullDayMarker {
                 agent,
@@ -49,7 +49,7 @@ pub(super) fn entry(s: &WireAgentSchedule<'_>, i: usize, name: &str, ctx: &Ctx<'
                 interval: zone.day(date),
                 length_minutes: length,
                 paid: m.paid.unwrap_or(code.counts_as_paid_time),
-                code: code.id,
+                code: code.id.clone(),
                 time_off_request: m.time_off_request_id.as_ref().map(|t| TimeOffRequestId::new(t.as_str())),
             });
         }
@@ -159,10 +159,10 @@ impl Validator {
     fn activity(&mut self, a: &WireActivity<'_>, ctx: &Ctx<'_>, path: impl Fn() -> String) -> Option<Activity> {
         let start = self.instant(&a.start_date, || format!("{}.startDate", path()));
         let length = self.length(a.length_minutes, MAX_LENGTH_MINUTES, || format!("{}.lengthMinutes", path()));
-        let code = self.code(&a.activity_code_id, ctx, || format!("{}.activityCodeId", path()))?;
+        let (ix, code) = self.code(&a.activity_code_id, ctx, || format!("{}.activityCodeId", path()))?;
         Some(Activity {
             interval: Interval::from_length(start?, length?),
-            code: code.id.clone(),
+            code: ix,
             category: code.category,
             paid: a.paid.unwrap_or(code.counts_as_paid_time),
             paid_override: a.paid,
