@@ -68,6 +68,30 @@ fn malformed_json_names_line_column_and_path() {
 }
 
 #[test]
+fn a_document_of_the_wrong_shape_is_a_syntax_error() {
+    let syntax = |text: &str| match Snapshot::from_json(text.as_bytes()) {
+        Err(InputError::Syntax { message, line, column, .. }) => (message, line, column),
+        other => panic!("{text}: expected a syntax error, got {other:?}"),
+    };
+    // A repeated key, even after the lists that are validated while reading.
+    let twice = r#"{"agents": [], "agentSchedules": [], "agents": []}"#;
+    let (message, _, column) = syntax(twice);
+    // The column is where the repeated key ends.
+    assert_eq!((message.as_str(), column), ("duplicate field `agents`", twice.rfind("\"agents\"").unwrap() + 8));
+    let (message, ..) = syntax(r#"{"agentSchedules": [], "agentSchedules": null}"#);
+    assert_eq!(message, "duplicate field `agentSchedules`");
+    // Lists of the wrong type, before and after the agents.
+    let (message, ..) = syntax(r#"{"agentSchedules": 5}"#);
+    assert!(message.starts_with("invalid type: integer `5`"), "{message}");
+    let (message, ..) = syntax(r#"{"businessUnit": {}, "activityCodes": [], "agents": [], "history": {}}"#);
+    assert!(message.starts_with("invalid type: map"), "{message}");
+    // Not an object at all, or more than one value.
+    assert!(syntax("5").0.starts_with("invalid type: integer `5`"));
+    let (message, line, column) = syntax("{}\n{}");
+    assert_eq!((message.as_str(), line, column), ("trailing characters", 2, 1));
+}
+
+#[test]
 fn a_trade_naming_an_unknown_shift_is_a_trade_failure_not_an_input_error() {
     let bytes = with(|v| v["shiftTrades"][0]["receivingShiftId"] = "s-404".into());
     let s = Snapshot::from_json(&bytes).unwrap();

@@ -2,14 +2,14 @@
 
 use std::collections::HashSet;
 
-use super::{Ctx, Validator};
+use super::{Context, Validator};
 use crate::format::{Text, UserRef, WireSnapshot};
 use crate::id::{AgentId, ShiftId, TimeOffRequestId, TradeId};
 use crate::snapshot::{ShiftTrade, TimeOffRequest, TimeOffStatus, TradeState};
 use crate::time::Interval;
 
 impl Validator {
-    pub(super) fn time_off_requests<X>(&mut self, w: &WireSnapshot<'_, X>, ctx: &Ctx<'_>) -> Vec<TimeOffRequest> {
+    pub(super) fn time_off_requests<X>(&mut self, w: &WireSnapshot<'_, X>, ctx: &Context) -> Vec<TimeOffRequest> {
         let mut out = Vec::with_capacity(w.time_off_requests.len());
         let mut ids = HashSet::new();
         for (i, r) in w.time_off_requests.iter().enumerate() {

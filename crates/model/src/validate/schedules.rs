@@ -1,6 +1,6 @@
 //! Validating agent schedules and history: shifts, their activities, full-day markers, and the schedule period.
 
-use super::{Ctx, Validator, MAX_LENGTH_MINUTES};
+use super::{Context, Validator, MAX_LENGTH_MINUTES};
 use crate::error::Problem;
 use crate::format::{WireActivity, WireAgentSchedule, WireShift};
 use crate::id::{AgentIx, ShiftId, TimeOffRequestId};
@@ -19,7 +19,7 @@ pub(super) struct Entry {
 
 /// Validates entry `i` of the list `name`. An entry of an unknown agent is still validated, so that all its
 /// problems show at once.
-pub(super) fn entry(s: &WireAgentSchedule<'_>, i: usize, name: &str, ctx: &Ctx<'_>) -> Entry {
+pub(super) fn entry(s: &WireAgentSchedule<'_>, i: usize, name: &str, ctx: &Context) -> Entry {
     let mut v = Validator::default();
     let agent = v.user(&s.user, ctx, || format!("{name}[{i}].user"));
     let mut shifts = Vec::with_capacity(s.shifts.len());
@@ -133,7 +133,7 @@ impl Validator {
         &mut self,
         sh: &WireShift<'_>,
         owner: AgentIx,
-        ctx: &Ctx<'_>,
+        ctx: &Context,
         (i, j): (usize, usize),
         name: &str,
     ) -> Option<Shift> {
@@ -156,7 +156,7 @@ impl Validator {
         })
     }
 
-    fn activity(&mut self, a: &WireActivity<'_>, ctx: &Ctx<'_>, path: impl Fn() -> String) -> Option<Activity> {
+    fn activity(&mut self, a: &WireActivity<'_>, ctx: &Context, path: impl Fn() -> String) -> Option<Activity> {
         let start = self.instant(&a.start_date, || format!("{}.startDate", path()));
         let length = self.length(a.length_minutes, MAX_LENGTH_MINUTES, || format!("{}.lengthMinutes", path()));
         let (ix, code) = self.code(&a.activity_code_id, ctx, || format!("{}.activityCodeId", path()))?;
