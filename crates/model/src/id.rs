@@ -2,8 +2,14 @@
 //!
 //! Ids are cheap to clone (`Arc<str>`): the checker hands them to many findings and to scripts.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
+
+/// A hash map keyed by ids. foldhash rather than the standard SipHash: reading a large roster looks up an id for
+/// every shift and activity, and foldhash is several times faster on short strings. It is seeded at random per map,
+/// so ids crafted to collide are no cheaper to find than with SipHash's.
+pub(crate) type IdMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 macro_rules! string_id {
     ($(#[$doc:meta])* $name:ident) => {

@@ -3,11 +3,11 @@
 //! Shifts of all agents live in one flat table ([`Snapshot::shifts`]) indexed by [`ShiftIx`], with their drafted
 //! owner; trade application ([`crate::apply_trades`]) only changes who holds which index.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc, Weekday};
 
-use crate::id::{ActivityCodeId, AgentId, AgentIx, CodeIx, ShiftId, ShiftIx, TimeOffRequestId, TradeId};
+use crate::id::{ActivityCodeId, AgentId, AgentIx, CodeIx, IdMap, ShiftId, ShiftIx, TimeOffRequestId, TradeId};
 use crate::time::{Interval, Zone};
 
 /// A validated `shiftgate.snapshot/1` document.
@@ -33,8 +33,8 @@ pub struct Snapshot {
     pub time_off: Vec<TimeOffRequest>,
     /// Shift trades of any state, in input order.
     pub trades: Vec<ShiftTrade>,
-    pub(crate) agent_index: HashMap<AgentId, AgentIx>,
-    pub(crate) shift_index: HashMap<ShiftId, ShiftIx>,
+    pub(crate) agent_index: IdMap<AgentId, AgentIx>,
+    pub(crate) shift_index: IdMap<ShiftId, ShiftIx>,
 }
 
 impl Snapshot {

@@ -5,7 +5,7 @@
 //! offset changes, renders local times for messages, and parses RFC 3339 instants quickly (parsing them is a large
 //! share of reading a snapshot).
 
-use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveTime, Offset, TimeZone, Timelike, Utc};
+use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveTime, Offset, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 
 /// A half-open span of time `[start, end)` between two UTC instants.
@@ -205,9 +205,11 @@ fn fast_instant(b: &[u8]) -> Option<DateTime<Utc>> {
         }
         _ => return None,
     };
-    let days = i64::from(date.num_days_from_ce()) - 719_163; // days since 1970-01-01
-    let secs = days * 86_400 + h * 3600 + mi * 60 + se - offset_secs;
-    DateTime::from_timestamp(secs, u32::try_from(nanos).ok()?)
+    let time = NaiveTime::from_hms_nano_opt(h as u32, mi as u32, se as u32, u32::try_from(nanos).ok()?)?;
+    let wall = date.and_time(time);
+    // Most instants are in UTC already; only an offset needs date arithmetic.
+    let utc = if offset_secs == 0 { wall } else { wall.checked_sub_signed(Duration::seconds(offset_secs))? };
+    Some(Utc.from_utc_datetime(&utc))
 }
 
 /// Parses a `yyyy-MM-dd` local date.

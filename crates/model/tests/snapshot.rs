@@ -147,3 +147,36 @@ fn shifts_outside_their_period_are_input_errors() {
     assert!(p.contains(&"agentSchedules[0].shifts[0].startDate: must fall in the schedule period 2026-11-29 to 2026-12-05 (America/Chicago), got 9999-12-31T17:00:00-06:00".to_string()), "{p:#?}");
     assert!(p.contains(&"history[0].shifts[0].startDate: history must start before the schedule period (2026-11-29 America/Chicago), got 2026-11-29T01:00:00-06:00".to_string()), "{p:#?}");
 }
+
+#[test]
+fn an_entrys_problems_follow_the_document_whatever_its_key_order() {
+    // The user after the shifts, and each shift's activities before its own fields: problems still come as the
+    // format lists them (the user, then each shift's fields, then its activities).
+    let bytes = with(|v| {
+        v["agentSchedules"][0] = serde_json::json!({
+            "shifts": [
+                {"activities": [{"startDate": "soon", "lengthMinutes": 30, "activityCodeId": "0"},
+                                {"startDate": "2026-11-30T14:00:00Z", "lengthMinutes": 0, "activityCodeId": "x"}],
+                 "id": "", "startDate": "2026-11-30T14:00:00Z", "lengthMinutes": 480},
+                {"lengthMinutes": -1, "id": "s-late", "startDate": "2026-11-30T23:00:00Z"}
+            ],
+            "user": {"id": "a-404"}
+        });
+    });
+    // serde_json::Value writes keys sorted, which is the order above; make sure.
+    let text = String::from_utf8(bytes).unwrap();
+    assert!(text.contains(r#"{"shifts":[{"activities":[{"#), "{text}");
+    let p = problems(text.as_bytes());
+    let ours: Vec<&str> = p.iter().map(String::as_str).filter(|p| p.starts_with("agentSchedules[0]")).collect();
+    assert_eq!(
+        ours,
+        [
+            "agentSchedules[0].user.id: unknown agent \"a-404\" (not in agents)",
+            "agentSchedules[0].shifts[0].id: must not be empty",
+            "agentSchedules[0].shifts[0].activities[0].startDate: must be an RFC 3339 instant with Z or an offset, got \"soon\"",
+            "agentSchedules[0].shifts[0].activities[1].lengthMinutes: must be > 0, got 0",
+            "agentSchedules[0].shifts[0].activities[1].activityCodeId: unknown activity code \"x\" (not in activityCodes)",
+            "agentSchedules[0].shifts[1].lengthMinutes: must be > 0, got -1",
+        ]
+    );
+}

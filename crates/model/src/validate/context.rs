@@ -2,14 +2,12 @@
 //! activity codes and the agents. Built on its own so that reading can start validating entries as soon as these
 //! three parts of the document have been read.
 
-use std::collections::HashMap;
-
 use chrono::Weekday;
 
 use super::{weekday, Validator};
 use crate::error::Problem;
 use crate::format::{Text, UserRef, WireActivityCode, WireAgent, WireBusinessUnit};
-use crate::id::{ActivityCodeId, AgentId, AgentIx, CodeIx};
+use crate::id::{ActivityCodeId, AgentId, AgentIx, CodeIx, IdMap};
 use crate::snapshot::{ActivityCode, Agent, BusinessUnit, Category};
 use crate::time::Zone;
 
@@ -19,9 +17,9 @@ pub(super) struct Context {
     pub(super) business_unit: Option<BusinessUnit>,
     pub(super) zone: Option<Zone>,
     pub(super) codes: Vec<ActivityCode>,
-    code_index: HashMap<ActivityCodeId, CodeIx>,
+    code_index: IdMap<ActivityCodeId, CodeIx>,
     pub(super) agents: Vec<Agent>,
-    pub(super) agent_index: HashMap<AgentId, AgentIx>,
+    pub(super) agent_index: IdMap<AgentId, AgentIx>,
     /// Problems of `businessUnit`.
     pub(super) unit_problems: Vec<Problem>,
     /// Problems of `activityCodes` and `agents`.
@@ -128,9 +126,9 @@ impl Validator {
         out
     }
 
-    fn agents(&mut self, list: &[WireAgent<'_>]) -> (Vec<Agent>, HashMap<AgentId, AgentIx>) {
+    fn agents(&mut self, list: &[WireAgent<'_>]) -> (Vec<Agent>, IdMap<AgentId, AgentIx>) {
         let mut agents = Vec::with_capacity(list.len());
-        let mut index = HashMap::with_capacity(list.len());
+        let mut index = IdMap::with_capacity_and_hasher(list.len(), Default::default());
         for (i, a) in list.iter().enumerate() {
             let Some(id) = self.text(&a.id, || format!("agents[{i}].id")) else { continue };
             let id = AgentId::new(id);
@@ -154,7 +152,7 @@ impl Validator {
 
     pub(super) fn user(
         &mut self,
-        u: &Option<UserRef<'_>>,
+        u: Option<&UserRef<'_>>,
         ctx: &Context,
         path: impl Fn() -> String,
     ) -> Option<AgentIx> {

@@ -7,15 +7,17 @@
 //! [`super::schedules::entry`], so the two routes give the same result.
 
 use std::fmt;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, OnceLock, PoisonError};
 
+use rayon::Scope;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::context::Context;
-use super::schedules::{entry, Entry};
-use crate::format::{WireAgentSchedule, WireSnapshot};
+use super::schedules::Entry;
+use super::stream::read_entry;
+use crate::format::WireSnapshot;
 
 /// Entries handed to the pool at a time: about 400 KB of JSON in a generated roster.
 const BATCH: usize = 64;
@@ -46,7 +48,8 @@ impl<'a> Listed<'a> {
     }
 }
 
-/// The document after reading: everything but the agent-schedule lists in wire form, the context if it was built while reading, and the two lists.
+/// The document after reading: everything but the agent-schedule lists in wire form, the context if it was built
+/// while reading, and the two lists.
 pub(super) struct Document<'a> {
     pub(super) wire: WireSnapshot<'a, ()>,
     pub(super) context: Option<Context>,
@@ -56,10 +59,48 @@ pub(super) struct Document<'a> {
 
 /// Reads a document. Errors carry no JSON path; the caller parses again with the derived wire types to say where.
 pub(super) fn read(text: &str) -> Result<Document<'_>, serde_json::Error> {
-    let mut de = serde_json::Deserializer::from_str(text);
-    let doc = de::Deserializer::deserialize_map(&mut de, DocumentVisitor)?;
-    de.end()?;
-    Ok(doc)
+    let context = OnceLock::new();
+    let batches = Batches::default();
+    // One scope for the whole read: the reading thread never waits for a list's last batches.
+    let wire = rayon::in_place_scope(|scope| {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let visitor = DocumentVisitor { pool: Pool { scope, context: &context, batches: &batches } };
+        let read = de::Deserializer::deserialize_map(&mut de, visitor)?;
+        de.end()?;
+        Ok::<_, serde_json::Error>(read)
+    })?;
+    let (wire, [schedules, history]) = wire;
+    let mut done = batches.0.into_inner().unwrap_or_else(PoisonError::into_inner);
+    done.sort_unstable_by_key(|&(list, first, _)| (list, first));
+    let mut validated: [Vec<Entry>; 2] = Default::default();
+    for (list, _, batch) in done {
+        validated[list].extend(batch?);
+    }
+    let [v_schedules, v_history] = validated;
+    fn listed(raw: Option<Vec<&RawValue>>, entries: Vec<Entry>) -> Listed<'_> {
+        raw.map_or(Listed::Validated(entries), Listed::Raw)
+    }
+    Ok(Document {
+        wire,
+        context: context.into_inner(),
+        schedules: listed(schedules, v_schedules),
+        history: listed(history, v_history),
+    })
+}
+
+/// A validated batch of entries, or the first that does not parse.
+type Batch = Result<Vec<Entry>, serde_json::Error>;
+
+/// Batches validated so far: (list, index of the batch's first entry, batch), in the order they finished.
+#[derive(Default)]
+struct Batches(Mutex<Vec<(usize, usize, Batch)>>);
+
+/// Where lists go to be validated while reading: the scope their batches run in, the context once it is known,
+/// and the finished batches.
+struct Pool<'p, 'scope> {
+    scope: &'p Scope<'scope>,
+    context: &'scope OnceLock<Context>,
+    batches: &'scope Batches,
 }
 
 /// The top-level keys; each variant's value is its position in [`KEYS`].
@@ -107,22 +148,25 @@ impl<'de> Deserialize<'de> for Key {
     }
 }
 
-struct DocumentVisitor;
+struct DocumentVisitor<'p, 'scope> {
+    pool: Pool<'p, 'scope>,
+}
 
-impl<'de> Visitor<'de> for DocumentVisitor {
-    type Value = Document<'de>;
+impl<'de: 'scope, 'scope> Visitor<'de> for DocumentVisitor<'_, 'scope> {
+    /// The document without its lists, and each list's raw entries if it was not validated while reading.
+    type Value = (WireSnapshot<'de, ()>, [Option<Vec<&'de RawValue>>; 2]);
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a shiftgate snapshot object")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Document<'de>, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let pool = self.pool;
         let mut wire: WireSnapshot<'de, ()> = WireSnapshot::default();
-        let mut context: Option<Context> = None;
-        let (mut schedules, mut history) = (Listed::Raw(Vec::new()), Listed::Raw(Vec::new()));
+        let mut raw: [Option<Vec<&'de RawValue>>; 2] = [None, None];
         let mut seen = [false; KEYS.len()];
         // `null` stands for an absent list, as in the wire types.
-        fn list<'de, A: MapAccess<'de>, T: Deserialize<'de>>(map: &mut A) -> Result<Vec<T>, A::Error> {
+        fn read_list<'de, A: MapAccess<'de>, T: Deserialize<'de>>(map: &mut A) -> Result<Vec<T>, A::Error> {
             Ok(map.next_value::<Option<Vec<T>>>()?.unwrap_or_default())
         }
         while let Some(key) = map.next_key::<Key>()? {
@@ -134,107 +178,91 @@ impl<'de> Visitor<'de> for DocumentVisitor {
                 Key::AsOf => wire.as_of = map.next_value()?,
                 Key::BusinessUnit => wire.business_unit = map.next_value()?,
                 Key::Schedule => wire.schedule = map.next_value()?,
-                Key::ActivityCodes => wire.activity_codes = list(&mut map)?,
-                Key::Agents => wire.agents = list(&mut map)?,
+                Key::ActivityCodes => wire.activity_codes = read_list(&mut map)?,
+                Key::Agents => wire.agents = read_list(&mut map)?,
                 Key::AgentSchedules | Key::History => {
                     let ready = [Key::BusinessUnit, Key::ActivityCodes, Key::Agents].map(|k| seen[k as usize]);
-                    if context.is_none() && ready == [true; 3] {
-                        context = Some(Context::new(wire.business_unit.as_ref(), &wire.activity_codes, &wire.agents));
+                    if ready == [true; 3] {
+                        pool.context.get_or_init(|| {
+                            Context::new(wire.business_unit.as_ref(), &wire.activity_codes, &wire.agents)
+                        });
                     }
-                    let name = if key == Key::History { "history" } else { "agentSchedules" };
-                    let listed = match &context {
-                        Some(ctx) => Listed::Validated(map.next_value_seed(Validating { ctx, name })?),
-                        None => Listed::Raw(list(&mut map)?),
-                    };
-                    *(if key == Key::History { &mut history } else { &mut schedules }) = listed;
+                    let list = usize::from(key == Key::History);
+                    match pool.context.get() {
+                        Some(ctx) => map.next_value_seed(Validating { pool: &pool, ctx, list })?,
+                        None => raw[list] = Some(read_list(&mut map)?),
+                    }
                 }
-                Key::TimeOffRequests => wire.time_off_requests = list(&mut map)?,
-                Key::ShiftTrades => wire.shift_trades = list(&mut map)?,
+                Key::TimeOffRequests => wire.time_off_requests = read_list(&mut map)?,
+                Key::ShiftTrades => wire.shift_trades = read_list(&mut map)?,
                 Key::Other => {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
         }
-        Ok(Document { wire, context, schedules, history })
+        Ok((wire, raw))
     }
 }
 
-/// A validated batch of entries, or the first that does not parse.
-type Batch = Result<Vec<Entry>, serde_json::Error>;
-
-/// One agent-schedule list, validated in batches on the pool while it is read.
-struct Validating<'c> {
-    ctx: &'c Context,
-    name: &'static str,
+/// One agent-schedule list (0: `agentSchedules`, 1: `history`), handed to the pool in batches as it is read.
+struct Validating<'v, 'p, 'scope> {
+    pool: &'v Pool<'p, 'scope>,
+    ctx: &'scope Context,
+    list: usize,
 }
 
-impl<'de> DeserializeSeed<'de> for Validating<'_> {
-    type Value = Vec<Entry>;
+impl<'de: 'scope, 'scope> DeserializeSeed<'de> for Validating<'_, '_, 'scope> {
+    type Value = ();
 
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Vec<Entry>, D::Error> {
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_option(self)
     }
 }
 
-impl<'de> Visitor<'de> for Validating<'_> {
-    type Value = Vec<Entry>;
+impl<'de: 'scope, 'scope> Visitor<'de> for Validating<'_, '_, 'scope> {
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a list of agent schedules")
     }
 
-    fn visit_none<E>(self) -> Result<Vec<Entry>, E> {
-        Ok(Vec::new())
+    fn visit_none<E>(self) -> Result<(), E> {
+        Ok(())
     }
 
-    fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<Vec<Entry>, D::Error> {
+    fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_seq(self)
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Entry>, A::Error> {
-        let Validating { ctx, name } = self;
-        let validate = |first: usize, batch: &[&RawValue]| -> Batch {
-            let parse = |(k, raw): (usize, &&RawValue)| {
-                serde_json::from_str::<WireAgentSchedule<'_>>(raw.get()).map(|s| entry(&s, first + k, name, ctx))
-            };
-            batch.iter().enumerate().map(parse).collect()
-        };
-        // Validated batches by their first entry's index, in the order they finish.
-        let done: Mutex<Vec<(usize, Batch)>> = Mutex::new(Vec::new());
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let Validating { pool, ctx, list } = self;
+        let name = ["agentSchedules", "history"][list];
+        let batches = pool.batches;
         // With one worker thread (`--jobs 1`), batches are validated here, in turn, rather than on a second thread.
         let parallel = rayon::current_num_threads() > 1;
-        rayon::in_place_scope(|scope| -> Result<(), A::Error> {
-            let mut first = 0;
-            let mut batch = Vec::with_capacity(BATCH);
-            loop {
-                let next = seq.next_element::<&'de RawValue>()?;
-                let end = next.is_none();
-                batch.extend(next);
-                if batch.len() == BATCH || (end && !batch.is_empty()) {
-                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                    let (done, validate) = (&done, &validate);
-                    let job = move || {
-                        let out = validate(first, &full);
-                        done.lock().unwrap_or_else(PoisonError::into_inner).push((first, out));
-                    };
-                    if parallel {
-                        scope.spawn(move |_| job());
-                    } else {
-                        job();
-                    }
-                    first += BATCH;
+        let mut first = 0;
+        let mut batch = Vec::with_capacity(BATCH);
+        loop {
+            let next = seq.next_element::<&'de RawValue>()?;
+            let end = next.is_none();
+            batch.extend(next);
+            if batch.len() == BATCH || (end && !batch.is_empty()) {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                let job = move || {
+                    let out: Batch =
+                        full.iter().enumerate().map(|(k, raw)| read_entry(raw.get(), first + k, name, ctx)).collect();
+                    batches.0.lock().unwrap_or_else(PoisonError::into_inner).push((list, first, out));
+                };
+                if parallel {
+                    pool.scope.spawn(move |_| job());
+                } else {
+                    job();
                 }
-                if end {
-                    return Ok(());
-                }
+                first += BATCH;
             }
-        })?;
-        let mut done = done.into_inner().unwrap_or_else(PoisonError::into_inner);
-        done.sort_unstable_by_key(|(first, _)| *first);
-        let mut entries = Vec::with_capacity(done.iter().map(|(_, r)| r.as_ref().map_or(0, Vec::len)).sum());
-        for (_, batch) in done {
-            entries.extend(batch.map_err(de::Error::custom)?);
+            if end {
+                return Ok(());
+            }
         }
-        Ok(entries)
     }
 }

@@ -7,8 +7,7 @@ mod context;
 mod document;
 mod requests;
 mod schedules;
-
-use std::collections::HashMap;
+mod stream;
 
 use rayon::prelude::*;
 
@@ -16,12 +15,13 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc, Weekday};
 
 use crate::error::{InputError, Problem};
 use crate::format::{Text, WireAgentSchedule, WireSnapshot, FORMAT};
-use crate::id::ShiftIx;
+use crate::id::{IdMap, ShiftIx};
 use crate::snapshot::{BusinessUnit, ScheduleInfo, Snapshot};
 use crate::time::{parse_date, parse_instant};
 use context::Context;
 use document::Listed;
 use schedules::{entry, Entry};
+use stream::read_entry;
 
 /// Longest interval accepted for a shift or activity: one week. Anything longer is a data error, and the bound
 /// keeps instant arithmetic far from overflow.
@@ -97,7 +97,7 @@ impl ScheduleEntries for (Listed<'_>, Listed<'_>) {
         let mut entries = all
             .into_par_iter()
             .with_min_len(32)
-            .map(|(name, i, raw)| serde_json::from_str::<WireAgentSchedule<'_>>(raw).map(|s| entry(&s, i, name, ctx)))
+            .map(|(name, i, raw)| read_entry(raw, i, name, ctx))
             .collect::<Result<Vec<_>, _>>()?;
         let history = entries.split_off(schedules.len());
         Ok((self.0.or_validated(entries), self.1.or_validated(history)))
@@ -246,7 +246,7 @@ impl Validator {
         let (shifts, markers) = self.merge_entries(schedules, "agentSchedules", &mut ctx.agents, true);
         let (history, _) = self.merge_entries(history, "history", &mut ctx.agents, false);
 
-        let mut shift_index = HashMap::with_capacity(shifts.len());
+        let mut shift_index = IdMap::with_capacity_and_hasher(shifts.len(), Default::default());
         for (i, s) in shifts.iter().enumerate() {
             if shift_index.insert(s.id.clone(), ShiftIx(i as u32)).is_some() {
                 let (a, b) = s.origin;

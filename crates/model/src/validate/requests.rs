@@ -21,7 +21,7 @@ impl Validator {
                     continue;
                 }
             }
-            let agent = self.user(&r.user, ctx, || format!("{}.user", path()));
+            let agent = self.user(r.user.as_ref(), ctx, || format!("{}.user", path()));
             let status = match self.text(&r.status, || format!("{}.status", path())) {
                 Some("PENDING") => Some(TimeOffStatus::Pending),
                 Some("APPROVED") => Some(TimeOffStatus::Approved),

@@ -2,59 +2,160 @@
 
 use super::{Context, Validator, MAX_LENGTH_MINUTES};
 use crate::error::Problem;
-use crate::format::{WireActivity, WireAgentSchedule, WireShift};
+use crate::format::{Metadata, UserRef, WireActivity, WireAgentSchedule, WireMarker, WireShift};
 use crate::id::{AgentIx, ShiftId, TimeOffRequestId};
 use crate::snapshot::{Activity, Agent, FullDayMarker, ScheduleInfo, Shift};
 use crate::time::{Interval, Zone};
 
 /// One agent-schedule entry (of `agentSchedules` or `history`), validated on its own so that entries can be
 /// validated in parallel. Whether it repeats an agent is decided when entries merge.
+#[derive(Debug)]
 pub(super) struct Entry {
-    agent: Option<AgentIx>,
-    version: Option<i64>,
-    shifts: Vec<Shift>,
-    markers: Vec<FullDayMarker>,
-    problems: Vec<Problem>,
+    pub(super) agent: Option<AgentIx>,
+    pub(super) version: Option<i64>,
+    pub(super) shifts: Vec<Shift>,
+    pub(super) markers: Vec<FullDayMarker>,
+    pub(super) problems: Vec<Problem>,
 }
 
 /// Validates entry `i` of the list `name`. An entry of an unknown agent is still validated, so that all its
 /// problems show at once.
-pub(super) fn entry(s: &WireAgentSchedule<'_>, i: usize, name: &str, ctx: &Context) -> Entry {
-    let mut v = Validator::default();
-    let agent = v.user(&s.user, ctx, || format!("{name}[{i}].user"));
-    let mut shifts = Vec::with_capacity(s.shifts.len());
-    for (j, sh) in s.shifts.iter().enumerate() {
-        let shift = v.shift(sh, agent.unwrap_or(AgentIx(0)), ctx, (i, j), name);
-        shifts.extend(shift.filter(|_| agent.is_some()));
+pub(super) fn entry(s: &WireAgentSchedule<'_>, i: usize, name: &'static str, ctx: &Context) -> Entry {
+    let mut shifts = Shifts::new(i, name);
+    for sh in &s.shifts {
+        let mut activities = shifts.activities();
+        for a in &sh.activities {
+            activities.push(a, ctx);
+        }
+        shifts.push(sh, activities);
     }
-    let mut markers = Vec::new();
-    for (j, m) in s.full_day_time_off_markers.iter().enumerate() {
-        let path = || format!("{name}[{i}].fullDayTimeOffMarkers[{j}]");
-        let date = v
-            .text(&m.business_unit_date, || format!("{}.businessUnitDate", path()))
-            .and_then(|d| v.date(d, || format!("{}.businessUnitDate", path())));
-        let length = match m.length_minutes {
-            Some(n) if (0..=1500).contains(&n) => Some(n),
-            Some(n) => {
-                v.fail(|| format!("{}.lengthMinutes", path()), format!("must be 0..1500, got {n}"));
-                None
-            }
-            None => Some(0),
-        };
-        let code = v.code(&m.activity_code_id, ctx, || format!("{}.activityCodeId", path())).map(|(_, c)| c);
-        if let (Some(agent), Some(date), Some(length), Some(code), Some(zone)) = (agent, date, length, code, ctx.zone) {
-            markers.push(FullDayMarker {
-                agent,
-                date,
-                interval: zone.day(date),
-                length_minutes: length,
-                paid: m.paid.unwrap_or(code.counts_as_paid_time),
-                code: code.id.clone(),
-                time_off_request: m.time_off_request_id.as_ref().map(|t| TimeOffRequestId::new(t.as_str())),
+    shifts.finish(s.user.as_ref(), s.metadata.as_ref(), &s.full_day_time_off_markers, ctx)
+}
+
+/// The shifts of entry `i` of the list `name`, validated one at a time as they are read, so that an entry can be
+/// validated without holding its wire form.
+pub(super) struct Shifts {
+    i: usize,
+    name: &'static str,
+    read: usize,
+    shifts: Vec<Shift>,
+    v: Validator,
+}
+
+/// The activities of the shift a [`Shifts`] takes next, validated one at a time.
+pub(super) struct Activities {
+    /// Entry, shift and list name, for paths.
+    at: (usize, usize, &'static str),
+    read: usize,
+    list: Vec<Activity>,
+    v: Validator,
+}
+
+impl Shifts {
+    pub(super) fn new(i: usize, name: &'static str) -> Self {
+        Shifts { i, name, read: 0, shifts: Vec::new(), v: Validator::default() }
+    }
+
+    /// An empty activity list for the shift [`Shifts::push`] takes next.
+    pub(super) fn activities(&self) -> Activities {
+        // Room for a typical shift's activities (work, two breaks, a meal, work between them) without regrowing.
+        let list = Vec::with_capacity(8);
+        Activities { at: (self.i, self.read, self.name), read: 0, list, v: Validator::default() }
+    }
+
+    /// Validates the next shift's own fields; its activities come validated (its wire `activities` are ignored).
+    pub(super) fn push(&mut self, sh: &WireShift<'_>, activities: Activities) {
+        let (i, j, name) = (self.i, self.read, self.name);
+        self.read += 1;
+        let path = || format!("{name}[{i}].shifts[{j}]");
+        let id = self.v.text(&sh.id, || format!("{}.id", path()));
+        let start = self.v.instant(&sh.start_date, || format!("{}.startDate", path()));
+        let length = self.v.length(sh.length_minutes, MAX_LENGTH_MINUTES, || format!("{}.lengthMinutes", path()));
+        self.v.problems.extend(activities.v.problems);
+        if let (Some(id), Some(start), Some(length)) = (id, start, length) {
+            self.shifts.push(Shift {
+                id: ShiftId::new(id),
+                owner: AgentIx(0),
+                interval: Interval::from_length(start, length),
+                activities: activities.list,
+                origin: (i as u32, j as u32),
             });
         }
     }
-    Entry { agent, version: s.metadata.as_ref().and_then(|m| m.version), shifts, markers, problems: v.problems }
+
+    /// Validates the entry's user and markers and joins everything, problems in document order: the user first,
+    /// then each shift's own fields followed by its activities', then the markers.
+    pub(super) fn finish(
+        self,
+        user: Option<&UserRef<'_>>,
+        metadata: Option<&Metadata>,
+        markers: &[WireMarker<'_>],
+        ctx: &Context,
+    ) -> Entry {
+        let (i, name) = (self.i, self.name);
+        let mut v = Validator::default();
+        let agent = v.user(user, ctx, || format!("{name}[{i}].user"));
+        v.problems.extend(self.v.problems);
+        let mut shifts = self.shifts;
+        match agent {
+            Some(agent) => shifts.iter_mut().for_each(|s| s.owner = agent),
+            None => shifts.clear(),
+        }
+        let markers = v.markers(markers, agent, (i, name), ctx);
+        Entry { agent, version: metadata.and_then(|m| m.version), shifts, markers, problems: v.problems }
+    }
+}
+
+impl Activities {
+    /// Validates the shift's next activity.
+    pub(super) fn push(&mut self, a: &WireActivity<'_>, ctx: &Context) {
+        let ((i, j, name), k) = (self.at, self.read);
+        self.read += 1;
+        if let Some(act) = self.v.activity(a, ctx, || format!("{name}[{i}].shifts[{j}].activities[{k}]")) {
+            self.list.push(act);
+        }
+    }
+}
+
+impl Validator {
+    fn markers(
+        &mut self,
+        list: &[WireMarker<'_>],
+        agent: Option<AgentIx>,
+        (i, name): (usize, &str),
+        ctx: &Context,
+    ) -> Vec<FullDayMarker> {
+        let mut markers = Vec::new();
+        for (j, m) in list.iter().enumerate() {
+            let path = || format!("{name}[{i}].fullDayTimeOffMarkers[{j}]");
+            let date = self
+                .text(&m.business_unit_date, || format!("{}.businessUnitDate", path()))
+                .and_then(|d| self.date(d, || format!("{}.businessUnitDate", path())));
+            let length = match m.length_minutes {
+                Some(n) if (0..=1500).contains(&n) => Some(n),
+                Some(n) => {
+                    self.fail(|| format!("{}.lengthMinutes", path()), format!("must be 0..1500, got {n}"));
+                    None
+                }
+                None => Some(0),
+            };
+            let code = self.code(&m.activity_code_id, ctx, || format!("{}.activityCodeId", path())).map(|(_, c)| c);
+            if let (Some(agent), Some(date), Some(length), Some(code), Some(zone)) =
+                (agent, date, length, code, ctx.zone)
+            {
+                markers.push(FullDayMarker {
+                    agent,
+                    date,
+                    interval: zone.day(date),
+                    length_minutes: length,
+                    paid: m.paid.unwrap_or(code.counts_as_paid_time),
+                    code: code.id.clone(),
+                    time_off_request: m.time_off_request_id.as_ref().map(|t| TimeOffRequestId::new(t.as_str())),
+                });
+            }
+        }
+        markers
+    }
 }
 
 impl Validator {
@@ -127,33 +228,6 @@ impl Validator {
             markers.extend(e.markers);
         }
         (shifts, markers)
-    }
-
-    fn shift(
-        &mut self,
-        sh: &WireShift<'_>,
-        owner: AgentIx,
-        ctx: &Context,
-        (i, j): (usize, usize),
-        name: &str,
-    ) -> Option<Shift> {
-        let path = || format!("{name}[{i}].shifts[{j}]");
-        let id = self.text(&sh.id, || format!("{}.id", path()));
-        let start = self.instant(&sh.start_date, || format!("{}.startDate", path()));
-        let length = self.length(sh.length_minutes, MAX_LENGTH_MINUTES, || format!("{}.lengthMinutes", path()));
-        let mut activities = Vec::with_capacity(sh.activities.len());
-        for (k, a) in sh.activities.iter().enumerate() {
-            if let Some(act) = self.activity(a, ctx, || format!("{}.activities[{k}]", path())) {
-                activities.push(act);
-            }
-        }
-        Some(Shift {
-            id: ShiftId::new(id?),
-            owner,
-            interval: Interval::from_length(start?, length?),
-            activities,
-            origin: (i as u32, j as u32),
-        })
     }
 
     fn activity(&mut self, a: &WireActivity<'_>, ctx: &Context, path: impl Fn() -> String) -> Option<Activity> {
