@@ -20,6 +20,9 @@ pub(crate) struct World {
     pub(crate) zone: Zone,
     pub(crate) period: Interval,
     pub(crate) as_of: DateTime<Utc>,
+    /// The period's local days and schedule weeks with their spans, the same for every agent.
+    days: Vec<(NaiveDate, Interval)>,
+    weeks: Vec<(NaiveDate, Interval)>,
     requests_by_agent: Vec<Vec<usize>>,
     markers_by_agent: Vec<Vec<usize>>,
     history_by_agent: Vec<Vec<usize>>,
@@ -70,12 +73,17 @@ impl World {
         }
         let zone = snapshot.zone();
         let period = snapshot.period();
+        let (first, weeks) = (snapshot.schedule.week_date, i64::from(snapshot.schedule.week_count));
+        let days = (0..7 * weeks).map(|d| first + Duration::days(d)).map(|d| (d, zone.day(d))).collect();
+        let weeks = (0..weeks).map(|k| first + Duration::days(7 * k)).map(|d| (d, zone.days(d, 7))).collect();
         World {
             snapshot,
             roster,
             zone,
             period,
             as_of,
+            days,
+            weeks,
             requests_by_agent,
             markers_by_agent,
             history_by_agent,
@@ -90,8 +98,7 @@ impl World {
 
     /// Local dates of the schedule period.
     pub(crate) fn period_dates(&self) -> impl Iterator<Item = NaiveDate> + '_ {
-        let first = self.snapshot.schedule.week_date;
-        (0..7 * i64::from(self.snapshot.schedule.week_count)).map(move |d| first + Duration::days(d))
+        self.days.iter().map(|&(date, _)| date)
     }
 }
 
@@ -245,15 +252,14 @@ pub fn sweep_overlaps(sorted: &[Interval]) -> Vec<(usize, usize, Interval)> {
     out
 }
 
-fn sum_minutes(acts: &[Activity], pick: impl Fn(&Activity) -> bool) -> i64 {
-    acts.iter().filter(|a| pick(a)).map(|a| a.interval.minutes()).sum()
-}
-
 fn shift_fact(shift: &Shift, source: ShiftSource, zone: Zone) -> ShiftFact {
     let (paid_minutes, work_minutes) = if shift.activities.is_empty() {
         (shift.interval.minutes(), shift.interval.minutes())
     } else {
-        (sum_minutes(&shift.activities, |a| a.paid), sum_minutes(&shift.activities, |a| a.work))
+        shift.activities.iter().fold((0, 0), |(paid, work), a| {
+            let m = a.interval.minutes();
+            (paid + if a.paid { m } else { 0 }, work + if a.work { m } else { 0 })
+        })
     };
     ShiftFact {
         source,
@@ -444,15 +450,15 @@ fn rest_gaps(f: &AgentFacts) -> Vec<Gap> {
 fn buckets(f: &AgentFacts) -> (Vec<Day>, Vec<Week>) {
     let w = &f.world;
     let mut days: Vec<Day> = w
-        .period_dates()
-        .map(|date| Day { date, span: w.zone.day(date), shifts: Vec::new(), paid_minutes: 0, work_minutes: 0 })
+        .days
+        .iter()
+        .map(|&(date, span)| Day { date, span, shifts: Vec::new(), paid_minutes: 0, work_minutes: 0 })
         .collect();
     let first = w.snapshot.schedule.week_date;
-    let mut weeks: Vec<Week> = (0..w.snapshot.schedule.week_count)
-        .map(|k| {
-            let first_date = first + Duration::days(7 * i64::from(k));
-            Week { first_date, span: w.zone.days(first_date, 7), shifts: Vec::new(), paid_minutes: 0, work_minutes: 0 }
-        })
+    let mut weeks: Vec<Week> = w
+        .weeks
+        .iter()
+        .map(|&(first_date, span)| Week { first_date, span, shifts: Vec::new(), paid_minutes: 0, work_minutes: 0 })
         .collect();
     for i in f.week_from..f.shifts.len() {
         let s = &f.shifts[i];
