@@ -2,9 +2,9 @@
 //! document, are validated on the rayon pool while the reading thread is still scanning the rest.
 //!
 //! When `businessUnit`, `activityCodes` and `agents` come before a list (as in everything shiftgate and Genesys
-//! write), the entries of that list are handed to the pool in batches as they are found. Otherwise the list is kept
-//! as raw JSON text and validated after reading. Either way each entry is parsed into its wire form and validated by
-//! [`super::schedules::entry`], so the two routes give the same result.
+//! write), the entries of that list are handed to the pool in batches as they are found, and the reading thread goes
+//! on without waiting for them. Otherwise the list is kept as raw JSON text and validated after reading. Either way
+//! each entry is read by [`super::stream::read_entry`], so the two routes give the same result.
 
 use std::fmt;
 use std::sync::{Mutex, OnceLock, PoisonError};

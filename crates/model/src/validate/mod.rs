@@ -1,7 +1,9 @@
 //! Parse, then validate: turns the wire document into a [`Snapshot`], reporting every problem at once.
 //!
-//! This module holds the entry points and the document-level checks; `schedules` validates agent schedules
-//! (shifts, activities, markers) and `requests` time-off requests and trades.
+//! This module holds the entry points and the document-level checks. `document` reads the top level and hands
+//! agent schedules to the rayon pool as it goes; `stream` reads each entry straight into shifts; `context` holds
+//! what entries are checked against (business unit, activity codes, agents); `schedules` validates shifts,
+//! activities and markers; `requests` time-off requests and trades.
 
 mod context;
 mod document;
