@@ -1,5 +1,5 @@
 //! Fault injection: the publisher against the real simulator over 127.0.0.1, with proptest over seeded fault
-//! plans (429 with Retry-After, 5xx, latency, dropped and lost answers after the write was applied, pending time
+//! plans (429 and 503 with Retry-After, 5xx, latency, dropped and lost answers after the write was applied, pending time
 //! off added between read and write, lost outcome events and closing sockets) and concurrent-writer timings (the
 //! simulator's concurrent editor bumping versions after a read, just before a write, or racing it).
 //!
@@ -10,7 +10,7 @@
 //!     holds it, has no blocking finding that the same state without our changes lacks;
 //! (c) the run ends within its deadline plus one request timeout;
 //! (d) a data conflict is never followed by another write of the same payload (simulator log and audit);
-//! (e) nothing is sent before a 429's Retry-After (simulator request log, server-side times);
+//! (e) nothing is sent before the Retry-After of a 429 or a 503 (simulator request log, server-side times);
 //! (f) every write the simulator saw has its audit line, and the audit chain verifies.
 //! Also: nothing is written after a validation that blocks, and every data conflict is explained by a local
 //! finding.
@@ -53,7 +53,7 @@ const REQUEST_TIMEOUT: Duration = Duration::from_millis(300);
 const LONG_DELAY: &str = "delay:450ms";
 /// Scheduling slack on a loaded 2-core machine, on top of deadline + one request timeout.
 const SLACK: Duration = Duration::from_millis(400);
-/// The Retry-After every injected 429 carries.
+/// The Retry-After every injected 429 (and 503 that asks to wait) carries; also the policy's default wait.
 const RETRY_AFTER_MS: u64 = 1000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -112,10 +112,11 @@ impl Case {
 }
 
 fn fault(genesys: bool) -> impl Strategy<Value = String> {
-    // 429s are rarer: each costs a real second of waiting.
-    let mut write = vec!["timeoff", "429:1s", "500", "502", "503", "504", "delay:60ms", LONG_DELAY, "drop", "lost504"];
+    // Retry-After faults (429, 503 that asks to wait) are rarer: each costs a real second of waiting.
+    let mut write =
+        vec!["timeoff", "429:1s", "500", "502", "503", "503:1s", "504", "delay:60ms", LONG_DELAY, "drop", "lost504"];
     write.extend(["timeoff", "500", "drop", "lost504"]);
-    let mut other = vec!["429:1s", "500", "503", "504", "delay:60ms", LONG_DELAY, "drop"];
+    let mut other = vec!["429:1s", "500", "503", "503:1s", "504", "delay:60ms", LONG_DELAY, "drop"];
     other.extend(["500", "503", "delay:60ms"]);
     let mut kinds = vec!["read", "write", "write"];
     if genesys {
@@ -457,10 +458,13 @@ fn properties(case: &Case, doc: &Value, ran: &Ran) -> Result<(), TestCaseError> 
         }
     }
 
-    // (e) nothing before Retry-After.
-    for limited in ran.requests.iter().filter(|q| q.status == Some(429)) {
-        let early =
-            ran.requests.iter().find(|q| q.seq > limited.seq && q.elapsed_ms < limited.elapsed_ms + RETRY_AFTER_MS);
+    // (e) nothing before Retry-After, on a 429 or a 503.
+    for limited in ran.requests.iter().filter(|q| matches!(q.status, Some(429 | 503))) {
+        let Some(wait_ms) = limited.retry_after_secs.map(|s| s * 1000) else {
+            prop_assert!(limited.status != Some(429), "a 429 without Retry-After: {:?}", limited);
+            continue;
+        };
+        let early = ran.requests.iter().find(|q| q.seq > limited.seq && q.elapsed_ms < limited.elapsed_ms + wait_ms);
         prop_assert!(early.is_none(), "{:?} sent before the Retry-After of {:?}; {}", early, limited, why());
     }
 

@@ -24,6 +24,8 @@ pub enum WriteFault {
     Answer(u16, Value),
     /// Answer 429 with this `Retry-After`; nothing applied.
     RateLimit(Option<String>),
+    /// Answer 503 with this `Retry-After`; nothing applied.
+    Unavailable(Option<String>),
     /// The Genesys async flow: accepted, then an `Error` event with no detail; nothing applied.
     AsyncError,
 }
@@ -59,6 +61,15 @@ struct State {
     writes: VecDeque<WriteFault>,
     reads: VecDeque<ReadFault>,
     calls: Vec<Call>,
+    /// When each call arrived (tokio time, so paused-time tests can check waits).
+    times: Vec<tokio::time::Instant>,
+}
+
+impl State {
+    fn record(&mut self, call: Call) {
+        self.calls.push(call);
+        self.times.push(tokio::time::Instant::now());
+    }
 }
 
 /// The in-memory platform.
@@ -76,6 +87,7 @@ impl FakePlatform {
                 writes: VecDeque::new(),
                 reads: VecDeque::new(),
                 calls: Vec::new(),
+                times: Vec::new(),
             }),
         }
     }
@@ -109,6 +121,11 @@ impl FakePlatform {
     /// Every call so far.
     pub fn calls(&self) -> Vec<Call> {
         self.lock().calls.clone()
+    }
+
+    /// When each of [`FakePlatform::calls`] arrived.
+    pub fn call_times(&self) -> Vec<tokio::time::Instant> {
+        self.lock().times.clone()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -189,11 +206,11 @@ impl PlatformClient for FakePlatform {
     async fn fetch(&self, _: &Target) -> Result<Fetched, PlatformError> {
         let mut s = self.lock();
         if let Some(ReadFault::Fail(e)) = s.reads.pop_front() {
-            s.calls.push(Call::Fetch(None));
+            s.record(Call::Fetch(None));
             return Err(e);
         }
         let version = s.document.get("schedule").and_then(version_of);
-        s.calls.push(Call::Fetch(version));
+        s.record(Call::Fetch(version));
         Ok(Fetched::new(s.document.clone(), Some(etag(&s.document))))
     }
 
@@ -214,6 +231,9 @@ impl PlatformClient for FakePlatform {
             Some(WriteFault::Answer(status, body)) => Response::Http { status, body: Some(body), retry_after: None },
             Some(WriteFault::RateLimit(retry_after)) => {
                 Response::Http { status: 429, body: Some(json!({"code": "too.many.requests"})), retry_after }
+            }
+            Some(WriteFault::Unavailable(retry_after)) => {
+                Response::Http { status: 503, body: Some(json!({"code": "service.unavailable"})), retry_after }
             }
             Some(WriteFault::AsyncError) => Response::AsyncError { detail: None },
             None | Some(WriteFault::ConcurrentEdit) | Some(WriteFault::ApplyThenLoseAnswer) => {
@@ -236,7 +256,7 @@ impl PlatformClient for FakePlatform {
                 }
             }
         };
-        s.calls.push(Call::Submit {
+        s.record(Call::Submit {
             version: submission.plan.schedule_version,
             payload_hash: submission.payload_hash.clone(),
             applied,

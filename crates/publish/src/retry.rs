@@ -62,6 +62,7 @@ pub struct RateLimitPolicy {
     #[serde(with = "millis")]
     pub default_wait: Duration,
     /// Longest wait the publisher accepts; a longer `Retry-After` stops the run (daily limits can ask for hours).
+    /// It also bounds the `Retry-After` of a 5xx (a 503 saying how long the platform will be down).
     #[serde(with = "millis")]
     pub max_wait: Duration,
     /// Upper bound of the random extra added to the wait, so that throttled clients do not return in lockstep.

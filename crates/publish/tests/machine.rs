@@ -228,6 +228,65 @@ async fn rate_limits_wait_for_retry_after_and_give_up_on_long_waits() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn an_unavailable_platform_is_left_alone_for_its_retry_after() {
+    // A 503 that asks for 5 s: nothing at all, not even the re-read, before then; then the same payload again.
+    let fake = FakePlatform::new(clean_example());
+    fake.script_writes([WriteFault::Unavailable(Some("5".into()))]);
+    let report = run(&fake, &config()).await;
+    assert_eq!(report.outcome, published(18));
+    assert_eq!(writes(&fake), [(Some(17), false), (Some(17), true)]);
+    let (calls, times) = (fake.calls(), fake.call_times());
+    let first = calls.iter().position(|c| matches!(c, Call::Submit { .. })).unwrap();
+    assert!(matches!(calls[first + 1], Call::Fetch(_)), "a re-read follows: {calls:?}");
+    let gap = times[first + 1] - times[first];
+    assert!(gap >= Duration::from_secs(5) && gap < Duration::from_secs(6), "re-read after {gap:?}");
+    assert_eq!(report.counters.transient, 1);
+    assert!(
+        report.story.iter().any(|l| l.contains("asks to wait 5.0 s: waiting before re-reading")),
+        "{:#?}",
+        report.story
+    );
+
+    // Without Retry-After the re-read is immediate (the backoff comes after it).
+    let fake = FakePlatform::new(clean_example());
+    fake.script_writes([WriteFault::Unavailable(None)]);
+    let report = run(&fake, &config()).await;
+    assert_eq!(report.outcome, published(18));
+    let (calls, times) = (fake.calls(), fake.call_times());
+    let first = calls.iter().position(|c| matches!(c, Call::Submit { .. })).unwrap();
+    assert_eq!(times[first + 1], times[first]);
+
+    // An hour is longer than a publish waits: stop at once, the write's outcome unknown and nothing resent.
+    let fake = FakePlatform::new(clean_example());
+    fake.script_writes([WriteFault::Unavailable(Some("3600".into()))]);
+    let t0 = tokio::time::Instant::now();
+    let report = run(&fake, &config()).await;
+    assert!(matches!(report.outcome, PublishOutcome::GaveUp { reason: GiveUpReason::Transient, .. }));
+    assert_eq!(t0.elapsed(), Duration::ZERO);
+    assert_eq!(writes(&fake).len(), 1);
+    assert!(report.story.iter().any(|l| l.contains("outcome is unknown")), "{:#?}", report.story);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_read_answered_503_waits_for_its_retry_after() {
+    let fake = FakePlatform::new(clean_example());
+    let e503 = PlatformError::Http {
+        step: Step::Fetch,
+        status: 503,
+        code: None,
+        context_id: None,
+        retry_after: Some("4".into()),
+    };
+    fake.script_reads([ReadFault::Fail(e503)]);
+    let report = run(&fake, &config()).await;
+    assert_eq!(report.outcome, published(18));
+    let times = fake.call_times();
+    let gap = times[1] - times[0];
+    assert!(gap >= Duration::from_secs(4) && gap < Duration::from_secs(5), "second read after {gap:?}");
+    assert_eq!((report.counters.rate_limited, report.counters.transient), (0, 1));
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_lost_answer_to_an_applied_write_is_not_resent() {
     let fake = FakePlatform::new(clean_example());
     fake.script_writes([WriteFault::ApplyThenLoseAnswer]);

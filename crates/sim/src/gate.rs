@@ -131,6 +131,12 @@ impl Arrival {
             received_at: self.received_at,
             elapsed_ms: self.elapsed_ms,
             status: (!dropped).then(|| resp.status().as_u16()),
+            retry_after_secs: resp
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse().ok())
+                .filter(|_| !dropped),
         });
         resp
     }

@@ -26,6 +26,9 @@ pub struct RequestRecord {
     pub elapsed_ms: u64,
     /// Status answered; `None` when the connection was dropped on purpose.
     pub status: Option<u16>,
+    /// The `Retry-After` answered (whole seconds), on a 429 or a 503 that asked clients to wait.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_secs: Option<u64>,
 }
 
 /// Which contract a write used.

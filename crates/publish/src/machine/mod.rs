@@ -2,8 +2,8 @@
 //!
 //! Fetch -> Apply trades -> Validate (-> exclude conflicting trades, re-validate from scratch) -> Submit with the
 //! fetched versions -> Classify: success -> verify; version conflict -> back off, start over from Fetch; data
-//! conflict -> explain and stop; 429 -> wait Retry-After; 5xx / lost answer -> re-read first, resend only if
-//! nothing changed. Every step is audited, every wait goes through the [`Clock`], and a deadline and a write cap
+//! conflict -> explain and stop; 429 -> wait Retry-After; 5xx / lost answer -> wait out any Retry-After, re-read,
+//! resend only if nothing changed. Every step is audited, every wait goes through the [`Clock`], and a deadline and a write cap
 //! bound the run.
 
 use std::time::Duration;
@@ -23,7 +23,7 @@ use crate::explain::explain_conflict;
 use crate::outcome::{ExcludedTrade, GiveUpReason, PublishOutcome, PublishReport, REPORT_FORMAT};
 use crate::plan::{build_plan, compare};
 use crate::platform::{Fetched, PlatformClient, PlatformError, Response, Step, Submission, SubmitResult, Target};
-use crate::retry::{next_delay, rate_limit_wait, RateLimitDecision, RateLimitPolicy, RetryPolicy};
+use crate::retry::{next_delay, parse_retry_after, rate_limit_wait, RateLimitDecision, RateLimitPolicy, RetryPolicy};
 use crate::validator::{PublishFinding, Validation, Validator};
 
 mod read;

@@ -50,7 +50,11 @@ impl<P: PlatformClient> Run<'_, P> {
                             rec.classification = Some(Classification::Transient.as_str().into());
                             self.append(rec)?;
                             self.say(format!("Reading the schedule failed ({e})."));
-                            if let Err(o) = self.wait_transient().await? {
+                            let retry_after = match e {
+                                PlatformError::Http { retry_after, .. } => retry_after.clone(),
+                                _ => None,
+                            };
+                            if let Err(o) = self.wait_transient(retry_after.as_deref()).await? {
                                 return Ok(Err(o));
                             }
                         }

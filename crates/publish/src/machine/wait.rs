@@ -22,16 +22,49 @@ impl<P: PlatformClient> Run<'_, P> {
         }
     }
 
-    pub(super) async fn wait_transient(&mut self) -> Flow<()> {
+    /// Waits before retrying after a 5xx, a timeout or a lost answer: the transient backoff, or the 5xx's
+    /// `Retry-After` when that is longer (RFC 9110 §10.2.3: how long the service expects to be unavailable).
+    pub(super) async fn wait_transient(&mut self, retry_after: Option<&str>) -> Flow<()> {
         self.counters.transient += 1;
         let n = self.counters.transient;
         if n > self.cfg.transient.max_attempts {
             let detail = format!("{} transient failures (5xx, timeouts, lost answers)", n);
             return Ok(Err(self.give_up(GiveUpReason::Transient, detail)));
         }
-        let delay = next_delay(&self.cfg.transient, n, self.rng.random::<f64>());
-        self.say(format!("Transient failure {n}/{}: retrying in {}.", self.cfg.transient.max_attempts, secs(delay)));
+        let backoff = next_delay(&self.cfg.transient, n, self.rng.random::<f64>());
+        let asked = match self.unavailable_for(retry_after) {
+            Ok(asked) => asked,
+            Err(o) => return Ok(Err(o)),
+        };
+        let delay = asked.map_or(backoff, |a| a.max(backoff));
+        let max = self.cfg.transient.max_attempts;
+        self.say(match asked {
+            Some(a) => format!(
+                "Transient failure {n}/{max}: the platform asks to wait {}; retrying in {}.",
+                secs(a),
+                secs(delay)
+            ),
+            None => format!("Transient failure {n}/{max}: retrying in {}.", secs(delay)),
+        });
         self.sleep(delay, "transient").await
+    }
+
+    /// How long a 5xx answer asks us to stay away, from its `Retry-After` (either form), if it says. A longer
+    /// ask than the rate-limit policy's `max_wait` stops the run: the platform is down for longer than a publish
+    /// should wait.
+    pub(super) fn unavailable_for(&mut self, retry_after: Option<&str>) -> Result<Option<Duration>, PublishOutcome> {
+        let asked = retry_after.and_then(|h| parse_retry_after(h, self.clock.now()));
+        match asked {
+            Some(a) if a > self.cfg.rate_limit.max_wait => {
+                let detail = format!(
+                    "the platform is unavailable and asks to wait {}, more than the {} allowed",
+                    secs(a),
+                    secs(self.cfg.rate_limit.max_wait)
+                );
+                Err(self.give_up(GiveUpReason::Transient, detail))
+            }
+            _ => Ok(asked),
+        }
     }
 
     /// Sleeps unless that would pass the deadline.

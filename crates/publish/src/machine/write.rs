@@ -41,6 +41,28 @@ impl<P: PlatformClient> Run<'_, P> {
             self.audit_submit(&result, class, submission)?;
             let mut reread = None;
             if class == Classification::NeedsRefetch {
+                // A 5xx with Retry-After asks for no request at all before then, the re-read included.
+                let retry_after = match &result.response {
+                    Response::Http { retry_after, .. } => retry_after.as_deref(),
+                    _ => None,
+                };
+                match self.unavailable_for(retry_after) {
+                    Ok(Some(wait)) => {
+                        self.say(format!(
+                            "The platform is unavailable and asks to wait {}: waiting before re-reading.",
+                            secs(wait)
+                        ));
+                        if let Err(o) = self.sleep(wait, "unavailable").await? {
+                            self.say("The write's outcome is unknown; it was not resent.".to_string());
+                            return Ok(Err(o));
+                        }
+                    }
+                    Ok(None) => {}
+                    Err(o) => {
+                        self.say("The write's outcome is unknown; it was not resent.".to_string());
+                        return Ok(Err(o));
+                    }
+                }
                 self.say("The answer does not tell what happened: re-reading before anything else.".to_string());
                 let fetched = match self.fetch("refetch").await? {
                     Ok(f) => f,
@@ -112,7 +134,8 @@ impl<P: PlatformClient> Run<'_, P> {
                         "Nothing changed on the platform: the same payload (same versions) can be resent safely."
                             .to_string(),
                     );
-                    if let Err(o) = self.wait_transient().await? {
+                    // Any Retry-After was honoured before the re-read.
+                    if let Err(o) = self.wait_transient(None).await? {
                         return Ok(Err(o));
                     }
                 }
