@@ -6,8 +6,8 @@
 //! Every run must satisfy, whatever happened:
 //! (a) no lost update: every concurrent edit survives, every shift is held exactly once, and the owners are the
 //!     draft's (nothing landed) or exactly the draft with our non-excluded trades (our write landed);
-//! (b) nothing we landed adds a blocking finding: the state our write landed on, re-validated as the platform
-//!     holds it, has no blocking finding that the same state without our changes lacks;
+//! (b) nothing we landed adds a blocking finding: the store as our write left it, re-validated as the platform
+//!     holds it, has no blocking finding that the store as the write found it lacks (the simulator records both);
 //! (c) the run ends within its deadline plus one request timeout;
 //! (d) a data conflict is never followed by another write of the same payload (simulator log and audit);
 //! (e) nothing is sent before the Retry-After of a 429 or a 503 (simulator request log, server-side times);
@@ -308,6 +308,7 @@ async fn execute(case: &Case, doc: &Value) -> Ran {
         version_conflict_as_400: case.version_as_400,
         error_delivery: if case.async_errors { ErrorDelivery::Async } else { ErrorDelivery::Sync },
         explain_conflicts: false,
+        record_states: true,
     };
     let config = SimConfig {
         faults: plan,
@@ -433,13 +434,14 @@ fn properties(case: &Case, doc: &Value, ran: &Ran) -> Result<(), TestCaseError> 
         prop_assert!(kept, "the concurrent edit of {} was lost; {}", shift, why());
     }
 
-    // (b) what we landed adds no blocking finding.
-    if !applied.is_empty() {
-        let as_of = snapshot(doc).as_of;
-        let mut without_us = ran.state.clone();
-        without_us["agentSchedules"] = doc["agentSchedules"].clone();
-        let landed = blocking_as_is(&ran.state, as_of);
-        let before = blocking_as_is(&without_us, as_of);
+    // (b) what we landed adds no blocking finding: the store as our write left it, against the store as that write
+    // found it (concurrent edits up to its arrival included, later ones not).
+    let as_of = snapshot(doc).as_of;
+    for a in &applied {
+        let states = a.states.as_ref().expect("the simulator records the states around an applied write");
+        let [found, left] = [&states.before, &states.after].map(|s| serde_json::to_value(s).unwrap());
+        let before = blocking_as_is(&found, as_of);
+        let landed = blocking_as_is(&left, as_of);
         let added: Vec<_> = landed.difference(&before).collect();
         prop_assert!(added.is_empty(), "the landed write added blocking findings {:?}; {}", added, why());
     }

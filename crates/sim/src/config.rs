@@ -46,6 +46,10 @@ pub struct Switches {
     /// Add the sim-only `conflicts` array (with the reason of each conflict) to Genesys 409 data-conflict bodies.
     /// Off by default: the real platform names agents and time ranges but not why.
     pub explain_conflicts: bool,
+    /// Keep, on each applied write attempt, the state it found and the state it left ([`crate::WriteAttempt`]'s
+    /// `states`), so tests can judge exactly what a write landed on. Off by default: two copies of the store per
+    /// applied write.
+    pub record_states: bool,
 }
 
 /// Everything needed to start a simulator. `SimConfig::default()` is a working set-up on `127.0.0.1:0`.

@@ -2,11 +2,14 @@
 //! payload hash, outcome), so tests can check ordering ("nothing before Retry-After") and what was written.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use shiftgate_model::format::WireSnapshot;
 
 use crate::conflicts::Conflict;
+use crate::store::Store;
 
 /// One request as received (test routes under `/__sim/` are not recorded).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -98,6 +101,24 @@ pub struct WriteAttempt {
     pub changed_agents: Vec<String>,
     /// Data conflicts found.
     pub conflicts: Vec<Conflict>,
+    /// With the `record_states` switch, on an applied attempt: the store before and after it.
+    #[serde(skip)]
+    pub states: Option<Arc<LandedStates>>,
+}
+
+/// The store around one applied write.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LandedStates {
+    /// As the write found it, concurrent edits up to its arrival included.
+    pub before: WireSnapshot<'static>,
+    /// As the write left it.
+    pub after: WireSnapshot<'static>,
+}
+
+impl LandedStates {
+    pub(crate) fn new(before: &Store, after: &Store) -> Arc<LandedStates> {
+        Arc::new(LandedStates { before: before.wire().clone(), after: after.wire().clone() })
+    }
 }
 
 impl WriteAttempt {
@@ -120,6 +141,7 @@ impl WriteAttempt {
             response_lost: false,
             changed_agents: Vec::new(),
             conflicts: Vec::new(),
+            states: None,
         }
     }
 }

@@ -202,7 +202,7 @@ pub use conflicts::{Conflict, ConflictKind};
 pub use editor::{EditAction, EditReport, EditRequest};
 pub use error::SimError;
 pub use faults::{FaultAction, FaultPlan, Occurrence, RandomFaults, RequestKind, ScriptedFault};
-pub use journal::{AttemptOutcome, RequestRecord, WriteAttempt, WriteKind};
+pub use journal::{AttemptOutcome, LandedStates, RequestRecord, WriteAttempt, WriteKind};
 pub use rejection::{DATA_CONFLICT_CODE, VERSION_MISMATCH_CODE, VERSION_MISMATCH_MESSAGE};
 pub use server::{start, start_wire, SimServer};
 pub use state::OperationRecord;

@@ -81,3 +81,51 @@ async fn etag_guards_the_whole_snapshot() {
         ]
     );
 }
+
+#[tokio::test]
+async fn applied_writes_can_keep_the_states_around_them_and_the_log_keeps_retry_after() {
+    use shiftgate_sim::{FaultPlan, SimConfig, Switches};
+    let switches = Switches { record_states: true, ..Switches::default() };
+    let faults = FaultPlan::parse("503:2s@write#1").unwrap();
+    let sim = start(SimConfig { switches, faults, ..config() }, &conflict_free()).await;
+    let (http, base) = (http(), sim.base_url());
+    let url = format!("{base}/api/v2/wfm/scheduling/schedules/{SCHEDULE}");
+    let live: Value = http.get(&url).send().await.unwrap().json().await.unwrap();
+    let body = traded(live);
+
+    let unavailable = http.put(&url).header("if-match", "\"v17\"").json(&body).send().await.unwrap();
+    assert_eq!((unavailable.status().as_u16(), unavailable.headers()["retry-after"].to_str().unwrap()), (503, "2"));
+    assert_eq!(http.put(&url).header("if-match", "\"v17\"").json(&body).send().await.unwrap().status(), 200);
+
+    let logged: Vec<(Option<u16>, Option<u64>)> =
+        sim.requests().iter().map(|r| (r.status, r.retry_after_secs)).collect();
+    assert_eq!(logged, [(Some(200), None), (Some(503), Some(2)), (Some(200), None)]);
+    let attempts = sim.attempts();
+    assert!(attempts[0].states.is_none(), "nothing landed on the 503");
+    let states = attempts.last().and_then(|a| a.states.clone()).expect("the applied write keeps its states");
+    let owner = |s: &shiftgate_model::format::WireSnapshot<'_>, shift: &str| {
+        s.agent_schedules
+            .iter()
+            .find(|a| a.shifts.iter().any(|x| x.id.as_ref().is_some_and(|i| i.as_str() == shift)))
+            .and_then(|a| a.user.as_ref()?.id.as_ref().map(|i| i.as_str().to_string()))
+    };
+    assert_eq!(
+        (owner(&states.before, "s-1"), owner(&states.after, "s-1")),
+        (Some("a-100".into()), Some("a-200".into()))
+    );
+    assert_eq!(states.after, sim.state().await);
+
+    // Off by default: no copies of the store.
+    let sim = start(config(), &conflict_free()).await;
+    let live: Value = http
+        .get(format!("{}/api/v2/wfm/scheduling/schedules/{SCHEDULE}", sim.base_url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let url = format!("{}/api/v2/wfm/scheduling/schedules/{SCHEDULE}", sim.base_url());
+    assert_eq!(http.put(&url).header("if-match", "\"v17\"").json(&traded(live)).send().await.unwrap().status(), 200);
+    assert!(sim.attempts()[0].states.is_none());
+}

@@ -10,7 +10,7 @@ use shiftgate_model::format::WireSnapshot;
 
 use crate::api_error::{ApiError, ApiResult};
 use crate::apply::{apply_rest, Rejection};
-use crate::journal::{sha256_hex, AttemptOutcome, WriteAttempt, WriteKind};
+use crate::journal::{sha256_hex, AttemptOutcome, LandedStates, WriteAttempt, WriteKind};
 use crate::rejection::{outcome, to_api_error};
 use crate::state::{AttemptSeq, Sim, State as SimState};
 use crate::store::{parse_owned, Store};
@@ -126,7 +126,10 @@ fn put_inner(st: &mut SimState, id: &str, headers: &HeaderMap, body: &[u8], a: &
             Err(to_api_error(&rej, st.store.schedule_id(), false, true))
         }
         Ok(accepted) => {
-            st.store = accepted.store;
+            let before = std::mem::replace(&mut st.store, accepted.store);
+            if st.switches.record_states {
+                a.states = Some(LandedStates::new(&before, &st.store));
+            }
             a.outcome = AttemptOutcome::Applied;
             a.changed_agents = accepted.changed_agents;
             a.status = 200;

@@ -15,7 +15,7 @@ use serde_json::json;
 use super::{check_schedule, json_body, reads::schedule_metadata_json};
 use crate::api_error::{ApiError, ApiResult};
 use crate::apply::{apply_upload, Rejection, UploadBody};
-use crate::journal::{sha256_hex, AttemptOutcome, WriteAttempt, WriteKind};
+use crate::journal::{sha256_hex, AttemptOutcome, LandedStates, WriteAttempt, WriteKind};
 use crate::rejection::{outcome, to_api_error};
 use crate::state::{AttemptSeq, OperationRecord, PostFaults, Sim, State as SimState, Upload};
 use crate::store::parse_owned;
@@ -192,7 +192,10 @@ async fn update_inner(
             error_operation(&operation_id, err.finished_body())
         }
         Ok(accepted) => {
-            st.store = accepted.store;
+            let before = std::mem::replace(&mut st.store, accepted.store);
+            if switches.record_states {
+                attempt.states = Some(LandedStates::new(&before, &st.store));
+            }
             attempt.outcome = AttemptOutcome::Applied;
             attempt.changed_agents = accepted.changed_agents;
             OperationRecord {
