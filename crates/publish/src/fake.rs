@@ -266,6 +266,7 @@ impl PlatformClient for FakePlatform {
             step: Step::Put,
             context_id: Some(format!("ctx-{}", s.calls.len())),
             operation_id: None,
+            detail: None,
         }
     }
 }

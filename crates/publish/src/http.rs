@@ -1,17 +1,30 @@
-//! The HTTP plumbing both platform clients share: one reqwest client (rustls), timeouts, client-side pacing, and
-//! reading a response into something the rest of the crate can judge.
+//! The HTTP plumbing both platform clients share. A request is first described as data ([`Request`], built by the
+//! pure route modules [`crate::genesys::routes`] and [`crate::rest`]), then sent by one thin function that adds
+//! the credential its [`Auth`] asks for, never follows a redirect, and reads the answer in chunks up to the
+//! request's cap.
+//!
+//! Why no redirects: a 3xx would carry the `Authorization` header (Basic client credentials, or the bearer token)
+//! to whatever host the `Location` names. A platform API that moved is a configuration problem the user must see,
+//! so a 3xx is an error naming the (sanitised) Location.
 
+use std::fmt;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::time::Instant;
 
-use crate::classify::context_id;
+use crate::classify::{context_id, error_code};
 use crate::error::PublishError;
-use crate::platform::{PlatformError, Step};
+use crate::platform::{PlatformError, RequestLabel, Step};
 use crate::retry::millis;
+
+/// 1 KiB, for answer caps.
+pub const KIB: u64 = 1024;
+/// 1 MiB, for answer caps.
+pub const MIB: u64 = 1024 * KIB;
 
 /// Timeouts and pacing.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -49,15 +62,293 @@ impl Default for HttpSettings {
     }
 }
 
-/// Builds the one client a platform client uses for all its calls (it pools connections; never one per request).
-pub(crate) fn build_client(s: &HttpSettings) -> Result<reqwest::Client, PublishError> {
-    reqwest::Client::builder()
-        .use_rustls_tls()
-        .connect_timeout(s.connect_timeout)
-        .timeout(s.request_timeout)
-        .user_agent(concat!("shiftgate/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| PublishError::Config(format!("cannot build the HTTP client: {e}")))
+/// An HTTP method.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    /// GET.
+    Get,
+    /// POST.
+    Post,
+    /// PUT.
+    Put,
+}
+
+impl Method {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+        }
+    }
+}
+
+/// Which server a request goes to.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Host {
+    /// The platform's API host (`--api` / the region's host).
+    Api,
+    /// The OAuth login host (Genesys: `login.` beside `api.`).
+    Login,
+    /// A URL the platform handed out (pre-signed upload or download). Its query is a credential: it is sent
+    /// only to that URL and printed only without its query.
+    Presigned(String),
+}
+
+impl fmt::Debug for Host {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Host::Api => f.write_str("Api"),
+            Host::Login => f.write_str("Login"),
+            Host::Presigned(url) => write!(f, "Presigned({})", without_query(url)),
+        }
+    }
+}
+
+/// What authenticates a request. The secret is added when it is sent, so a [`Request`] never holds one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Auth {
+    /// Nothing (pre-signed URLs carry their own authorisation).
+    None,
+    /// `Authorization: Basic base64(clientId:clientSecret)` (the OAuth token request only).
+    Basic,
+    /// `Authorization: Bearer <access token>`.
+    Bearer,
+}
+
+/// A request body.
+#[derive(Clone, PartialEq)]
+pub enum Body {
+    /// No body at all.
+    Empty,
+    /// `application/json`.
+    Json(Value),
+    /// `application/x-www-form-urlencoded`.
+    Form(String),
+    /// Raw bytes; the headers say what they are.
+    Bytes(Vec<u8>),
+}
+
+impl fmt::Debug for Body {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Body::Empty => f.write_str("Empty"),
+            Body::Json(v) => write!(f, "Json({v})"),
+            Body::Form(s) => write!(f, "Form({s:?})"),
+            Body::Bytes(b) => write!(f, "Bytes({} bytes)", b.len()),
+        }
+    }
+}
+
+/// One request, fully described before anything is sent: the unit the route tests pin.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Request {
+    /// What it is for, as a user reads it ("reading time-off requests of management unit mu-1").
+    pub purpose: String,
+    /// The publish step it belongs to (audit).
+    pub step: Step,
+    /// Method.
+    pub method: Method,
+    /// Where it goes.
+    pub host: Host,
+    /// Path below the host (empty for [`Host::Presigned`]: the URL is complete).
+    pub path: String,
+    /// Query parameters, in order.
+    pub query: Vec<(&'static str, String)>,
+    /// Headers that matter to the platform (transport headers such as Host and Content-Length are added when
+    /// sent; `Content-Type` follows from the body unless given here).
+    pub headers: Vec<(String, String)>,
+    /// Body.
+    pub body: Body,
+    /// Which credential to attach.
+    pub auth: Auth,
+    /// The most answer bytes to read; a longer answer is [`PlatformError::TooLarge`].
+    pub cap: u64,
+}
+
+impl Request {
+    /// The request as errors name it: purpose, method and path (never a pre-signed URL's query).
+    pub fn label(&self) -> RequestLabel {
+        let path = match &self.host {
+            Host::Presigned(url) => without_query(url),
+            _ => self.path.clone(),
+        };
+        RequestLabel { purpose: self.purpose.clone(), method: self.method.as_str(), path }
+    }
+
+    /// The body's JSON, if it is JSON (for tests and dry runs).
+    pub fn json(&self) -> Option<&Value> {
+        match &self.body {
+            Body::Json(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+/// `scheme://host[:port]/path` of a URL: no user info, query or fragment. What cannot be parsed prints as a
+/// placeholder, since it could be anything.
+pub(crate) fn without_query(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(u) => {
+            let port = u.port().map(|p| format!(":{p}")).unwrap_or_default();
+            sanitize(&format!("{}://{}{port}{}", u.scheme(), u.host_str().unwrap_or(""), u.path()), 300)
+        }
+        Err(_) => "(an unparseable URL)".to_string(),
+    }
+}
+
+/// Text from outside made safe to print: control and bidirectional-formatting characters are escaped (they could
+/// rewrite a terminal line or reorder what a reader sees), and it is cut at `max` characters.
+pub fn sanitize(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    for (i, c) in text.chars().enumerate() {
+        if i == max {
+            out.push('…');
+            break;
+        }
+        let bidi = matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+        if c.is_control() || bidi {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A secret to attach, matching the request's [`Auth`].
+pub(crate) enum Credential<'a> {
+    /// Client id and secret for [`Auth::Basic`].
+    Basic(&'a str, &'a SecretString),
+    /// The access token for [`Auth::Bearer`].
+    Bearer(&'a SecretString),
+}
+
+/// Sends requests for one platform client: the one reqwest client (it pools connections), the pacer, and the
+/// bases that [`Host::Api`] and [`Host::Login`] stand for.
+#[derive(Debug)]
+pub(crate) struct Sender {
+    http: reqwest::Client,
+    pacer: Pacer,
+    api: String,
+    login: String,
+    upload_timeout: Duration,
+}
+
+impl Sender {
+    pub(crate) fn new(s: &HttpSettings, api: String, login: String) -> Result<Sender, PublishError> {
+        let http = reqwest::Client::builder()
+            .use_rustls_tls()
+            .connect_timeout(s.connect_timeout)
+            .timeout(s.request_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("shiftgate/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| PublishError::Config(format!("cannot build the HTTP client: {e}")))?;
+        Ok(Sender {
+            http,
+            pacer: Pacer::new(s.requests_per_second, s.burst),
+            api,
+            login,
+            upload_timeout: s.upload_timeout,
+        })
+    }
+
+    fn url(&self, req: &Request) -> Result<reqwest::Url, PlatformError> {
+        let text = match &req.host {
+            Host::Api => format!("{}{}", self.api, req.path),
+            Host::Login => format!("{}{}", self.login, req.path),
+            Host::Presigned(url) => url.clone(),
+        };
+        let mut url = reqwest::Url::parse(&text).map_err(|e| PlatformError::Decode {
+            step: req.step,
+            message: format!("{}: not a usable URL ({e})", req.label()),
+        })?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(PlatformError::Decode {
+                step: req.step,
+                message: format!("{}: only http(s) URLs are followed", req.label()),
+            });
+        }
+        if !req.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(req.query.iter().map(|(k, v)| (*k, v.as_str())));
+        }
+        Ok(url)
+    }
+
+    /// Sends one request (after pacing) and reads its answer, at most `req.cap` bytes of it. The credential is
+    /// attached only when the request asks for that kind, and never to a pre-signed URL.
+    pub(crate) async fn send(
+        &self,
+        req: &Request,
+        credential: Option<Credential<'_>>,
+    ) -> Result<Answer, PlatformError> {
+        let url = self.url(req)?;
+        let method = match req.method {
+            Method::Get => reqwest::Method::GET,
+            Method::Post => reqwest::Method::POST,
+            Method::Put => reqwest::Method::PUT,
+        };
+        let mut builder = self.http.request(method, url);
+        let presigned = matches!(req.host, Host::Presigned(_));
+        builder = match (req.auth, credential) {
+            (Auth::Basic, Some(Credential::Basic(id, secret))) if !presigned => {
+                builder.basic_auth(id, Some(secret.expose_secret()))
+            }
+            (Auth::Bearer, Some(Credential::Bearer(token))) if !presigned => builder.bearer_auth(token.expose_secret()),
+            _ => builder,
+        };
+        if matches!(req.step, Step::Upload) {
+            builder = builder.timeout(self.upload_timeout);
+        }
+        let has = |name: &str| req.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(name));
+        builder = match &req.body {
+            Body::Empty => builder,
+            Body::Json(v) if has("content-type") => builder.body(serde_json::to_vec(v).unwrap_or_default()),
+            Body::Json(v) => builder.json(v),
+            Body::Form(f) if has("content-type") => builder.body(f.clone()),
+            Body::Form(f) => {
+                builder.header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(f.clone())
+            }
+            Body::Bytes(b) => builder.body(b.clone()),
+        };
+        for (k, v) in &req.headers {
+            builder = builder.header(k.as_str(), v.as_str());
+        }
+        self.pacer.acquire().await;
+        let resp = builder.send().await.map_err(|e| transport(req, e))?;
+        read_answer(req, resp).await
+    }
+}
+
+/// Reads a response: headers, then the body in chunks, stopping at the cap.
+async fn read_answer(req: &Request, mut resp: reqwest::Response) -> Result<Answer, PlatformError> {
+    let header = |name: &str| resp.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let status = resp.status().as_u16();
+    let (etag, retry_after, correlation) = (header("etag"), header("retry-after"), header("inin-correlation-id"));
+    let location = (300..400).contains(&status).then(|| {
+        header("location").map_or_else(
+            || "(no Location given)".to_string(),
+            |l| resp.url().join(&l).map_or_else(|_| "(an unparseable Location)".into(), |u| without_query(u.as_str())),
+        )
+    });
+    let too_large = || PlatformError::TooLarge { step: req.step, cap: req.cap, request: req.label() };
+    if resp.content_length().is_some_and(|n| n > req.cap) {
+        return Err(too_large());
+    }
+    let mut bytes: Vec<u8> = Vec::new();
+    if location.is_none() {
+        while let Some(chunk) = resp.chunk().await.map_err(|e| transport(req, e))? {
+            if (bytes.len() + chunk.len()) as u64 > req.cap {
+                return Err(too_large());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+    }
+    let body: Option<Value> = serde_json::from_slice(&bytes).ok();
+    let context_id = body.as_ref().and_then(context_id).map(str::to_string).or(correlation);
+    Ok(Answer { status, body, etag, retry_after, context_id, location, request: req.label(), step: req.step })
 }
 
 /// A token bucket: `rate` requests per second sustained, `burst` at once. Callers reserve a token and sleep until
@@ -98,7 +389,7 @@ impl Pacer {
     }
 }
 
-/// A response read to the end.
+/// A response read to the end (or to its cap).
 #[derive(Clone, Debug)]
 pub(crate) struct Answer {
     pub(crate) status: u16,
@@ -106,6 +397,10 @@ pub(crate) struct Answer {
     pub(crate) etag: Option<String>,
     pub(crate) retry_after: Option<String>,
     pub(crate) context_id: Option<String>,
+    /// For a 3xx: where it pointed, sanitised (never followed).
+    pub(crate) location: Option<String>,
+    pub(crate) request: RequestLabel,
+    pub(crate) step: Step,
 }
 
 impl Answer {
@@ -113,58 +408,60 @@ impl Answer {
         (200..300).contains(&self.status)
     }
 
-    /// The answer as a read error (for non-success statuses).
-    pub(crate) fn into_error(self, step: Step) -> PlatformError {
-        PlatformError::Http {
-            step,
-            status: self.status,
-            code: self.body.as_ref().and_then(crate::classify::error_code).map(str::to_string),
-            context_id: self.context_id,
-            retry_after: self.retry_after,
+    /// The answer as an error (for non-success statuses): a redirect names its Location; a refusal carries the
+    /// platform's `code`, `message` and `contextId` (ErrorBody, research/wfm-api.md §1.7), sanitised.
+    pub(crate) fn into_error(self) -> PlatformError {
+        if let Some(location) = self.location {
+            return PlatformError::Redirect { step: self.step, status: self.status, location, request: self.request };
         }
+        let text =
+            |k: &str| self.body.as_ref().and_then(|b| b.get(k)).and_then(Value::as_str).map(|s| sanitize(s, 500));
+        PlatformError::Http {
+            step: self.step,
+            status: self.status,
+            code: self.body.as_ref().and_then(error_code).map(|c| sanitize(c, 100)),
+            message: text("message"),
+            context_id: self.context_id.as_deref().map(|c| sanitize(c, 100)),
+            retry_after: self.retry_after,
+            request: Some(self.request),
+        }
+    }
+
+    /// For people: what this (non-success) answer says, naming the request.
+    pub(crate) fn describe(&self) -> String {
+        self.clone().into_error().to_string()
     }
 
     /// The JSON body of a success, or why there is none.
-    pub(crate) fn json(self, step: Step) -> Result<Value, PlatformError> {
+    pub(crate) fn json(self) -> Result<Value, PlatformError> {
         if !self.is_success() {
-            return Err(self.into_error(step));
+            return Err(self.into_error());
         }
-        self.body.ok_or_else(|| PlatformError::Decode { step, message: "the body is not JSON".into() })
+        let (step, request) = (self.step, self.request.clone());
+        self.body.ok_or_else(|| PlatformError::Decode { step, message: format!("{request}: the answer is not JSON") })
     }
 }
 
-/// Sends a request (after pacing) and reads the whole response.
-pub(crate) async fn send(pacer: &Pacer, req: reqwest::RequestBuilder, step: Step) -> Result<Answer, PlatformError> {
-    pacer.acquire().await;
-    let resp = req.send().await.map_err(|e| transport(step, e))?;
-    let header = |name: &str| resp.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
-    let (status, etag, retry_after, correlation) =
-        (resp.status().as_u16(), header("etag"), header("retry-after"), header("inin-correlation-id"));
-    let bytes = resp.bytes().await.map_err(|e| transport(step, e))?;
-    let body: Option<Value> = serde_json::from_slice(&bytes).ok();
-    let context_id = body.as_ref().and_then(context_id).map(str::to_string).or(correlation);
-    Ok(Answer { status, body, etag, retry_after, context_id })
-}
-
-/// Describes a reqwest failure without its URL (pre-signed URLs carry credentials in their query).
-pub(crate) fn transport(step: Step, e: reqwest::Error) -> PlatformError {
+/// Describes a reqwest failure by the request's label, without its URL (pre-signed URLs carry credentials in their
+/// query).
+pub(crate) fn transport(req: &Request, e: reqwest::Error) -> PlatformError {
     let what = if e.is_timeout() {
         "timed out"
     } else if e.is_connect() {
         "could not connect"
     } else if e.is_body() || e.is_decode() {
-        "connection lost while reading the response"
+        "connection lost while reading the answer"
     } else {
         "request failed"
     };
     let e = e.without_url();
-    let mut message = format!("{what}: {e}");
+    let mut message = format!("{}: {what}: {e}", req.label());
     let mut src = std::error::Error::source(&e);
     while let Some(s) = src {
         message.push_str(&format!(": {s}"));
         src = s.source();
     }
-    PlatformError::Transport { step, message }
+    PlatformError::Transport { step: req.step, message }
 }
 
 #[cfg(test)]
@@ -195,5 +492,35 @@ mod tests {
             p.acquire().await;
         }
         assert_eq!(t0.elapsed(), Duration::ZERO);
+    }
+
+    #[test]
+    fn server_text_cannot_rewrite_the_terminal() {
+        assert_eq!(sanitize("bad\x1b[2Jdate\r\n", 100), "bad\\u{1b}[2Jdate\\u{d}\\u{a}");
+        assert_eq!(sanitize("a\u{202E}b", 100), "a\\u{202e}b");
+        assert_eq!(sanitize("abcdef", 3), "abc…");
+    }
+
+    #[test]
+    fn printed_urls_lose_their_query_and_user_info() {
+        assert_eq!(
+            without_query("https://user:pw@storage.example.com:8443/up/load?X-Amz-Signature=abc#frag"),
+            "https://storage.example.com:8443/up/load"
+        );
+        assert_eq!(without_query("not a url"), "(an unparseable URL)");
+        let req = Request {
+            purpose: "uploading".into(),
+            step: Step::Upload,
+            method: Method::Put,
+            host: Host::Presigned("https://s.example.com/k?sig=secret".into()),
+            path: String::new(),
+            query: vec![],
+            headers: vec![],
+            body: Body::Bytes(vec![1, 2]),
+            auth: Auth::None,
+            cap: KIB,
+        };
+        assert!(!format!("{req:?}").contains("secret"));
+        assert_eq!(req.label().to_string(), "uploading (PUT https://s.example.com/k)");
     }
 }

@@ -11,6 +11,10 @@
 //! - [`PlatformClient`] is the platform seam, with [`genesys::GenesysClient`] (OAuth client credentials, upload
 //!   URL + gzip + update, outcome over the notifications websocket) and [`rest::RestClient`] (ETag / If-Match),
 //!   and [`AnyPlatform`] to pick one at run time. [`fake::FakePlatform`] is an in-memory double for tests.
+//! - Requests are data first: [`genesys::routes`] and [`rest`] build each route's [`Request`] purely (method,
+//!   path, query, body, credential kind, answer cap); [`http`] sends them without following redirects and reads
+//!   answers in chunks up to the cap. A refusal becomes a [`PlatformError`] naming the request and the platform's
+//!   sanitised message.
 //! - Pure pieces: [`plan`] (the update plan and "is our payload live?"), [`diff`] (dry-run diff), [`classify`]
 //!   (what an answer means), [`retry`] (backoff, Retry-After), [`explain`] (server conflicts vs local findings),
 //!   [`canon`] (canonical JSON hashes).
@@ -53,7 +57,7 @@ mod error;
 pub mod explain;
 pub mod fake;
 pub mod genesys;
-mod http;
+pub mod http;
 pub mod machine;
 mod outcome;
 pub mod plan;
@@ -70,9 +74,11 @@ pub use clock::{Clock, TokioClock};
 pub use diff::ScheduleDiff;
 pub use error::PublishError;
 pub use explain::{explain_conflict, explain_conflict_bytes, ConflictExplanation, ServerConflict};
-pub use http::HttpSettings;
+pub use http::{HttpSettings, Request};
 pub use machine::{publish, PublishConfig};
 pub use outcome::{ExcludedTrade, GiveUpReason, PublishOutcome, PublishReport, REPORT_FORMAT};
-pub use platform::{Fetched, PlatformClient, PlatformError, Response, Step, Submission, SubmitResult, Target};
+pub use platform::{
+    Fetched, PlatformClient, PlatformError, RequestLabel, Response, Step, Submission, SubmitResult, Target,
+};
 pub use rest::AnyPlatform;
 pub use validator::{PublishFinding, Validation, Validator};

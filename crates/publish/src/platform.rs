@@ -159,13 +159,35 @@ pub struct SubmitResult {
     pub context_id: Option<String>,
     /// Genesys operation id of the update, once known.
     pub operation_id: Option<String>,
+    /// For people, when the answer was not a success: which request answered and what it said (the platform's
+    /// sanitised message, or the Location of a redirect that was not followed).
+    pub detail: Option<String>,
 }
 
-/// Why a read failed.
+/// A request as errors name it: what it was for, its method and path (never a pre-signed URL's query, which is a
+/// credential). Prints as `reading the schedule metadata (GET /api/v2/...)`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestLabel {
+    /// What the request was for.
+    pub purpose: String,
+    /// HTTP method.
+    pub method: &'static str,
+    /// Path (for a pre-signed URL: scheme, host and path, without the query).
+    pub path: String,
+}
+
+impl fmt::Display for RequestLabel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({} {})", self.purpose, self.method, self.path)
+    }
+}
+
+/// Why a read failed. Everything the server sent that is printed here has been sanitised (control characters
+/// escaped, length cut) by the client that built it.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum PlatformError {
     /// The platform answered with a non-success status.
-    #[error("{step}: HTTP {status}{}{}", code.as_deref().map(|c| format!(" {c}")).unwrap_or_default(), context_id.as_deref().map(|c| format!(" (contextId {c})")).unwrap_or_default())]
+    #[error("{}", http_text(*step, *status, code.as_deref(), message.as_deref(), context_id.as_deref(), request.as_ref()))]
     Http {
         /// Which step.
         step: Step,
@@ -173,17 +195,44 @@ pub enum PlatformError {
         status: u16,
         /// Genesys error `code`, if any.
         code: Option<String>,
+        /// The platform's `message` (ErrorBody), if any.
+        message: Option<String>,
         /// Correlation id.
         context_id: Option<String>,
         /// The raw `Retry-After` header.
         retry_after: Option<String>,
+        /// Which request was refused (absent only for test doubles).
+        request: Option<RequestLabel>,
+    },
+    /// The platform answered 3xx. Redirects are never followed: the request carried a credential for its own
+    /// origin only.
+    #[error("{request} was redirected (HTTP {status}) to {location}; redirects are not followed, so no credential leaves its origin: check the API base URL")]
+    Redirect {
+        /// Which step.
+        step: Step,
+        /// Status code.
+        status: u16,
+        /// Where it pointed: scheme, host and path, sanitised.
+        location: String,
+        /// Which request.
+        request: RequestLabel,
+    },
+    /// The answer was longer than this request may read.
+    #[error("{request}: the answer is larger than the {} limit for this request; reading stopped there", bytes(*cap))]
+    TooLarge {
+        /// Which step.
+        step: Step,
+        /// The cap in bytes.
+        cap: u64,
+        /// Which request.
+        request: RequestLabel,
     },
     /// No usable answer: connection refused or reset, or a timeout.
     #[error("{step}: {message}")]
     Transport {
         /// Which step.
         step: Step,
-        /// What happened.
+        /// What happened (naming the request).
         message: String,
     },
     /// The platform answered success with a body we cannot use.
@@ -194,15 +243,74 @@ pub enum PlatformError {
         /// What was wrong with it.
         message: String,
     },
+    /// A read made of several requests kept being torn: the schedule's version moved between its first and last
+    /// request every time.
+    #[error("the schedule kept changing while it was read: its version moved during each of {attempts} reads in a row ({versions}); try again when it is not being edited")]
+    Unstable {
+        /// Which step.
+        step: Step,
+        /// How many reads were tried.
+        attempts: u32,
+        /// The versions seen, in order.
+        versions: String,
+    },
+}
+
+fn http_text(
+    step: Step,
+    status: u16,
+    code: Option<&str>,
+    message: Option<&str>,
+    context_id: Option<&str>,
+    request: Option<&RequestLabel>,
+) -> String {
+    let mut out = match request {
+        Some(r) => format!("{r} was refused: HTTP {status}"),
+        None => format!("{step}: HTTP {status}"),
+    };
+    if let Some(c) = code {
+        out.push_str(&format!(" {c}"));
+    }
+    if let Some(m) = message {
+        out.push_str(&format!(": \"{m}\""));
+    }
+    if let Some(c) = context_id {
+        out.push_str(&format!(" (contextId {c})"));
+    }
+    out
+}
+
+/// `65536` -> `64 KiB`, `268435456` -> `256 MiB`.
+fn bytes(n: u64) -> String {
+    const MIB: u64 = 1024 * 1024;
+    if n >= MIB && n % MIB == 0 {
+        format!("{} MiB", n / MIB)
+    } else if n >= 1024 && n % 1024 == 0 {
+        format!("{} KiB", n / 1024)
+    } else {
+        format!("{n} bytes")
+    }
 }
 
 impl PlatformError {
-    /// Whether a retry can cure it: 408, 5xx, or a transport failure.
+    /// Whether a retry can cure it: 408, 5xx, a transport failure, or a read torn by concurrent edits.
     pub fn is_transient(&self) -> bool {
         match self {
             PlatformError::Http { status, .. } => *status == 408 || *status >= 500,
-            PlatformError::Transport { .. } => true,
-            PlatformError::Decode { .. } => false,
+            PlatformError::Transport { .. } | PlatformError::Unstable { .. } => true,
+            PlatformError::Redirect { .. } | PlatformError::TooLarge { .. } | PlatformError::Decode { .. } => false,
+        }
+    }
+
+    /// The step it happened at.
+    pub fn step(&self) -> Step {
+        match self {
+            PlatformError::Http { step, .. }
+            | PlatformError::Redirect { step, .. }
+            | PlatformError::TooLarge { step, .. }
+            | PlatformError::Transport { step, .. }
+            | PlatformError::Decode { step, .. }
+            | PlatformError::Unstable { step, .. } => *step,
         }
     }
 }

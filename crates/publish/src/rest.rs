@@ -2,15 +2,54 @@
 //! `GET /api/v2/wfm/scheduling/schedules/{id}` returns the snapshot document with an `ETag`; `PUT` of the whole
 //! document with `If-Match` writes it. A stale ETag answers 412 (or 409 with a version code); a data conflict
 //! answers 409 with `{"conflicts": [...]}`.
+//!
+//! Both requests are built here as data ([`get_schedule`], [`put_schedule`]) and sent by [`crate::http::Sender`]:
+//! no redirect followed (the bearer token stays with the base URL's origin), answers capped at [`SNAPSHOT_ANSWER`].
 
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde_json::Value;
 
 use crate::canon::value_hash;
 use crate::error::PublishError;
-use crate::http::{build_client, send, HttpSettings, Pacer};
+use crate::http::{Auth, Body, Credential, Host, HttpSettings, Method, Request, Sender, MIB};
 use crate::plan::{user_id, UpdatePlan};
 use crate::platform::{Fetched, PlatformClient, PlatformError, Response, Step, Submission, SubmitResult, Target};
+
+/// The REST schedule route.
+pub const SCHEDULES: &str = "/api/v2/wfm/scheduling/schedules";
+
+/// Largest snapshot answer read (GET, and the PUT's echo): a generated 10,000-agent week is about 40 MB.
+pub const SNAPSHOT_ANSWER: u64 = 512 * MIB;
+
+fn schedule_request(t: &Target, method: Method, purpose: String, authenticated: bool, body: Body) -> Request {
+    Request {
+        purpose,
+        step: if method == Method::Put { Step::Put } else { Step::Fetch },
+        method,
+        host: Host::Api,
+        path: format!("{SCHEDULES}/{}", crate::genesys::routes::seg(&t.schedule_id)),
+        query: Vec::new(),
+        headers: Vec::new(),
+        body,
+        auth: if authenticated { Auth::Bearer } else { Auth::None },
+        cap: SNAPSHOT_ANSWER,
+    }
+}
+
+/// `GET /api/v2/wfm/scheduling/schedules/{id}`: the snapshot and its `ETag`.
+pub fn get_schedule(t: &Target, authenticated: bool) -> Request {
+    schedule_request(t, Method::Get, format!("reading schedule {}", t.schedule_id), authenticated, Body::Empty)
+}
+
+/// `PUT /api/v2/wfm/scheduling/schedules/{id}` with `If-Match: <etag>` and the whole document.
+pub fn put_schedule(t: &Target, body: &Value, etag: Option<&str>, authenticated: bool) -> Request {
+    let purpose = format!("writing schedule {}", t.schedule_id);
+    let mut r = schedule_request(t, Method::Put, purpose, authenticated, Body::Json(body.clone()));
+    if let Some(etag) = etag {
+        r.headers.push(("If-Match".into(), etag.to_string()));
+    }
+    r
+}
 
 /// How to reach a REST-contract server.
 #[derive(Clone, Debug)]
@@ -32,15 +71,13 @@ impl RestConfig {
 
 /// The REST-contract client.
 pub struct RestClient {
-    http: reqwest::Client,
-    pacer: Pacer,
-    base: String,
+    sender: Sender,
     token: Option<SecretString>,
 }
 
 impl std::fmt::Debug for RestClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RestClient").field("base", &self.base).finish_non_exhaustive()
+        f.debug_struct("RestClient").field("sender", &self.sender).finish_non_exhaustive()
     }
 }
 
@@ -51,23 +88,11 @@ impl RestClient {
         if !(base.starts_with("https://") || base.starts_with("http://")) {
             return Err(PublishError::Config(format!("the REST base must be an http(s) URL, got {base:?}")));
         }
-        Ok(RestClient {
-            http: build_client(&config.http)?,
-            pacer: Pacer::new(config.http.requests_per_second, config.http.burst),
-            base,
-            token: config.bearer_token,
-        })
+        Ok(RestClient { sender: Sender::new(&config.http, base.clone(), base)?, token: config.bearer_token })
     }
 
-    fn url(&self, t: &Target) -> String {
-        format!("{}/api/v2/wfm/scheduling/schedules/{}", self.base, t.schedule_id)
-    }
-
-    fn auth(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
-        match &self.token {
-            Some(t) => req.bearer_auth(t.expose_secret()),
-            None => req,
-        }
+    fn credential(&self) -> Option<Credential<'_>> {
+        self.token.as_ref().map(Credential::Bearer)
     }
 }
 
@@ -106,31 +131,31 @@ impl PlatformClient for RestClient {
     }
 
     async fn fetch(&self, target: &Target) -> Result<Fetched, PlatformError> {
-        let answer = send(&self.pacer, self.auth(self.http.get(self.url(target))), Step::Fetch).await?;
+        let req = get_schedule(target, self.token.is_some());
+        let answer = self.sender.send(&req, self.credential()).await?;
         let etag = answer.etag.clone();
-        let body = answer.json(Step::Fetch)?;
+        let body = answer.json()?;
         if !body.is_object() {
             return Err(PlatformError::Decode {
                 step: Step::Fetch,
-                message: "the schedule is not a JSON object".into(),
+                message: format!("{}: the schedule is not a JSON object", req.label()),
             });
         }
         Ok(Fetched::new(body, etag))
     }
 
     async fn submit(&self, target: &Target, s: &Submission) -> SubmitResult {
-        let mut req = self.auth(self.http.put(self.url(target))).json(&s.body);
-        if let Some(etag) = &s.etag {
-            req = req.header(reqwest::header::IF_MATCH, etag);
-        }
-        match send(&self.pacer, req, Step::Put).await {
+        let req = put_schedule(target, &s.body, s.etag.as_deref(), self.token.is_some());
+        match self.sender.send(&req, self.credential()).await {
             Ok(a) => SubmitResult {
                 context_id: a.context_id.clone(),
+                detail: (!a.is_success()).then(|| a.describe()),
                 response: Response::Http { status: a.status, body: a.body, retry_after: a.retry_after },
                 step: Step::Put,
                 operation_id: None,
             },
             Err(e) => SubmitResult {
+                detail: Some(e.to_string()),
                 response: Response::NoResponse { reason: e.to_string() },
                 step: Step::Put,
                 context_id: None,

@@ -272,6 +272,8 @@ async fn a_read_answered_503_waits_for_its_retry_after() {
     let fake = FakePlatform::new(clean_example());
     let e503 = PlatformError::Http {
         step: Step::Fetch,
+        message: None,
+        request: None,
         status: 503,
         code: None,
         context_id: None,
@@ -337,7 +339,15 @@ async fn other_refusals_stop_without_retry() {
 #[tokio::test(start_paused = true)]
 async fn read_failures_retry_when_transient_and_stop_otherwise() {
     let fake = FakePlatform::new(clean_example());
-    let e503 = PlatformError::Http { step: Step::Fetch, status: 503, code: None, context_id: None, retry_after: None };
+    let e503 = PlatformError::Http {
+        step: Step::Fetch,
+        message: None,
+        request: None,
+        status: 503,
+        code: None,
+        context_id: None,
+        retry_after: None,
+    };
     fake.script_reads([ReadFault::Fail(e503)]);
     let report = run(&fake, &config()).await;
     assert_eq!(report.outcome, published(18));
@@ -346,6 +356,8 @@ async fn read_failures_retry_when_transient_and_stop_otherwise() {
     let fake = FakePlatform::new(clean_example());
     let e404 = PlatformError::Http {
         step: Step::Fetch,
+        message: None,
+        request: None,
         status: 404,
         code: Some("not.found".into()),
         context_id: None,
@@ -362,6 +374,8 @@ async fn a_throttled_read_waits_for_retry_after() {
     let fake = FakePlatform::new(clean_example());
     let e429 = PlatformError::Http {
         step: Step::Fetch,
+        message: None,
+        request: None,
         status: 429,
         code: None,
         context_id: None,

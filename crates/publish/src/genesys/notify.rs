@@ -13,7 +13,16 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
+
+/// Largest notification message (and frame) read from the socket. An event's `result` is the schedule's metadata
+/// with its management units' agents (research/wfm-api.md §6): for 10,000 agents about 0.5 MB. More is refused
+/// and the socket counts as lost, so a hostile or broken socket cannot grow the process.
+pub(crate) const MAX_MESSAGE_BYTES: usize = 8 * 1024 * 1024;
+
+/// Notes waiting for the reader; when it lags, the socket task waits instead of buffering without bound.
+const QUEUE: usize = 256;
 
 /// Something the socket said.
 #[derive(Clone, Debug, PartialEq)]
@@ -41,7 +50,7 @@ pub(crate) enum Outcome {
 
 /// A subscribed socket.
 pub(crate) struct Listener {
-    rx: mpsc::UnboundedReceiver<Note>,
+    rx: mpsc::Receiver<Note>,
     task: JoinHandle<()>,
 }
 
@@ -54,11 +63,15 @@ impl Drop for Listener {
 impl Listener {
     /// Opens the channel's socket (`connectUri`, no auth header, as the SDKs do) and starts reading it.
     pub(crate) async fn connect(connect_uri: &str, topic: String, timeout: Duration) -> Result<Listener, String> {
-        let (socket, _) = tokio::time::timeout(timeout, tokio_tungstenite::connect_async(connect_uri))
+        let config = WebSocketConfig::default()
+            .max_message_size(Some(MAX_MESSAGE_BYTES))
+            .max_frame_size(Some(MAX_MESSAGE_BYTES));
+        let connect = tokio_tungstenite::connect_async_with_config(connect_uri, Some(config), false);
+        let (socket, _) = tokio::time::timeout(timeout, connect)
             .await
             .map_err(|_| "timed out opening the notification socket".to_string())?
             .map_err(|e| format!("cannot open the notification socket: {e}"))?;
-        let (tx, rx) = mpsc::unbounded_channel();
+        let (tx, rx) = mpsc::channel(QUEUE);
         let task = tokio::spawn(async move {
             let (_write, mut read) = socket.split();
             while let Some(msg) = read.next().await {
@@ -70,7 +83,7 @@ impl Listener {
                 };
                 let closed = matches!(note, Some(Note::Closed(_)));
                 if let Some(n) = note {
-                    if tx.send(n).is_err() {
+                    if tx.send(n).await.is_err() {
                         return;
                     }
                 }
@@ -78,7 +91,7 @@ impl Listener {
                     return;
                 }
             }
-            let _ = tx.send(Note::Closed("the notification socket ended".into()));
+            let _ = tx.send(Note::Closed("the notification socket ended".into())).await;
         });
         Ok(Listener { rx, task })
     }
@@ -161,9 +174,9 @@ mod tests {
     }
 
     fn listener(notes: Vec<Note>) -> Listener {
-        let (tx, rx) = mpsc::unbounded_channel();
+        let (tx, rx) = mpsc::channel(QUEUE);
         for n in notes {
-            tx.send(n).unwrap();
+            tx.try_send(n).unwrap();
         }
         let task = tokio::spawn(async move {
             // Keep the sender alive (a silent but open socket).

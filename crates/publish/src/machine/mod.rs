@@ -209,6 +209,10 @@ impl<P: PlatformClient> Run<'_, P> {
 }
 
 fn describe(r: &SubmitResult) -> String {
+    // The client's own account names the request and carries the platform's (sanitised) message.
+    if let (Some(detail), Response::Http { .. }) = (&r.detail, &r.response) {
+        return detail.clone();
+    }
     let ctx = r.context_id.as_deref().map(|c| format!(", contextId {c}")).unwrap_or_default();
     match &r.response {
         Response::Http { status, body, .. } => {

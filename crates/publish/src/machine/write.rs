@@ -29,6 +29,7 @@ impl<P: PlatformClient> Run<'_, P> {
                     step: Step::Update,
                     context_id: None,
                     operation_id: None,
+                    detail: None,
                 },
             };
             self.say(format!(
