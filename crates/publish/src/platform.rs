@@ -352,4 +352,28 @@ mod tests {
         bare.as_object_mut().unwrap().remove("format");
         assert_eq!(Fetched::new(bare, None).snapshot().unwrap().schedule.version, Some(17));
     }
+
+    #[test]
+    fn a_refusal_names_the_request_and_what_the_platform_said() {
+        let e = PlatformError::Http {
+            step: Step::Fetch,
+            status: 400,
+            code: Some("bad.request".into()),
+            message: Some("dateRange.startDate must be yyyy-MM-dd".into()),
+            context_id: Some("7f3e".into()),
+            retry_after: None,
+            request: Some(RequestLabel {
+                purpose: "reading time-off requests of management unit mu-1".into(),
+                method: "POST",
+                path: "/api/v2/workforcemanagement/managementunits/mu-1/timeoffrequests/query".into(),
+            }),
+        };
+        assert_eq!(
+            e.to_string(),
+            "reading time-off requests of management unit mu-1 (POST /api/v2/workforcemanagement/managementunits/mu-1/timeoffrequests/query) was refused: HTTP 400 bad.request: \"dateRange.startDate must be yyyy-MM-dd\" (contextId 7f3e)"
+        );
+        assert_eq!(bytes(64 * 1024), "64 KiB");
+        assert_eq!(bytes(256 * 1024 * 1024), "256 MiB");
+        assert_eq!(bytes(1000), "1000 bytes");
+    }
 }

@@ -19,7 +19,7 @@ use crate::platform::{Fetched, PlatformClient, PlatformError, Response, Step, Su
 pub const SCHEDULES: &str = "/api/v2/wfm/scheduling/schedules";
 
 /// Largest snapshot answer read (GET, and the PUT's echo): a generated 10,000-agent week is about 40 MB.
-pub const SNAPSHOT_ANSWER: u64 = 512 * MIB;
+pub const SNAPSHOT_ANSWER: u64 = 256 * MIB;
 
 fn schedule_request(t: &Target, method: Method, purpose: String, authenticated: bool, body: Body) -> Request {
     Request {

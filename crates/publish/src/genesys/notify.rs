@@ -229,4 +229,28 @@ mod tests {
         let mut l = listener((0..10).map(|_| Note::Alive).collect());
         assert!(matches!(l.outcome("op-1", Duration::from_secs(75), Duration::from_secs(90)).await, Outcome::Lost(_)));
     }
+
+    #[tokio::test]
+    async fn an_oversized_socket_message_loses_the_socket_instead_of_growing_the_process() {
+        use futures_util::SinkExt;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            let (stream, _) = listener.accept().await.unwrap();
+            let mut ws = tokio_tungstenite::accept_async(stream).await.unwrap();
+            let big = format!("{{\"topicName\":\"channel.metadata\",\"pad\":\"{}\"}}", "x".repeat(MAX_MESSAGE_BYTES));
+            let _ = ws.send(Message::text(big)).await;
+            let _ = ws
+                .send(Message::text(r#"{"topicName":"x","eventBody":{"status":"Complete","operationId":"op-1"}}"#))
+                .await;
+            tokio::time::sleep(Duration::from_secs(5)).await;
+        });
+        let mut l =
+            Listener::connect(&format!("ws://{addr}/channels/c"), TOPIC.into(), Duration::from_secs(5)).await.unwrap();
+        match l.outcome("op-1", Duration::from_secs(5), Duration::from_secs(10)).await {
+            Outcome::Lost(why) => assert!(why.contains("too long") || why.contains("limit"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+        server.abort();
+    }
 }

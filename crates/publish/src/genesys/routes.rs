@@ -21,7 +21,7 @@ pub const ENTITY_ANSWER: u64 = 4 * MIB;
 /// Schedule metadata (with every agent id) and the update's answer (an ErrorBody may list many details).
 pub const METADATA_ANSWER: u64 = 32 * MIB;
 /// Agent schedules of one management unit, its time-off requests, its trades.
-pub const BULK_ANSWER: u64 = 512 * MIB;
+pub const BULK_ANSWER: u64 = 256 * MIB;
 
 /// Time-off statuses that can conflict with work (research/wfm-api.md §1.8; DENIED and CANCELED never do).
 pub const LIVE_TIME_OFF_STATUSES: [&str; 2] = ["PENDING", "APPROVED"];
