@@ -44,6 +44,23 @@ pub(crate) enum Command {
     /// the request (401/403/404/400); 3 a rule failed at run time (nothing written: the gate fails closed); 4 gave
     /// up (run deadline, write cap, too many version conflicts or transient failures, rate limit): try again later.
     Publish(PublishArgs),
+    /// Read the live week from the platform and write it as a snapshot (shiftgate.snapshot/1).
+    ///
+    /// Reads what `publish` reads, with the same flags and credentials (SHIFTGATE_CLIENT_ID and
+    /// SHIFTGATE_CLIENT_SECRET for Genesys Cloud, an optional SHIFTGATE_TOKEN for --platform rest): the business
+    /// unit, activity codes, the schedule with its agents' shifts and full-day time off, the PENDING and APPROVED
+    /// time-off requests around the week, and the week's shift trades. The file can then be checked with any
+    /// pack (`shiftgate check FILE`) or used by `explain-conflict --snapshot`. Nothing is written to the platform.
+    ///
+    /// From Genesys Cloud the snapshot has no `history` (published weeks before this one are not read), so rules
+    /// that look back report that they could not see the previous week; agents carry ids and management units but
+    /// no names, tags or skills. A REST server returns whatever its snapshot holds.
+    ///
+    /// Exit codes: 0 written; 2 usage, configuration or credentials error, the platform refused the read (the
+    /// error names the request and quotes the platform), or the week read is not a valid snapshot (the file is
+    /// still written, so `check` can show every problem); 4 the platform could not be read now (timeouts, 5xx,
+    /// 429, a schedule that kept changing while it was read): try again later.
+    Pull(PullArgs),
     /// Explain a platform's 409 answer: match each conflict it names to the local finding that predicts it.
     ///
     /// RESPONSE is the body the platform answered (a Genesys ErrorBody, a REST `{"conflicts": [...]}` body, or a
@@ -230,8 +247,9 @@ pub(crate) enum PlatformKind {
     Rest,
 }
 
+/// Which live schedule to read, and how to reach its platform: the flags `publish` and `pull` share.
 #[derive(Debug, Args)]
-pub(crate) struct PublishArgs {
+pub(crate) struct LiveArgs {
     /// API base URL: the Genesys API host (e.g. https://api.mypurecloud.com, or a simulator's
     /// http://127.0.0.1:PORT), or the REST contract's base.
     #[arg(long, value_name = "URL", required_unless_present = "region", conflicts_with = "region")]
@@ -251,6 +269,15 @@ pub(crate) struct PublishArgs {
     /// Schedule id.
     #[arg(long, value_name = "ID")]
     pub(crate) schedule: String,
+    /// Client-side pacing: requests per second to the platform (0: no pacing).
+    #[arg(long, value_name = "N", default_value_t = 2.0)]
+    pub(crate) rate: f64,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PublishArgs {
+    #[command(flatten)]
+    pub(crate) live: LiveArgs,
     /// Fetch, check and build the payload, then print the findings and the changes it would submit; write nothing.
     #[arg(long)]
     pub(crate) dry_run: bool,
@@ -278,15 +305,24 @@ pub(crate) struct PublishArgs {
     /// At most this many write attempts.
     #[arg(long, value_name = "N", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) max_writes: u32,
-    /// Client-side pacing: requests per second to the platform (0: no pacing).
-    #[arg(long, value_name = "N", default_value_t = 2.0)]
-    pub(crate) rate: f64,
     /// Print where the time went (platform reads, validation, payload, writes) to standard error.
     #[arg(long)]
     pub(crate) timings: bool,
     /// Worker threads for reading and checking (default: one per core).
     #[arg(long, short, value_name = "N")]
     pub(crate) jobs: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PullArgs {
+    #[command(flatten)]
+    pub(crate) live: LiveArgs,
+    /// Write the snapshot to this file; `-` writes it to standard output.
+    #[arg(long, short, value_name = "FILE", default_value = "-")]
+    pub(crate) output: PathBuf,
+    /// The snapshot's asOf (RFC 3339), the instant `check` evaluates at; default: the time of the read.
+    #[arg(long, value_name = "TIME")]
+    pub(crate) as_of: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -10,6 +10,8 @@ pub(crate) const FINDINGS: u8 = 1;
 pub(crate) const INPUT: u8 = 2;
 /// 3: a rule failed at run time; the gate fails closed.
 pub(crate) const RULE_FAILED: u8 = 3;
+/// 4: the platform could not be worked with now (publish gave up; pull could not read): try again later.
+pub(crate) const GAVE_UP: u8 = 4;
 
 /// An error with the exit code it maps to.
 pub(crate) struct Failure {

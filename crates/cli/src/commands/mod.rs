@@ -5,6 +5,7 @@ mod demo;
 mod explain_conflict;
 mod gen;
 mod publish;
+mod pull;
 mod rules;
 pub(crate) mod rules_new;
 mod rules_test;
@@ -25,6 +26,7 @@ pub(crate) fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Schema => schema::run(),
         Command::Gen(args) => gen::run(&args),
         Command::Publish(args) => publish::run(&args),
+        Command::Pull(args) => pull::run(&args),
         Command::ExplainConflict(args) => explain_conflict::run(&args),
         Command::Demo(args) => demo::run(&args),
         Command::Sim(args) => sim::run(&args),

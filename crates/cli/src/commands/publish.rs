@@ -18,7 +18,7 @@ use shiftgate_publish::{
     PublishOutcome, PublishReport, Submission, SubmitResult, Target, TokioClock,
 };
 
-use crate::args::{FailOn, PlatformKind, PublishArgs};
+use crate::args::{FailOn, LiveArgs, PlatformKind, PublishArgs};
 use crate::exit::{Failure, WithCode, INPUT, RULE_FAILED};
 use crate::input::load_rules;
 use crate::render::plural;
@@ -85,20 +85,12 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
 pub(crate) fn run(args: &PublishArgs) -> Result<u8, Failure> {
     let started = Instant::now();
     let as_of = parse_as_of(args.as_of.as_deref())?;
-    if !(args.rate.is_finite() && args.rate >= 0.0) {
-        return Err(anyhow!("--rate must be a number of requests per second, 0 or more")).code(INPUT);
-    }
-    let (platform, endpoint) = platform(args)?;
+    let (platform, endpoint) = platform(&args.live)?;
     crate::input::limit_threads(args.jobs);
     let validator =
         CheckerValidator::new(Checker::new(load_rules(&args.rules)?, args.jobs), fail_on_level(args.fail_on));
     let mut audit = AuditLog::open(&args.audit).code(INPUT)?;
-    let target = Target {
-        business_unit_id: args.business_unit.clone(),
-        week_id: args.week.clone(),
-        schedule_id: args.schedule.clone(),
-    };
-    let mut config = PublishConfig::new(target);
+    let mut config = PublishConfig::new(args.live.target());
     config.dry_run = args.dry_run;
     config.exclude_conflicting_trades = args.exclude_conflicting_trades;
     config.deadline = Duration::from_secs(args.deadline);
@@ -140,8 +132,23 @@ pub(crate) fn run(args: &PublishArgs) -> Result<u8, Failure> {
     Ok(code)
 }
 
-/// The platform client and a description of where it points (for the output; never with credentials).
-fn platform(args: &PublishArgs) -> Result<(AnyPlatform, String), Failure> {
+impl LiveArgs {
+    /// The schedule these flags name.
+    pub(crate) fn target(&self) -> Target {
+        Target {
+            business_unit_id: self.business_unit.clone(),
+            week_id: self.week.clone(),
+            schedule_id: self.schedule.clone(),
+        }
+    }
+}
+
+/// The platform client the flags name, and a description of where it points (for the output; never with
+/// credentials). Shared by `publish` and `pull`.
+pub(crate) fn platform(args: &LiveArgs) -> Result<(AnyPlatform, String), Failure> {
+    if !(args.rate.is_finite() && args.rate >= 0.0) {
+        return Err(anyhow!("--rate must be a number of requests per second, 0 or more")).code(INPUT);
+    }
     let base = match (&args.api, &args.region) {
         (Some(api), _) => api.trim_end_matches('/').to_string(),
         (None, Some(region)) => {
