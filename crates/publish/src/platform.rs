@@ -283,9 +283,10 @@ fn http_text(
 /// `65536` -> `64 KiB`, `268435456` -> `256 MiB`.
 fn bytes(n: u64) -> String {
     const MIB: u64 = 1024 * 1024;
-    if n >= MIB && n % MIB == 0 {
+    // Powers of two divide evenly exactly when the low bits are zero.
+    if n >= MIB && n.trailing_zeros() >= 20 {
         format!("{} MiB", n / MIB)
-    } else if n >= 1024 && n % 1024 == 0 {
+    } else if n >= 1024 && n.trailing_zeros() >= 10 {
         format!("{} KiB", n / 1024)
     } else {
         format!("{n} bytes")
