@@ -42,6 +42,9 @@ pub enum WriteFault {
     /// Accepted (the update is processed as usual), but the platform sends `v2.system.socket_closing` and closes
     /// the notification socket before the outcome event: the answer is lost at the outcome step.
     SocketClosing,
+    /// The connection fails at this step, before the update is started (opening the channel, asking for the
+    /// upload URL, uploading): nothing reaches the schedule, no answer.
+    LostBefore(Step),
 }
 
 /// What the fake does with one read.
@@ -320,8 +323,7 @@ impl PlatformClient for FakePlatform {
         tokio::time::sleep(self.processing).await;
         let mut s = self.lock();
         s.catch_up();
-        let response =
-            if s.applied(call) { Response::AsyncComplete } else { Response::AsyncError { detail: None } };
+        let response = if s.applied(call) { Response::AsyncComplete } else { Response::AsyncError { detail: None } };
         SubmitResult { response, step: Step::Outcome, ..result }
     }
 }
@@ -358,6 +360,10 @@ impl FakePlatform {
         let http = |status, body| Response::Http { status, body: Some(body), retry_after: None };
         result.response = match fault {
             Some(WriteFault::LoseRequest) => return (result, None),
+            Some(WriteFault::LostBefore(step)) => {
+                result.step = step;
+                return (result, None);
+            }
             Some(WriteFault::Answer(status, body)) => http(status, body),
             Some(WriteFault::RateLimit(retry_after)) => {
                 Response::Http { status: 429, body: Some(json!({"code": "too.many.requests"})), retry_after }
@@ -388,7 +394,9 @@ impl FakePlatform {
                             *applied = true;
                         }
                         match fault {
-                            Some(WriteFault::ApplyThenLoseAnswer) => Response::NoResponse { reason: "timed out".into() },
+                            Some(WriteFault::ApplyThenLoseAnswer) => {
+                                Response::NoResponse { reason: "timed out".into() }
+                            }
                             Some(WriteFault::SocketClosing) => Response::NoResponse { reason: closing.into() },
                             _ => http(200, json!({})),
                         }
