@@ -5,6 +5,8 @@ mod common;
 
 use std::time::Duration;
 
+use proptest::prelude::*;
+use proptest::test_runner::TestCaseError;
 use serde_json::{json, Value};
 use shiftgate_model::{apply_trades_excluding, Snapshot};
 use shiftgate_publish::fake::{Call, FakePlatform, ReadFault, WriteFault};
@@ -795,4 +797,137 @@ async fn the_processing_window_is_a_setting() {
         .map(|(_, t)| *t - times[1])
         .collect();
     assert_eq!(reads, [secs(0), secs(1), secs(3), secs(7), secs(10)]);
+}
+
+// ---- The report is honest whatever happens: a property over random fault scripts. ----
+
+fn any_write_fault() -> impl Strategy<Value = WriteFault> {
+    prop_oneof![
+        Just(WriteFault::ConcurrentEdit),
+        Just(WriteFault::ApplyThenLoseAnswer),
+        Just(WriteFault::LoseRequest),
+        Just(WriteFault::RateLimit(Some("1".into()))),
+        Just(WriteFault::Unavailable(None)),
+        Just(WriteFault::Unavailable(Some("3".into()))),
+        Just(WriteFault::AsyncError),
+        Just(WriteFault::SocketClosing),
+        Just(WriteFault::LostBefore(Step::Upload)),
+        Just(WriteFault::Answer(409, json!({"code": "version.mismatch"}))),
+    ]
+}
+
+#[derive(Debug, Clone)]
+struct Scenario {
+    processing_ms: u64,
+    read_gap_ms: u64,
+    faults: Vec<WriteFault>,
+    other_writer_at_ms: Option<u64>,
+    seed: u64,
+}
+
+fn scenario() -> impl Strategy<Value = Scenario> {
+    (
+        prop_oneof![Just(0u64), 500u64..60_000],
+        prop_oneof![Just(0u64), 100u64..5_000],
+        prop::collection::vec(any_write_fault(), 0..5),
+        prop::option::of(0u64..120_000),
+        any::<u64>(),
+    )
+        .prop_map(|(processing_ms, read_gap_ms, faults, other_writer_at_ms, seed)| Scenario {
+            processing_ms,
+            read_gap_ms,
+            faults,
+            other_writer_at_ms,
+            seed,
+        })
+}
+
+/// The swap of tr-4 is live and the schedule published.
+fn swap_live(doc: &Value) -> bool {
+    holder_of(doc, "s-1") == "a-200" && holder_of(doc, "s-9") == "a-100" && doc["schedule"]["published"] == true
+}
+
+fn check_honesty(sc: &Scenario) -> Result<(), TestCaseError> {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap();
+    let (report, audit, fake) = rt.block_on(async {
+        let fake = FakePlatform::new(clean_example())
+            .with_processing(Duration::from_millis(sc.processing_ms))
+            .with_read_gap(Duration::from_millis(sc.read_gap_ms));
+        fake.script_writes(sc.faults.clone());
+        if let Some(at) = sc.other_writer_at_ms {
+            fake.edit_after(Duration::from_millis(at), |doc| {
+                let v = doc["schedule"]["metadata"]["version"].as_i64().unwrap();
+                doc["schedule"]["metadata"]["version"] = json!(v + 1);
+            });
+        }
+        let mut cfg = config();
+        cfg.jitter_seed = Some(sc.seed);
+        let (report, audit) = run_with(&fake, &TimeOffValidator, &cfg).await;
+        // Let anything still processing finish: the truth the report is judged against.
+        tokio::time::sleep(secs(3600)).await;
+        (report, audit, fake)
+    });
+    let why = || format!("{sc:?}\n{:#?}\n{:#?}", report.story, report.writes);
+    let applied: Vec<(bool, String)> = fake
+        .calls()
+        .into_iter()
+        .filter_map(|c| match c {
+            Call::Submit { applied, payload_hash, .. } => Some((applied, payload_hash)),
+            Call::Fetch(_) => None,
+        })
+        .collect();
+
+    // Every write sent is in the report, in order, with what it carried.
+    prop_assert_eq!(report.writes.len(), applied.len(), "{}", why());
+    for (i, (w, (landed, hash))) in report.writes.iter().zip(&applied).enumerate() {
+        prop_assert_eq!(w.attempt as usize, i + 1);
+        prop_assert_eq!(&w.payload_hash, hash);
+        match w.fate {
+            // Landed: this write, or one that carried the very same payload (only one of them can have).
+            WriteFate::Landed => prop_assert!(
+                *landed || applied.iter().any(|(a, h)| *a && h == hash),
+                "write {} reported landed, but nothing with its payload landed; {}",
+                w.attempt,
+                why()
+            ),
+            WriteFate::Refused | WriteFate::NotApplied => {
+                prop_assert!(!landed, "write {} reported {:?} but it landed; {}", w.attempt, w.fate, why())
+            }
+            WriteFate::Unknown => {}
+        }
+    }
+    // The exit code follows the live state.
+    let live = swap_live(&fake.document());
+    if report.outcome.exit_code() == 0 {
+        prop_assert!(live, "exit 0 but our payload is not live; {}", why());
+    }
+    if live && report.writes.iter().all(|w| w.fate != WriteFate::Unknown) {
+        prop_assert_eq!(report.outcome.exit_code(), 0, "our payload is live but the exit code is not 0; {}", why());
+    }
+    // "Nothing was written" only when nothing was.
+    let nothing = report.live_truth().contains("nothing was written")
+        || report.story.iter().any(|l| l.contains("Nothing was written"));
+    prop_assert!(!nothing || report.writes.is_empty(), "says nothing was written; {}", why());
+    // The audit tells each write's fate, as the report does.
+    let settled: Vec<(u32, String)> = audit
+        .lines()
+        .iter()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|l| l["state"] == "settled")
+        .map(|l| (l["writeAttempt"].as_u64().unwrap() as u32, l["fate"].as_str().unwrap().to_string()))
+        .collect();
+    for w in report.writes.iter().filter(|w| w.fate != WriteFate::Unknown) {
+        let last = settled.iter().rev().find(|(a, _)| *a == w.attempt).map(|(_, f)| f.as_str());
+        prop_assert_eq!(last, Some(w.fate.as_str()), "{}", why());
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    #[test]
+    fn every_write_is_reported_as_what_became_of_it(sc in scenario()) {
+        check_honesty(&sc)?;
+    }
 }
