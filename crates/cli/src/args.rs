@@ -275,6 +275,11 @@ pub(crate) struct PublishArgs {
     /// The whole run must end within this many seconds.
     #[arg(long, value_name = "SECS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) deadline: u64,
+    /// After an unclear answer (a lost or closed notification socket, a timeout, a 5xx, a refusal without a
+    /// reason), how many seconds the platform may still be processing the write: within them, re-reads decide
+    /// nothing from unchanged versions.
+    #[arg(long, value_name = "SECS", default_value_t = 90, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) settle_window: u64,
     /// At most this many write attempts.
     #[arg(long, value_name = "N", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) max_writes: u32,

@@ -323,6 +323,11 @@ async fn transient_failures_are_bounded() {
     let report = run(&fake, &config()).await;
     assert!(matches!(report.outcome, PublishOutcome::GaveUp { reason: GiveUpReason::Transient, .. }));
     assert_eq!(writes(&fake).len(), 4, "the first write and three retries");
+    // Four writes were sent and none landed: the report says so, never "nothing was written".
+    assert!(report.writes.iter().all(|w| w.fate == WriteFate::NotApplied), "{:#?}", report.writes);
+    let truth = report.live_truth();
+    assert!(truth.ends_with("; the live schedule is at version 17, without our payload"), "{truth}");
+    assert!(!truth.contains("nothing was written"), "{truth}");
 }
 
 #[tokio::test(start_paused = true)]
@@ -829,7 +834,7 @@ fn scenario() -> impl Strategy<Value = Scenario> {
     (
         prop_oneof![Just(0u64), 500u64..60_000],
         prop_oneof![Just(0u64), 100u64..5_000],
-        prop::collection::vec(any_write_fault(), 0..5),
+        prop::collection::vec(any_write_fault(), 0..7),
         prop::option::of(0u64..120_000),
         any::<u64>(),
     )

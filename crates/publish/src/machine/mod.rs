@@ -105,6 +105,10 @@ pub async fn publish<P: PlatformClient>(
     if config.write_cap == 0 && !config.dry_run {
         return Err(PublishError::Config("the write cap must be at least 1".into()));
     }
+    if config.settle.window.is_zero() || config.settle.base.is_zero() {
+        // A zero window decides on the first read, torn or not (issue #9); a zero gap re-reads in a busy loop.
+        return Err(PublishError::Config("the settle window and the re-read gap must be longer than zero".into()));
+    }
     let started = clock.now();
     let deadline = started + chrono::Duration::from_std(config.deadline).unwrap_or(chrono::Duration::days(1));
     let mut run = Run {
@@ -261,6 +265,11 @@ fn list_suffix(ids: &[String]) -> String {
     }
 }
 
+/// `2.5 s`, or `20 ms` below a second (a short processing window must not read as "0.0 s").
 fn secs(d: Duration) -> String {
-    format!("{:.1} s", d.as_secs_f64())
+    if d < Duration::from_secs(1) && !d.is_zero() {
+        format!("{} ms", d.as_millis())
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
+    }
 }
