@@ -346,7 +346,11 @@ pub(crate) fn write_outcome(out: &mut dyn Write, report: &PublishReport) -> std:
 fn write_changes(out: &mut dyn Write, r: &PublishReport) -> std::io::Result<()> {
     let Some(diff) = &r.diff else { return Ok(()) };
     if diff.is_empty() {
-        return writeln!(out, "\n{BOLD}Changes{RESET}: none; the live schedule already is what this run would write.");
+        let why = match r.outcome {
+            PublishOutcome::AlreadyPublished { .. } => "; the live schedule already is what this run would write",
+            _ => "",
+        };
+        return writeln!(out, "\n{BOLD}Changes{RESET}: none{why}.");
     }
     let verb = if r.writes.iter().any(|w| w.fate == WriteFate::Landed) { "submitted" } else { "would submit" };
     let lines = diff.lines();

@@ -95,6 +95,8 @@ impl<P: PlatformClient> Run<'_, P> {
             approved,
             snapshot.time_off.len()
         ));
+        // Excluding trades never touches one already applied: no finding names it.
+        self.note_already_applied(&snapshot, &apply_trades_excluding(&snapshot, &[]));
         let excluded = match self.validate(&snapshot)? {
             Ok(x) => x,
             Err(o) => {
@@ -104,7 +106,6 @@ impl<P: PlatformClient> Run<'_, P> {
             }
         };
         let roster = apply_trades_excluding(&snapshot, &excluded);
-        self.note_already_applied(&snapshot, &roster);
         let plan = build_plan(&snapshot, &fetched.document, &roster);
         let diff = ScheduleDiff::between(&snapshot, &roster);
         let submission = self.platform.prepare(fetched, &plan);

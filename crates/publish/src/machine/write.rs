@@ -18,33 +18,9 @@ impl<P: PlatformClient> Run<'_, P> {
                 let detail = format!("the write cap of {} was reached", self.cfg.write_cap);
                 return Ok(Err(self.give_up(GiveUpReason::WriteCap, detail)));
             }
-            self.counters.writes += 1;
-            self.report.submitted_version = submission.plan.schedule_version;
-            let result = match tokio::time::timeout(
-                self.remaining(),
-                self.platform.submit(&self.cfg.target, submission),
-            )
-            .await
-            {
-                Ok(r) => r,
-                Err(_) => SubmitResult {
-                    response: Response::NoResponse { reason: "the run deadline passed while waiting".into() },
-                    step: Step::Update,
-                    context_id: None,
-                    operation_id: None,
-                },
-            };
-            let ix = self.open_write(submission, &result);
+            let (ix, result) = self.send(submission).await?;
             let attempt = self.report.writes[ix].attempt;
-            self.say(format!(
-                "Write {attempt}: sent version {} (payload {}): {}.",
-                version_text(submission.plan.schedule_version),
-                short(&submission.payload_hash),
-                with_context(&result)
-            ));
-            let class = classify(&result.response);
-            self.audit_submit(&result, class, submission, attempt)?;
-            let (class, what, settled) = match class {
+            let (class, what, settled) = match classify(&result.response) {
                 Classification::NeedsRefetch => match self.await_settling(attempt, submission, &result).await? {
                     Ok(x) => x,
                     Err(o) => return Ok(Err(o)),
@@ -53,44 +29,34 @@ impl<P: PlatformClient> Run<'_, P> {
             };
             let answer = describe(&result);
             let live_version = settled.as_ref().and_then(|s| s.fetched.schedule_version());
-            let window = secs(self.cfg.settle.window);
+            let sent_version = submission.plan.schedule_version;
             match class {
-                Classification::Success => {
-                    return Ok(Err(self.verify(ix, submission, &answer).await?));
-                }
+                Classification::Success => return Ok(Err(self.verify(ix, submission, &answer).await?)),
                 Classification::AlreadyApplied => {
                     self.settle_live_payload(ix, what, &answer, live_version)?;
-                    return Ok(Err(PublishOutcome::Published {
-                        schedule_version: live_version,
-                        verified: true,
-                        changed_shifts,
-                    }));
+                    let outcome =
+                        PublishOutcome::Published { schedule_version: live_version, verified: true, changed_shifts };
+                    return Ok(Err(outcome));
                 }
                 Classification::VersionConflict => {
-                    let moved = format!("another writer moved the schedule to version {}", version_text(live_version));
-                    if what == Some(Awaiting::Outcome) {
-                        let detail = format!("our payload is not live {window} after the answer, and {moved}");
-                        self.settle_write(ix, WriteFate::NotApplied, live_version, detail)?;
-                    } else {
-                        let detail = format!("a version conflict ({answer}): {moved}");
-                        self.settle_write(ix, WriteFate::Refused, live_version, detail)?;
-                    }
+                    self.settle_version_conflict(ix, what, &answer, live_version)?;
                     return self.back_off_version_conflict().await;
                 }
                 Classification::DataConflict => {
-                    let detail = if what.is_some() {
-                        format!("{answer}; the versions are unchanged {window} later, so the platform refuses the data")
-                    } else {
-                        format!("the platform refuses the data ({answer})")
+                    let window = secs(self.cfg.settle.window);
+                    let detail = match what {
+                        Some(_) => format!(
+                            "{answer}; the versions are unchanged {window} later, so the platform refuses the data"
+                        ),
+                        None => format!("the platform refuses the data ({answer})"),
                     };
-                    let version = live_version.or(submission.plan.schedule_version);
-                    self.settle_write(ix, WriteFate::Refused, version, detail)?;
+                    self.settle_write(ix, WriteFate::Refused, live_version.or(sent_version), detail)?;
                     let reread = settled.map(|s| s.fetched);
                     return Ok(Err(self.data_conflict(prepared, &result, reread).await?));
                 }
                 Classification::RateLimited => {
                     let detail = format!("rate limited ({answer}); nothing was applied, the same payload goes again");
-                    self.settle_write(ix, WriteFate::Refused, submission.plan.schedule_version, detail)?;
+                    self.settle_write(ix, WriteFate::Refused, sent_version, detail)?;
                     let retry_after = match &result.response {
                         Response::Http { retry_after, .. } => retry_after.clone(),
                         _ => None,
@@ -100,40 +66,102 @@ impl<P: PlatformClient> Run<'_, P> {
                     }
                 }
                 Classification::Transient => {
-                    let detail = if settled.is_some() {
-                        format!("{answer}; {window} later the versions are unchanged and our payload is not live")
-                    } else {
-                        format!("{answer}; the write stopped before the update, so nothing reached the schedule")
-                    };
-                    let version = live_version.or(submission.plan.schedule_version);
-                    self.settle_write(ix, WriteFate::NotApplied, version, detail)?;
-                    self.say(
-                        "Nothing changed on the platform: the same payload (same versions) can be resent safely."
-                            .to_string(),
-                    );
+                    self.settle_not_applied(ix, &answer, settled.is_some(), live_version.or(sent_version))?;
                     // Any Retry-After was honoured before the re-read.
                     if let Err(o) = self.wait_transient(None).await? {
                         return Ok(Err(o));
                     }
                 }
                 Classification::Unauthorized | Classification::Rejected | Classification::NeedsRefetch => {
-                    let (status, body) = match &result.response {
-                        Response::Http { status, body, .. } => (Some(*status), body.clone()),
-                        _ => (None, None),
-                    };
-                    let code = body.as_ref().and_then(error_code).map(str::to_string);
-                    self.report.response_body = body;
-                    let detail = if class == Classification::Unauthorized {
-                        "the platform refused the credentials (401 after a token refresh)".to_string()
-                    } else {
-                        format!("the platform refused the request ({answer})")
-                    };
-                    self.settle_write(ix, WriteFate::Refused, submission.plan.schedule_version, detail.clone())?;
-                    self.say(format!("Stopped: {detail}; not retried."));
-                    return Ok(Err(PublishOutcome::Rejected { step: result.step, status, code, detail }));
+                    return Ok(Err(self.rejected(ix, class, &result, sent_version)?));
                 }
             }
         }
+    }
+
+    /// Sends one write, opens its entry in the report, tells and audits it.
+    async fn send(&mut self, submission: &Submission) -> Result<(usize, SubmitResult), PublishError> {
+        self.counters.writes += 1;
+        self.report.submitted_version = submission.plan.schedule_version;
+        let submitted = self.platform.submit(&self.cfg.target, submission);
+        let result = tokio::time::timeout(self.remaining(), submitted).await.unwrap_or_else(|_| SubmitResult {
+            response: Response::NoResponse { reason: "the run deadline passed while waiting".into() },
+            step: Step::Update,
+            context_id: None,
+            operation_id: None,
+        });
+        let ix = self.open_write(submission, &result);
+        let attempt = self.report.writes[ix].attempt;
+        self.say(format!(
+            "Write {attempt}: sent version {} (payload {}): {}.",
+            version_text(submission.plan.schedule_version),
+            short(&submission.payload_hash),
+            with_context(&result)
+        ));
+        self.audit_submit(&result, classify(&result.response), submission, attempt)?;
+        Ok((ix, result))
+    }
+
+    /// The fate of a write that met a version conflict: refused outright, or (after an unclear answer) not live
+    /// once the window was over.
+    fn settle_version_conflict(
+        &mut self,
+        ix: usize,
+        what: Option<Awaiting>,
+        answer: &str,
+        live_version: Option<i64>,
+    ) -> Result<(), PublishError> {
+        let moved = format!("another writer moved the schedule to version {}", version_text(live_version));
+        if what == Some(Awaiting::Outcome) {
+            let window = secs(self.cfg.settle.window);
+            let detail = format!("our payload is not live {window} after the answer, and {moved}");
+            self.settle_write(ix, WriteFate::NotApplied, live_version, detail)
+        } else {
+            self.settle_write(ix, WriteFate::Refused, live_version, format!("a version conflict ({answer}): {moved}"))
+        }
+    }
+
+    /// The fate of a write that did not land and left the versions as they were: the same payload may go again.
+    fn settle_not_applied(
+        &mut self,
+        ix: usize,
+        answer: &str,
+        re_read: bool,
+        version: Option<i64>,
+    ) -> Result<(), PublishError> {
+        let detail = if re_read {
+            let window = secs(self.cfg.settle.window);
+            format!("{answer}; {window} later the versions are unchanged and our payload is not live")
+        } else {
+            format!("{answer}; the write stopped before the update, so nothing reached the schedule")
+        };
+        self.settle_write(ix, WriteFate::NotApplied, version, detail)?;
+        self.say("Nothing changed on the platform: the same payload (same versions) can be resent safely.".to_string());
+        Ok(())
+    }
+
+    /// A refusal no retry cures (credentials, permissions, a malformed request): the write's fate and the outcome.
+    fn rejected(
+        &mut self,
+        ix: usize,
+        class: Classification,
+        result: &SubmitResult,
+        sent_version: Option<i64>,
+    ) -> Result<PublishOutcome, PublishError> {
+        let (status, body) = match &result.response {
+            Response::Http { status, body, .. } => (Some(*status), body.clone()),
+            _ => (None, None),
+        };
+        let code = body.as_ref().and_then(error_code).map(str::to_string);
+        self.report.response_body = body;
+        let detail = if class == Classification::Unauthorized {
+            "the platform refused the credentials (401 after a token refresh)".to_string()
+        } else {
+            format!("the platform refused the request ({})", describe(result))
+        };
+        self.settle_write(ix, WriteFate::Refused, sent_version, detail.clone())?;
+        self.say(format!("Stopped: {detail}; not retried."));
+        Ok(PublishOutcome::Rejected { step: result.step, status, code, detail })
     }
 
     /// After an answer that does not tell what happened: wait out a 5xx's `Retry-After`, then re-read until the
