@@ -45,6 +45,8 @@ pub enum WriteFault {
     /// The connection fails at this step, before the update is started (opening the channel, asking for the
     /// upload URL, uploading): nothing reaches the schedule, no answer.
     LostBefore(Step),
+    /// Answer 503 with this `Retry-After` at this step of the flow; nothing applied.
+    UnavailableAt(Step, Option<String>),
 }
 
 /// What the fake does with one read.
@@ -363,6 +365,10 @@ impl FakePlatform {
             Some(WriteFault::LostBefore(step)) => {
                 result.step = step;
                 return (result, None);
+            }
+            Some(WriteFault::UnavailableAt(step, retry_after)) => {
+                result.step = step;
+                Response::Http { status: 503, body: Some(json!({"code": "service.unavailable"})), retry_after }
             }
             Some(WriteFault::Answer(status, body)) => http(status, body),
             Some(WriteFault::RateLimit(retry_after)) => {

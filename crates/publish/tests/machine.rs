@@ -719,6 +719,30 @@ async fn a_write_that_stopped_before_the_update_is_resent_without_waiting() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_503_before_the_update_is_left_alone_for_its_retry_after() {
+    // Nothing reached the schedule, so no re-read is needed; but nothing at all goes before the Retry-After.
+    let fake = FakePlatform::new(clean_example());
+    fake.script_writes([WriteFault::UnavailableAt(Step::UploadUrl, Some("5".into()))]);
+    let report = run(&fake, &config()).await;
+    assert_eq!(report.outcome, published(18));
+    let (calls, times) = (fake.calls(), fake.call_times());
+    let submits: Vec<usize> =
+        calls.iter().enumerate().filter(|(_, c)| matches!(c, Call::Submit { .. })).map(|(i, _)| i).collect();
+    assert_eq!(submits.len(), 2);
+    let gap = times[submits[0] + 1] - times[submits[0]];
+    assert!(gap >= secs(5), "the next request came {gap:?} after a 503 asking for 5 s");
+    assert_eq!((report.writes[0].fate, report.writes[0].step), (WriteFate::NotApplied, Step::UploadUrl));
+
+    // Asked to wait an hour: the run stops, and the write is known not to have reached the schedule.
+    let fake = FakePlatform::new(clean_example());
+    fake.script_writes([WriteFault::UnavailableAt(Step::UploadUrl, Some("3600".into()))]);
+    let report = run(&fake, &config()).await;
+    assert!(matches!(report.outcome, PublishOutcome::GaveUp { reason: GiveUpReason::Transient, .. }));
+    assert_eq!(report.writes[0].fate, WriteFate::NotApplied, "{:#?}", report.writes);
+    assert!(report.live_truth().contains("without our payload"), "{}", report.live_truth());
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_resend_refused_because_the_first_write_landed_late_credits_the_first() {
     // Processing takes longer than the window: write 1 looks not applied at 90 s, the same payload goes again,
     // write 1 lands at 150 s, and write 2 is refused (stale) when it is processed.

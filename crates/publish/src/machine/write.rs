@@ -174,31 +174,37 @@ impl<P: PlatformClient> Run<'_, P> {
     ) -> Flow<(Classification, Option<Awaiting>, Option<Settled<Classification>>)> {
         let since = self.clock.now();
         let what = awaiting(&result.response).unwrap_or(Awaiting::Outcome);
-        if what == Awaiting::Outcome && !reaches_the_schedule(result.step) {
-            return Ok(Ok((Classification::Transient, Some(what), None)));
-        }
-        // A 5xx with Retry-After asks for no request at all before then, the re-read included.
+        // A 5xx with Retry-After asks for no request at all before then: the re-read, or the resend.
         let retry_after = match &result.response {
             Response::Http { retry_after, .. } => retry_after.as_deref(),
             _ => None,
         };
-        let unknown = "The write's outcome is unknown; it was not resent.";
-        match self.unavailable_for(retry_after) {
+        let before_update = what == Awaiting::Outcome && !reaches_the_schedule(result.step);
+        let gave_up = match self.unavailable_for(retry_after) {
             Ok(Some(wait)) => {
+                let then = if before_update { "sending again" } else { "re-reading" };
                 self.say(format!(
-                    "The platform is unavailable and asks to wait {}: waiting before re-reading.",
+                    "The platform is unavailable and asks to wait {}: waiting before {then}.",
                     secs(wait)
                 ));
-                if let Err(o) = self.sleep(wait, "unavailable").await? {
-                    self.say(unknown.to_string());
-                    return Ok(Err(o));
-                }
+                self.sleep(wait, "unavailable").await?.err()
             }
-            Ok(None) => {}
-            Err(o) => {
-                self.say(unknown.to_string());
-                return Ok(Err(o));
+            Ok(None) => None,
+            Err(o) => Some(o),
+        };
+        if let Some(o) = gave_up {
+            if before_update {
+                let detail =
+                    format!("{}; it stopped before the update, so nothing reached the schedule", describe(result));
+                let ix = self.report.writes.len() - 1;
+                self.settle_write(ix, WriteFate::NotApplied, submission.plan.schedule_version, detail)?;
+            } else {
+                self.say("The write's outcome is unknown; it was not resent.".to_string());
             }
+            return Ok(Err(o));
+        }
+        if what == Awaiting::Outcome && !reaches_the_schedule(result.step) {
+            return Ok(Ok((Classification::Transient, Some(what), None)));
         }
         self.say(match what {
             Awaiting::Outcome => "The answer does not tell whether the write landed, and the platform may still be processing it: re-reading until it settles, never resending before.",
@@ -213,7 +219,7 @@ impl<P: PlatformClient> Run<'_, P> {
                 Ok(Ok((s.decision, Some(what), Some(s))))
             }
             Err(o) => {
-                self.say(unknown.to_string());
+                self.say("The write's outcome is unknown; it was not resent.".to_string());
                 Ok(Err(o))
             }
         }
