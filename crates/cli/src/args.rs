@@ -33,13 +33,17 @@ pub(crate) enum Command {
     ///
     /// Reads the live schedule from the platform, applies its approved trades, checks every agent with the rule
     /// packs, and submits with the versions it read. A stale version is retried after a re-read (bounded); a data
-    /// conflict stops and is explained; nothing is ever resent blindly. Every step is appended to the audit log.
+    /// conflict stops and is explained; nothing is ever resent blindly. After an unclear answer (a lost socket, a
+    /// timeout, a 5xx, a refusal without a reason) it re-reads until the platform settles (--settle-window) before
+    /// deciding. Running it again when the live schedule already is what it would write writes nothing ("already
+    /// published"). The outcome states what the platform holds and what became of every write; every step is
+    /// appended to the audit log.
     ///
     /// Credentials come only from the environment: SHIFTGATE_CLIENT_ID and SHIFTGATE_CLIENT_SECRET (Genesys OAuth
     /// client credentials), or for --platform rest an optional bearer token in SHIFTGATE_TOKEN. They are never
     /// printed, logged or written to the audit.
     ///
-    /// Exit codes: 0 published (or a dry run with nothing blocking); 1 blocked by findings, or the platform refused
+    /// Exit codes: 0 our payload is live (published now or already) or a dry run with nothing blocking; 1 blocked by findings, or the platform refused
     /// the data (a data conflict, explained); 2 usage, configuration or credentials error, or the platform rejected
     /// the request (401/403/404/400); 3 a rule failed at run time (nothing written: the gate fails closed); 4 gave
     /// up (run deadline, write cap, too many version conflicts or transient failures, rate limit): try again later.
@@ -302,6 +306,11 @@ pub(crate) struct PublishArgs {
     /// The whole run must end within this many seconds.
     #[arg(long, value_name = "SECS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) deadline: u64,
+    /// After an unclear answer (a lost or closed notification socket, a timeout, a 5xx, a refusal without a
+    /// reason), how many seconds the platform may still be processing the write: within them, re-reads decide
+    /// nothing from unchanged versions.
+    #[arg(long, value_name = "SECS", default_value_t = 90, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) settle_window: u64,
     /// At most this many write attempts.
     #[arg(long, value_name = "N", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) max_writes: u32,

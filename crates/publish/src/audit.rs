@@ -29,7 +29,8 @@ pub struct AuditRecord {
     pub seq: u64,
     /// When the step ended.
     pub ts: Option<DateTime<Utc>>,
-    /// State machine step: `fetch`, `validate`, `exclude`, `submit`, `refetch`, `wait`, `verify`, `done`.
+    /// State machine step: `fetch`, `validate`, `exclude`, `plan`, `submit`, `settle` (a re-read after a write),
+    /// `settled` (a write's fate), `wait`, `done`.
     pub state: String,
     /// `genesys`, `rest`, ...
     pub platform: String,
@@ -81,6 +82,12 @@ pub struct AuditRecord {
     /// The classification of the answer.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub classification: Option<String>,
+    /// The write attempt (1-based) a `submit`, `settle` or `settled` line is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub write_attempt: Option<u32>,
+    /// What became of that write (`landed`, `refused`, `notApplied`, `unknown`), on its `settled` line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fate: Option<String>,
     /// The wait chosen before the next step, in milliseconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub delay_ms: Option<u64>,

@@ -7,7 +7,8 @@
 //! Tour:
 //! - [`publish`] runs the state machine ([`machine`]) with a [`PublishConfig`] and returns a [`PublishReport`]
 //!   whose [`PublishOutcome`] the CLI maps to an exit code; the report carries findings, excluded trades, the
-//!   diff, explained conflicts and a step-by-step story.
+//!   diff, explained conflicts, the fate of every write sent ([`WriteReport`]) and a step-by-step story. After an
+//!   unclear answer the machine waits for the platform to settle ([`SettlePolicy`]) before deciding anything.
 //! - [`PlatformClient`] is the platform seam, with [`genesys::GenesysClient`] (OAuth client credentials, upload
 //!   URL + gzip + update, outcome over the notifications websocket) and [`rest::RestClient`] (ETag / If-Match),
 //!   and [`AnyPlatform`] to pick one at run time. [`fake::FakePlatform`] is an in-memory double for tests.
@@ -75,8 +76,8 @@ pub use diff::ScheduleDiff;
 pub use error::PublishError;
 pub use explain::{explain_conflict, explain_conflict_bytes, ConflictExplanation, ServerConflict};
 pub use http::{HttpSettings, Request};
-pub use machine::{publish, PublishConfig};
-pub use outcome::{ExcludedTrade, GiveUpReason, PublishOutcome, PublishReport, REPORT_FORMAT};
+pub use machine::{publish, PublishConfig, SettlePolicy};
+pub use outcome::{ExcludedTrade, GiveUpReason, PublishOutcome, PublishReport, WriteFate, WriteReport, REPORT_FORMAT};
 pub use platform::{
     Fetched, PlatformClient, PlatformError, RequestLabel, Response, Step, Submission, SubmitResult, Target,
 };

@@ -26,6 +26,12 @@ pub enum PublishOutcome {
         /// Whether any shift changed (false: the schedule only had to be published, or was already).
         changed_shifts: bool,
     },
+    /// The live schedule already is what this run would write, and is published: nothing was written (a re-run
+    /// of the weekly job converges here).
+    AlreadyPublished {
+        /// The live schedule version.
+        schedule_version: Option<i64>,
+    },
     /// `--dry-run`: nothing was written.
     DryRun {
         /// A real run would have stopped on blocking findings.
@@ -57,11 +63,12 @@ pub enum PublishOutcome {
 }
 
 impl PublishOutcome {
-    /// Short name, as in the audit's last line: `published`, `dryRun`, `blocked`, `dataConflict`, `gaveUp`,
-    /// `rejected`.
+    /// Short name, as in the audit's last line: `published`, `alreadyPublished`, `dryRun`, `blocked`,
+    /// `dataConflict`, `gaveUp`, `rejected`.
     pub fn as_str(&self) -> &'static str {
         match self {
             PublishOutcome::Published { .. } => "published",
+            PublishOutcome::AlreadyPublished { .. } => "alreadyPublished",
             PublishOutcome::DryRun { .. } => "dryRun",
             PublishOutcome::Blocked => "blocked",
             PublishOutcome::DataConflict => "dataConflict",
@@ -70,12 +77,14 @@ impl PublishOutcome {
         }
     }
 
-    /// A suggested process exit code: 0 published (or a clean dry run); 1 blocked by findings or a data conflict
-    /// (people must act on the schedule); 2 rejected (configuration, credentials, bad input); 4 gave up (try
-    /// again later). The CLI owns the final mapping.
+    /// A suggested process exit code: 0 our payload is live (published, already published, or a clean dry run);
+    /// 1 blocked by findings or a data conflict (people must act on the schedule); 2 rejected (configuration,
+    /// credentials, bad input); 4 gave up (try again later). The CLI owns the final mapping.
     pub fn exit_code(&self) -> i32 {
         match self {
-            PublishOutcome::Published { .. } | PublishOutcome::DryRun { blocked: false } => 0,
+            PublishOutcome::Published { .. }
+            | PublishOutcome::AlreadyPublished { .. }
+            | PublishOutcome::DryRun { blocked: false } => 0,
             PublishOutcome::DryRun { blocked: true } | PublishOutcome::Blocked | PublishOutcome::DataConflict => 1,
             PublishOutcome::Rejected { .. } => 2,
             PublishOutcome::GaveUp { .. } => 4,
@@ -97,6 +106,76 @@ pub enum GiveUpReason {
     Transient,
     /// The platform asked to wait longer than allowed.
     RateLimited,
+}
+
+/// What became of one write that was sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum WriteFate {
+    /// Our payload is live: the platform confirmed it, or a re-read shows it.
+    Landed,
+    /// The platform said no: a stale version, the data, a rate limit, or the request itself.
+    Refused,
+    /// The answer was unclear, and the platform settled without our payload: it did not land.
+    NotApplied,
+    /// The run ended before the platform settled: it may still land.
+    Unknown,
+}
+
+impl WriteFate {
+    /// The wire name (as in the audit log).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WriteFate::Landed => "landed",
+            WriteFate::Refused => "refused",
+            WriteFate::NotApplied => "notApplied",
+            WriteFate::Unknown => "unknown",
+        }
+    }
+}
+
+/// One write attempt and what became of it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WriteReport {
+    /// 1-based attempt number within the run.
+    pub attempt: u32,
+    /// `sha256:` of the payload sent.
+    pub payload_hash: String,
+    /// The schedule version the write carried.
+    pub sent_version: Option<i64>,
+    /// The last step of the platform's flow the write reached.
+    pub step: Step,
+    /// Genesys operation id, once the update answered.
+    pub operation_id: Option<String>,
+    /// Correlation id of the answer, for support tickets.
+    pub context_id: Option<String>,
+    /// What came back, in words.
+    pub answer: String,
+    /// What became of it.
+    pub fate: WriteFate,
+    /// Landed: the schedule version our payload is live at. Otherwise the live version when the fate was
+    /// decided (unchanged from `sentVersion`, or moved by another writer).
+    pub version: Option<i64>,
+    /// Why the fate is what it is, in words.
+    pub detail: String,
+}
+
+impl WriteReport {
+    /// One line: `write 1 (version 17, payload sha256:0123456789ab): landed as version 18: ...`.
+    pub fn line(&self) -> String {
+        let sent = self.sent_version.map_or_else(|| "no version".to_string(), |v| format!("version {v}"));
+        let hash = self.payload_hash.strip_prefix("sha256:").unwrap_or(&self.payload_hash);
+        let what = match (self.fate, self.version) {
+            (WriteFate::Landed, Some(v)) => format!("landed as version {v}"),
+            (WriteFate::Landed, None) => "landed".to_string(),
+            (WriteFate::Refused, _) => "refused".to_string(),
+            (WriteFate::NotApplied, _) => "not applied".to_string(),
+            (WriteFate::Unknown, _) => "unknown".to_string(),
+        };
+        let hash: String = hash.chars().take(12).collect();
+        format!("write {} ({sent}, payload sha256:{hash}): {what}: {}", self.attempt, self.detail)
+    }
 }
 
 /// A trade left out by `--exclude-conflicting-trades`, and why.
@@ -137,6 +216,11 @@ pub struct PublishReport {
     pub live_hash: Option<String>,
     /// Trades the last payload carries out.
     pub trades_applied: Vec<String>,
+    /// Approved trades found already applied on the live schedule (their shifts already sit with their new
+    /// owners): nothing to move for them.
+    pub trades_already_applied: Vec<String>,
+    /// Every write sent, in order, and what became of it. Empty: nothing was written.
+    pub writes: Vec<WriteReport>,
     /// Trades left out, with reasons.
     pub excluded_trades: Vec<ExcludedTrade>,
     /// Findings of the last validation (blocking and not).
@@ -157,4 +241,50 @@ pub struct PublishReport {
     pub finished_at: DateTime<Utc>,
     /// What happened, step by step, in words.
     pub story: Vec<String>,
+}
+
+impl PublishReport {
+    /// The live truth in one sentence, without colour: what the platform holds now, as far as the run knows.
+    pub fn live_truth(&self) -> String {
+        let schedule = &self.target.schedule_id;
+        let at = |v: Option<i64>| v.map_or_else(|| "an unknown version".to_string(), |v| format!("version {v}"));
+        let sent = self.writes.len();
+        let nothing = if sent == 0 { "; nothing was written".to_string() } else { String::new() };
+        match &self.outcome {
+            PublishOutcome::Published { schedule_version, verified, changed_shifts } => format!(
+                "schedule {schedule} is published at {}{}{}",
+                at(*schedule_version),
+                if *changed_shifts { " with our changes" } else { " (no shift changed)" },
+                if *verified { ", confirmed by a re-read" } else { "; a re-read could not confirm our changes" }
+            ),
+            PublishOutcome::AlreadyPublished { schedule_version } => format!(
+                "schedule {schedule} is already published at {} as this run would leave it; nothing was written",
+                at(*schedule_version)
+            ),
+            PublishOutcome::DryRun { blocked: false } => "nothing blocks; nothing was written".to_string(),
+            PublishOutcome::DryRun { blocked: true } => {
+                "a real run would stop on the findings above; nothing was written".to_string()
+            }
+            PublishOutcome::Blocked => format!("findings block the publish{nothing}{}", self.still_at()),
+            PublishOutcome::DataConflict => {
+                format!("the platform refused the schedule's data; it was not resent{}", self.still_at())
+            }
+            PublishOutcome::GaveUp { detail, .. } => format!("{detail}{nothing}{}", self.still_at()),
+            PublishOutcome::Rejected { detail, .. } => format!("{detail}{nothing}{}", self.still_at()),
+        }
+    }
+
+    /// `; the live schedule is at version 18, without our payload` after writes that did not land.
+    fn still_at(&self) -> String {
+        if self.writes.is_empty() {
+            return String::new();
+        }
+        let unknown = self.writes.iter().any(|w| w.fate == WriteFate::Unknown);
+        let version = self.fetched_version.map_or_else(|| "an unknown version".to_string(), |v| format!("version {v}"));
+        if unknown {
+            format!("; the live schedule was at {version} when the run stopped, and a write may still land")
+        } else {
+            format!("; the live schedule is at {version}, without our payload")
+        }
+    }
 }

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 use shiftgate_model::time::parse_instant;
-use shiftgate_model::{Roster, Shift, Snapshot};
+use shiftgate_model::{Roster, Shift, Side, Snapshot, TradeProblem};
 
 /// Everything one publish attempt writes.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -151,13 +151,17 @@ pub(crate) fn version_of(entity: &Value) -> Option<i64> {
 }
 
 /// What a re-read says about a plan that was sent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LiveFacts {
     /// A version token we sent no longer matches the live one (schedule, a sent agent, or the ETag).
     pub version_moved: bool,
-    /// The live schedule shows exactly the shifts the plan intended for every planned agent, and is published if
-    /// the plan publishes.
+    /// The schedule's own `metadata.version` moved (a multi-request read takes it first, so a read torn across
+    /// an update shows the agents after it and this version before it).
+    pub schedule_moved: bool,
+    /// Every planned agent holds exactly the shifts the plan intended, published or not.
+    pub ours_on_agents: bool,
+    /// [`LiveFacts::ours_on_agents`], and the schedule is published if the plan publishes.
     pub ours_live: bool,
 }
 
@@ -170,9 +174,9 @@ pub fn compare(plan: &UpdatePlan, sent_etag: Option<&str>, live: &Value, live_et
     let entries = live.get("agentSchedules").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]);
     let entry_of = |agent_id: &str| entries.iter().find(|e| user_id(e) == Some(agent_id));
 
-    let mut version_moved = plan.schedule_version.is_some() && version_of(live_schedule) != plan.schedule_version;
-    version_moved |= matches!((sent_etag, live_etag), (Some(a), Some(b)) if a != b);
-    let mut ours_live = !plan.published || live_schedule.get("published").and_then(Value::as_bool) == Some(true);
+    let schedule_moved = plan.schedule_version.is_some() && version_of(live_schedule) != plan.schedule_version;
+    let mut version_moved = schedule_moved || matches!((sent_etag, live_etag), (Some(a), Some(b)) if a != b);
+    let mut ours_on_agents = true;
     for agent in &plan.agents {
         let entry = entry_of(&agent.agent_id);
         if agent.version.is_some() && entry.and_then(version_of) != agent.version {
@@ -183,9 +187,39 @@ pub fn compare(plan: &UpdatePlan, sent_etag: Option<&str>, live: &Value, live_et
             .and_then(Value::as_array)
             .map(|s| s.iter().filter(|s| !is_deleted(s)).map(shift_key).collect())
             .unwrap_or_default();
-        ours_live &= sorted(live_shifts) == sorted(agent.shifts.iter().map(shift_key).collect());
+        ours_on_agents &= sorted(live_shifts) == sorted(agent.shifts.iter().map(shift_key).collect());
     }
-    LiveFacts { version_moved, ours_live }
+    let published = live_schedule.get("published").and_then(Value::as_bool) == Some(true);
+    let ours_live = ours_on_agents && (!plan.published || published);
+    LiveFacts { version_moved, schedule_moved, ours_on_agents, ours_live }
+}
+
+/// The approved trades whose shifts already sit with the users they were traded to (indexes into
+/// [`Snapshot::trades`], in application order): a re-run after a publish, or a resumed one, finds them so.
+/// Nothing moves for them and they are no integrity problem (DESIGN.md §3).
+///
+/// TODO(model): the model reports these itself as `Roster::already_applied` (and no longer lists them in
+/// `Roster::failed`). Once that field lands, this body becomes `roster.already_applied.clone()`. Until then it
+/// reads them off the failures: every shift the trade names is held by the user it was traded to, and nothing
+/// else is wrong with it.
+pub fn already_applied(snapshot: &Snapshot, roster: &Roster) -> Vec<usize> {
+    roster
+        .failed
+        .iter()
+        .filter(|f| {
+            let trade = &snapshot.trades[f.trade_ix];
+            let named = 1 + usize::from(trade.receiving_shift.is_some());
+            let moved = f.problems.iter().filter(|p| match p {
+                TradeProblem::WrongOwner { side: Side::Initiating, actual, .. } => {
+                    trade.receiving_user.as_ref() == Some(actual)
+                }
+                TradeProblem::WrongOwner { side: Side::Receiving, actual, .. } => &trade.initiating_user == actual,
+                _ => false,
+            });
+            moved.count() == named && f.problems.len() == named
+        })
+        .map(|f| f.trade_ix)
+        .collect()
 }
 
 fn is_deleted(shift: &Value) -> bool {
@@ -275,16 +309,45 @@ mod tests {
         let doc = testdata::example_document();
         let snapshot = testdata::snapshot_of(&doc);
         let plan = build_plan(&snapshot, &doc, &apply_trades(&snapshot));
+        let facts = |moved, schedule_moved, on_agents, live| LiveFacts {
+            version_moved: moved,
+            schedule_moved,
+            ours_on_agents: on_agents,
+            ours_live: live,
+        };
         // Unchanged live state: nothing moved, not ours.
-        assert_eq!(compare(&plan, None, &doc, None), LiveFacts { version_moved: false, ours_live: false });
+        assert_eq!(compare(&plan, None, &doc, None), facts(false, false, false, false));
         // Our plan applied (ids changed by the platform, versions bumped): ours.
         let landed = apply_plan(&doc, &plan, true);
-        assert_eq!(compare(&plan, None, &landed, None), LiveFacts { version_moved: true, ours_live: true });
+        assert_eq!(compare(&plan, None, &landed, None), facts(true, true, true, true));
         // Someone else bumped the version only: moved, not ours.
         let mut bumped = doc.clone();
         bumped["schedule"]["metadata"]["version"] = json!(18);
-        assert_eq!(compare(&plan, None, &bumped, None), LiveFacts { version_moved: true, ours_live: false });
+        assert_eq!(compare(&plan, None, &bumped, None), facts(true, true, false, false));
+        // A read torn across our update: the schedule metadata from before it, the agent schedules from after.
+        let mut torn = landed.clone();
+        torn["schedule"] = doc["schedule"].clone();
+        assert_eq!(compare(&plan, None, &torn, None), facts(true, false, true, false));
         // An ETag change alone counts as moved.
         assert!(compare(&plan, Some("\"1\""), &doc, Some("\"2\"")).version_moved);
+    }
+
+    #[test]
+    fn a_trade_whose_shifts_sit_with_their_new_owners_is_already_applied() {
+        let doc = testdata::example_document();
+        let snapshot = testdata::snapshot_of(&doc);
+        assert!(already_applied(&snapshot, &apply_trades(&snapshot)).is_empty(), "a fresh trade applies");
+        // The schedule after the swap was published: tr-4's shifts already sit with their new owners.
+        let plan = build_plan(&snapshot, &doc, &apply_trades(&snapshot));
+        let after = testdata::snapshot_of(&apply_plan(&doc, &plan, true));
+        assert_eq!(already_applied(&after, &apply_trades(&after)), [0]);
+        // Only one side moved (someone moved s-9 back by hand): broken, not applied.
+        let mut half = apply_plan(&doc, &plan, true);
+        let s9 = half["agentSchedules"][0]["shifts"].as_array_mut().unwrap().remove(0);
+        half["agentSchedules"][1]["shifts"].as_array_mut().unwrap().push(s9);
+        let half = testdata::snapshot_of(&half);
+        let roster = apply_trades(&half);
+        assert_eq!(roster.failed.len(), 1);
+        assert!(already_applied(&half, &roster).is_empty());
     }
 }

@@ -13,7 +13,7 @@ use shiftgate_publish::rest::{RestClient, RestConfig};
 use shiftgate_publish::retry::RetryPolicy;
 use shiftgate_publish::{
     publish, verify_chain, AuditLog, HttpSettings, PlatformClient, PublishConfig, PublishOutcome, PublishReport,
-    TokioClock,
+    SettlePolicy, TokioClock,
 };
 use shiftgate_sim::{FaultPlan, SimConfig, SimServer, Switches, WriteKind};
 
@@ -53,6 +53,12 @@ fn config() -> PublishConfig {
     c.transient = fast;
     c.deadline = Duration::from_secs(30);
     c.jitter_seed = Some(3);
+    // The simulator processes an update in milliseconds: a short processing window keeps the file fast.
+    c.settle = SettlePolicy {
+        window: Duration::from_secs(1),
+        base: Duration::from_millis(50),
+        cap: Duration::from_millis(200),
+    };
     c
 }
 

@@ -19,7 +19,7 @@ use shiftgate_publish::rest::{RestClient, RestConfig};
 use shiftgate_publish::retry::RetryPolicy;
 use shiftgate_publish::{
     explain_conflict, publish, AnyPlatform, AuditLog, HttpSettings, PublishConfig, PublishOutcome, PublishReport,
-    Target, TokioClock, Validation,
+    SettlePolicy, Target, TokioClock, Validation, WriteFate, WriteReport,
 };
 use shiftgate_sim::{AttemptOutcome, FaultPlan, SimConfig, SimServer};
 
@@ -158,6 +158,13 @@ fn config(s: &Snapshot, run: &str, exclude: bool) -> PublishConfig {
     c.version_conflict = fast;
     c.transient = RetryPolicy { max_attempts: 3, ..fast };
     c.deadline = Duration::from_secs(60);
+    // The simulator processes an update within moments: a few seconds of processing window are plenty, and keep
+    // a refusal that arrives without a reason from stalling the demo.
+    c.settle = SettlePolicy {
+        window: Duration::from_secs(3),
+        base: Duration::from_millis(100),
+        cap: Duration::from_millis(500),
+    };
     c.exclude_conflicting_trades = exclude;
     c.as_of = s.as_of;
     c.run_id = Some(run.to_string());
@@ -180,6 +187,27 @@ fn verbose(out: &mut dyn Write, on: bool, r: &PublishReport) {
     if on {
         let _ = writeln!(out, "   {DIM}publisher's story of run {}:{RESET}", r.run_id);
         let _ = write_story(out, &r.story, "     ");
+    }
+}
+
+/// What became of each write, in a few words: `write 1 refused, write 2 landed as version 19`.
+fn fates(writes: &[WriteReport]) -> String {
+    let each: Vec<String> = writes
+        .iter()
+        .map(|w| match (w.fate, w.version) {
+            (WriteFate::Landed, Some(v)) => format!("write {} landed as version {v}", w.attempt),
+            (fate, _) => format!("write {} {}", w.attempt, fate_words(fate)),
+        })
+        .collect();
+    each.join(", ")
+}
+
+fn fate_words(fate: WriteFate) -> &'static str {
+    match fate {
+        WriteFate::Landed => "landed",
+        WriteFate::Refused => "refused",
+        WriteFate::NotApplied => "not applied",
+        WriteFate::Unknown => "with an unknown fate",
     }
 }
 
@@ -275,20 +303,34 @@ async fn tell(
     let body = r2.response_body.clone().unwrap_or(Value::Null);
     let (_, fresh) = live(sim, s.as_of).await?;
     let check = validator.check(&fresh, &[]);
-    let explained = explain_conflict(&fresh, &validator.validation(&check), &body);
-    let gaps = explained.iter().filter(|e| e.validator_gap).count();
-    expect(!explained.is_empty() && gaps == 0, || {
-        format!("{gaps} of {} server conflicts are validator gaps", explained.len())
-    })?;
-    let code = body.get("code").and_then(Value::as_str).unwrap_or("(no code)");
-    let _ = writeln!(
-        out,
-        "\n{BOLD}2. Without the gate{RESET} (the old job), the platform answers HTTP 409 {code}: it names agents and times, not why. A blind retry 30 s later fails the same way, because nothing changed. shiftgate explain-conflict matches each conflict to its root cause ({} of {} explained):",
-        explained.len() - gaps,
-        explained.len()
-    );
-    for e in &explained {
-        let _ = writeln!(out, "   {}", e.summary);
+    if let Some(code) = body.get("code").and_then(Value::as_str) {
+        let explained = explain_conflict(&fresh, &validator.validation(&check), &body);
+        let gaps = explained.iter().filter(|e| e.validator_gap).count();
+        expect(!explained.is_empty() && gaps == 0, || {
+            format!("{gaps} of {} server conflicts are validator gaps", explained.len())
+        })?;
+        let _ = writeln!(
+            out,
+            "\n{BOLD}2. Without the gate{RESET} (the old job), the platform answers HTTP 409 {code}: it names agents and times, not why. A blind retry 30 s later fails the same way, because nothing changed. shiftgate explain-conflict matches each conflict to its root cause ({} of {} explained):",
+            explained.len() - gaps,
+            explained.len()
+        );
+        for e in &explained {
+            let _ = writeln!(out, "   {}", e.summary);
+        }
+    } else {
+        // Genesys reports a failed update as an Error event with no reason (research/wfm-api.md §1.6): the gate's
+        // own findings on the fresh read are the explanation.
+        let findings = check.as_ref().map(|r| r.findings.clone()).unwrap_or_default();
+        let blocking: Vec<&Finding> = findings.iter().filter(|f| validator.blocks(f)).collect();
+        expect(!blocking.is_empty(), || "the refused update is not explained by any local finding".to_string())?;
+        let answer = r2.writes.first().map_or_else(|| "no answer".to_string(), |w| w.answer.clone());
+        let _ = writeln!(
+            out,
+            "\n{BOLD}2. Without the gate{RESET} (the old job), the platform accepts the update, then {answer}: it does not even name the agents. A blind retry 30 s later fails the same way, because nothing changed. shiftgate re-read until the versions settled (unchanged: refused data, not a stale version) and explains the refusal from its own findings on the fresh read ({} blocking):",
+            blocking.len()
+        );
+        let _ = write_findings(out, &blocking, "   ");
     }
     verbose(out, args.verbose, &r2);
 
@@ -363,11 +405,11 @@ async fn tell(
     let moves = r3.diff.as_ref().map_or(0, |d| d.moves.len());
     let _ = writeln!(
         out,
-        "\n{BOLD}5. Published.{RESET} Schedule {} is at version {} and published, confirmed by a re-read: {moves} shifts moved by {} trades, the concurrent edit kept, {} write attempts in all (audit chain head {}).",
+        "\n{BOLD}5. Published.{RESET} Schedule {} is at version {} and published, confirmed by a re-read: {moves} shifts moved by {} trades, the concurrent edit kept; {} (audit chain head {}).",
         s.schedule.id,
         schedule_version.unwrap_or_default(),
         r3.trades_applied.len(),
-        r3.counters.writes,
+        fates(&r3.writes),
         &r3.audit_head[..r3.audit_head.len().min(12)]
     );
     verbose(out, args.verbose, &r3);

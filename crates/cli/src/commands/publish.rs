@@ -15,7 +15,7 @@ use shiftgate_publish::plan::UpdatePlan;
 use shiftgate_publish::rest::{RestClient, RestConfig};
 use shiftgate_publish::{
     publish, AnyPlatform, AuditLog, Fetched, HttpSettings, PlatformClient, PlatformError, PublishConfig,
-    PublishOutcome, PublishReport, Submission, SubmitResult, Target, TokioClock,
+    PublishOutcome, PublishReport, Submission, SubmitResult, Target, TokioClock, WriteFate,
 };
 
 use crate::args::{FailOn, LiveArgs, PlatformKind, PublishArgs};
@@ -94,6 +94,7 @@ pub(crate) fn run(args: &PublishArgs) -> Result<u8, Failure> {
     config.dry_run = args.dry_run;
     config.exclude_conflicting_trades = args.exclude_conflicting_trades;
     config.deadline = Duration::from_secs(args.deadline);
+    config.settle.window = Duration::from_secs(args.settle_window);
     config.write_cap = args.max_writes;
     config.as_of = as_of;
 
@@ -318,33 +319,61 @@ pub(crate) fn write_story(out: &mut dyn Write, story: &[String], indent: &str) -
     Ok(())
 }
 
-/// The outcome in one line.
+/// The outcome in one line: what the platform holds now, as far as the run knows.
 pub(crate) fn outcome_line(report: &PublishReport) -> String {
-    let version = |v: Option<i64>| v.map_or_else(|| "unknown".to_string(), |v| v.to_string());
-    match &report.outcome {
-        PublishOutcome::Published { schedule_version, verified, changed_shifts } => format!(
-            "\x1b[1;32mPUBLISHED\x1b[0m: schedule {} is at version {}{}{}",
-            report.target.schedule_id,
-            version(*schedule_version),
-            if *changed_shifts { "" } else { " (no shift changed)" },
-            if *verified { ", confirmed by a re-read" } else { "; a re-read could not confirm our changes" }
-        ),
-        PublishOutcome::DryRun { blocked: false } => {
-            "\x1b[1;32mDRY RUN\x1b[0m: nothing blocks; nothing was written".to_string()
-        }
-        PublishOutcome::DryRun { blocked: true } => {
-            "\x1b[1;31mDRY RUN, BLOCKED\x1b[0m: a real run would stop on the findings above; nothing was written"
-                .to_string()
-        }
-        PublishOutcome::Blocked => {
-            "\x1b[1;31mBLOCKED\x1b[0m: findings block the publish; nothing was written".to_string()
-        }
-        PublishOutcome::DataConflict => {
-            "\x1b[1;31mDATA CONFLICT\x1b[0m: the platform refused the schedule's data; it was not resent".to_string()
-        }
-        PublishOutcome::GaveUp { detail, .. } => format!("\x1b[1;33mGAVE UP\x1b[0m: {detail}; try again later"),
-        PublishOutcome::Rejected { detail, .. } => format!("\x1b[1;31mREJECTED\x1b[0m: {detail}"),
+    let (colour, label) = match &report.outcome {
+        PublishOutcome::Published { .. } => ("\x1b[1;32m", "PUBLISHED"),
+        PublishOutcome::AlreadyPublished { .. } => ("\x1b[1;32m", "ALREADY PUBLISHED"),
+        PublishOutcome::DryRun { blocked: false } => ("\x1b[1;32m", "DRY RUN"),
+        PublishOutcome::DryRun { blocked: true } => ("\x1b[1;31m", "DRY RUN, BLOCKED"),
+        PublishOutcome::Blocked => ("\x1b[1;31m", "BLOCKED"),
+        PublishOutcome::DataConflict => ("\x1b[1;31m", "DATA CONFLICT"),
+        PublishOutcome::GaveUp { .. } => ("\x1b[1;33m", "GAVE UP"),
+        PublishOutcome::Rejected { .. } => ("\x1b[1;31m", "REJECTED"),
+    };
+    let later = if matches!(report.outcome, PublishOutcome::GaveUp { .. }) { "; try again later" } else { "" };
+    format!("{colour}{label}{RESET}: {}{later}", report.live_truth())
+}
+
+/// The outcome line, then what happened to each write that was sent.
+pub(crate) fn write_outcome(out: &mut dyn Write, report: &PublishReport) -> std::io::Result<()> {
+    writeln!(out, "{}", outcome_line(report))?;
+    for w in &report.writes {
+        let colour = match w.fate {
+            WriteFate::Landed => "\x1b[32m",
+            WriteFate::Refused => "\x1b[31m",
+            WriteFate::NotApplied | WriteFate::Unknown => "\x1b[33m",
+        };
+        writeln!(out, "  {colour}{}{RESET}", w.line())?;
     }
+    Ok(())
+}
+
+/// What the payload changes (or would change), shortened to [`DIFF_LINES`].
+fn write_changes(out: &mut dyn Write, r: &PublishReport) -> std::io::Result<()> {
+    let Some(diff) = &r.diff else { return Ok(()) };
+    if diff.is_empty() {
+        let why = match r.outcome {
+            PublishOutcome::AlreadyPublished { .. } => "; the live schedule already is what this run would write",
+            _ => "",
+        };
+        return writeln!(out, "\n{BOLD}Changes{RESET}: none{why}.");
+    }
+    let verb = if r.writes.iter().any(|w| w.fate == WriteFate::Landed) { "submitted" } else { "would submit" };
+    let lines = diff.lines();
+    writeln!(
+        out,
+        "\n{BOLD}Changes{RESET} ({verb}: {} moved by {}):",
+        plural(diff.moves.len(), "shift"),
+        plural(r.trades_applied.len(), "trade")
+    )?;
+    for l in lines.iter().take(DIFF_LINES) {
+        writeln!(out, "  {l}")?;
+    }
+    if lines.len() > DIFF_LINES {
+        writeln!(out, "  {DIM}... and {} more (the --json report lists them all){RESET}", lines.len() - DIFF_LINES)?;
+    }
+    Ok(())
 }
 
 fn write_human(
@@ -384,29 +413,7 @@ fn write_human(
             writeln!(out, "  {BOLD}{}{RESET}: {}", x.trade_id, x.reasons.join("; "))?;
         }
     }
-    if let Some(diff) = &r.diff {
-        let verb = match r.outcome {
-            PublishOutcome::Published { .. } => "submitted",
-            _ => "would submit",
-        };
-        let lines = diff.lines();
-        writeln!(
-            out,
-            "\n{BOLD}Changes{RESET} ({verb}: {} moved by {}):",
-            plural(diff.moves.len(), "shift"),
-            plural(r.trades_applied.len(), "trade")
-        )?;
-        for l in lines.iter().take(DIFF_LINES) {
-            writeln!(out, "  {l}")?;
-        }
-        if lines.len() > DIFF_LINES {
-            writeln!(
-                out,
-                "  {DIM}... and {} more (the --json report lists them all){RESET}",
-                lines.len() - DIFF_LINES
-            )?;
-        }
-    }
+    write_changes(out, r)?;
     if !r.conflicts.is_empty() {
         writeln!(out, "\n{BOLD}Server conflicts{RESET}:")?;
         for c in &r.conflicts {
@@ -418,10 +425,11 @@ fn write_human(
     }
     writeln!(out, "\n{BOLD}What happened{RESET}:")?;
     write_story(out, &r.story, "  ")?;
+    writeln!(out)?;
+    write_outcome(out, r)?;
     writeln!(
         out,
-        "\n{}\n{DIM}run {}; audit {} (head {}); exit code {}{RESET}",
-        outcome_line(r),
+        "{DIM}run {}; audit {} (head {}); exit code {}{RESET}",
         r.run_id,
         audit.display(),
         &r.audit_head[..r.audit_head.len().min(12)],
@@ -432,6 +440,105 @@ fn write_human(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+    use shiftgate_publish::fake::{FakePlatform, WriteFault};
+    use shiftgate_publish::{PublishFinding, SettlePolicy, Validation};
+
+    /// a-100 and a-200 swap s-1 and s-9 (approved trade tr-4); schedule version 17, unpublished.
+    fn swap_week() -> serde_json::Value {
+        json!({"format": "shiftgate.snapshot/1",
+          "businessUnit": {"id": "bu-chi", "timeZone": "America/Chicago"},
+          "schedule": {"id": "sch-48", "weekDate": "2026-11-29", "published": false, "metadata": {"version": 17}},
+          "activityCodes": [{"id": "0", "category": "OnQueueWork"}],
+          "agents": [{"id": "a-100"}, {"id": "a-200"}],
+          "agentSchedules": [
+            {"user": {"id": "a-100"}, "metadata": {"version": 4},
+             "shifts": [{"id": "s-1", "startDate": "2026-12-01T14:00:00Z", "lengthMinutes": 480}]},
+            {"user": {"id": "a-200"}, "metadata": {"version": 9},
+             "shifts": [{"id": "s-9", "startDate": "2026-12-02T14:00:00Z", "lengthMinutes": 480}]}],
+          "shiftTrades": [{"id": "tr-4", "state": "Approved", "initiatingUser": {"id": "a-100"}, "initiatingShiftId": "s-1",
+            "receivingUser": {"id": "a-200"}, "receivingShiftId": "s-9", "reviewedDate": "2026-11-20T16:00:00Z"}]})
+    }
+
+    fn run_on(fake: &FakePlatform, validator: &dyn shiftgate_publish::Validator) -> PublishReport {
+        let target =
+            Target { business_unit_id: "bu-chi".into(), week_id: "2026-11-29".into(), schedule_id: "sch-48".into() };
+        let mut config = PublishConfig::new(target);
+        config.run_id = Some("run-test".into());
+        config.jitter_seed = Some(1);
+        config.transient.base = Duration::from_millis(1);
+        config.rate_limit.jitter = Duration::ZERO;
+        // Real time: a millisecond-sized processing window.
+        config.settle = SettlePolicy {
+            window: Duration::from_millis(20),
+            base: Duration::from_millis(2),
+            cap: Duration::from_millis(5),
+        };
+        let rt = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+        rt.block_on(publish(fake, validator, &TokioClock::new(), &mut AuditLog::in_memory(), &config)).unwrap()
+    }
+
+    fn outcome_text(r: &PublishReport) -> String {
+        let mut out = Vec::new();
+        write_outcome(&mut out, r).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        // Without colour, and with the window's measured milliseconds out of the way.
+        let plain: String = text
+            .split('\x1b')
+            .enumerate()
+            .map(|(i, p)| if i == 0 { p } else { p.split_once('m').map_or(p, |x| x.1) })
+            .collect();
+        plain
+    }
+
+    fn nothing(_: &shiftgate_model::Snapshot, _: &[usize]) -> Validation {
+        Validation::default()
+    }
+
+    #[test]
+    fn the_outcome_states_the_live_truth_then_every_write() {
+        let fake = FakePlatform::new(swap_week());
+        fake.script_writes([WriteFault::RateLimit(Some("0".into())), WriteFault::Unavailable(None)]);
+        let r = run_on(&fake, &nothing);
+        insta::assert_snapshot!(outcome_text(&r));
+
+        // Run again: nothing to write, and it says so.
+        let again = run_on(&fake, &nothing);
+        assert_eq!(
+            outcome_text(&again),
+            "ALREADY PUBLISHED: schedule sch-48 is already published at version 18 as this run would leave it; nothing was written\n"
+        );
+    }
+
+    #[test]
+    fn nothing_was_written_only_when_nothing_was_sent() {
+        let blocking = |s: &shiftgate_model::Snapshot, _: &[usize]| Validation {
+            findings: vec![PublishFinding {
+                rule: "core.timeoff.conflict".into(),
+                severity: "error".into(),
+                blocking: true,
+                agent_id: "a-200".into(),
+                start: s.as_of.unwrap_or_default(),
+                end: s.as_of.unwrap_or_default(),
+                message: "shift s-1 overlaps time-off tor-9".into(),
+                trade_ids: Vec::new(),
+                time_off_request_ids: Vec::new(),
+                shift_ids: Vec::new(),
+                cause: Vec::new(),
+            }],
+        };
+        let r = run_on(&FakePlatform::new(swap_week()), &blocking);
+        assert_eq!(outcome_text(&r), "BLOCKED: findings block the publish; nothing was written\n");
+
+        // Refused without a reason, after the window: a write was sent, so the line never says nothing was.
+        let fake = FakePlatform::new(swap_week());
+        fake.script_writes([WriteFault::AsyncError]);
+        let r = run_on(&fake, &nothing);
+        let text = outcome_text(&r);
+        assert!(text.starts_with("DATA CONFLICT: the platform refused the schedule's data; it was not resent; the live schedule is at version 17, without our payload\n"), "{text}");
+        assert!(text.contains("\n  write 1 (version 17, payload sha256:") && text.contains("): refused: the update ended with an Error event, no reason given; the versions are unchanged 20 ms later"), "{text}");
+        assert!(!text.contains("nothing was written"), "{text}");
+    }
 
     #[test]
     fn regions_map_to_the_real_hosts() {

@@ -1,10 +1,15 @@
-//! The publish state machine (research/publisher.md, "Recommendations"):
+//! The publish state machine (research/publisher.md, "Recommendations"; DESIGN.md §7):
 //!
-//! Fetch -> Apply trades -> Validate (-> exclude conflicting trades, re-validate from scratch) -> Submit with the
-//! fetched versions -> Classify: success -> verify; version conflict -> back off, start over from Fetch; data
-//! conflict -> explain and stop; 429 -> wait Retry-After; 5xx / lost answer -> wait out any Retry-After, re-read,
-//! resend only if nothing changed. Every step is audited, every wait goes through the [`Clock`], and a deadline and a write cap
-//! bound the run.
+//! Fetch -> Apply trades -> Validate (-> exclude conflicting
+//! trades, re-validate from scratch) -> (the live schedule already is what we would send: done, nothing written)
+//! -> Submit with the fetched versions -> Classify: success -> verify; version conflict -> back off, start over
+//! from Fetch; data conflict -> explain and stop; 429 -> wait Retry-After; an unclear answer (lost or closed
+//! socket, timeout, 5xx, a refusal without a reason) -> wait out any Retry-After, then re-read until the platform
+//! settles ([`settle`]): our payload live means it landed; only after the processing window do unchanged versions
+//! mean it did not (resend the same payload, or stop on a refused one) and moved versions mean someone else wrote.
+//!
+//! Every write gets a fate in the report (`writes`) and the audit; every step is audited, every wait goes through
+//! the [`Clock`], and a deadline and a write cap bound the run.
 
 use std::time::Duration;
 
@@ -19,16 +24,22 @@ use crate::classify::{classify, error_code, Classification};
 use crate::clock::Clock;
 use crate::diff::ScheduleDiff;
 use crate::error::PublishError;
-use crate::explain::explain_conflict;
-use crate::outcome::{ExcludedTrade, GiveUpReason, PublishOutcome, PublishReport, REPORT_FORMAT};
-use crate::plan::{build_plan, compare};
+use crate::explain::{explain_conflict, parse_conflicts};
+use crate::outcome::{
+    ExcludedTrade, GiveUpReason, PublishOutcome, PublishReport, WriteFate, WriteReport, REPORT_FORMAT,
+};
+use crate::plan::{already_applied, build_plan, compare, LiveFacts};
 use crate::platform::{Fetched, PlatformClient, PlatformError, Response, Step, Submission, SubmitResult, Target};
 use crate::retry::{next_delay, parse_retry_after, rate_limit_wait, RateLimitDecision, RateLimitPolicy, RetryPolicy};
 use crate::validator::{PublishFinding, Validation, Validator};
 
 mod read;
+mod settle;
 mod wait;
 mod write;
+mod writes;
+
+pub use settle::SettlePolicy;
 
 /// Settings of one run. [`PublishConfig::new`] gives the defaults of research/publisher.md.
 #[derive(Clone, Debug, PartialEq)]
@@ -51,6 +62,8 @@ pub struct PublishConfig {
     pub transient: RetryPolicy,
     /// 429 handling.
     pub rate_limit: RateLimitPolicy,
+    /// How long a write may still be processing after an unclear answer, and how often to re-read meanwhile.
+    pub settle: SettlePolicy,
     /// The instant rules evaluate at; default: the fetch time.
     pub as_of: Option<DateTime<Utc>>,
     /// Run id for the audit; default: a random UUID.
@@ -72,6 +85,7 @@ impl PublishConfig {
             version_conflict: RetryPolicy::VERSION_CONFLICT,
             transient: RetryPolicy::TRANSIENT,
             rate_limit: RateLimitPolicy::default(),
+            settle: SettlePolicy::default(),
             as_of: None,
             run_id: None,
             jitter_seed: None,
@@ -90,6 +104,10 @@ pub async fn publish<P: PlatformClient>(
 ) -> Result<PublishReport, PublishError> {
     if config.write_cap == 0 && !config.dry_run {
         return Err(PublishError::Config("the write cap must be at least 1".into()));
+    }
+    if config.settle.window.is_zero() || config.settle.base.is_zero() {
+        // A zero window decides on the first read, torn or not (issue #9); a zero gap re-reads in a busy loop.
+        return Err(PublishError::Config("the settle window and the re-read gap must be longer than zero".into()));
     }
     let started = clock.now();
     let deadline = started + chrono::Duration::from_std(config.deadline).unwrap_or(chrono::Duration::days(1));
@@ -124,6 +142,8 @@ pub async fn publish<P: PlatformClient>(
         payload_hash: r.payload_hash,
         live_hash: r.live_hash,
         trades_applied: r.trades_applied,
+        trades_already_applied: r.trades_already_applied,
+        writes: r.writes,
         excluded_trades: r.excluded,
         findings: r.findings,
         diff: r.diff,
@@ -144,8 +164,10 @@ struct Report {
     payload_hash: Option<String>,
     live_hash: Option<String>,
     trades_applied: Vec<String>,
+    trades_already_applied: Vec<String>,
     trades_excluded: Vec<String>,
     excluded: Vec<ExcludedTrade>,
+    writes: Vec<WriteReport>,
     findings: Vec<PublishFinding>,
     diff: Option<ScheduleDiff>,
     conflicts: Vec<crate::explain::ConflictExplanation>,
@@ -193,12 +215,11 @@ impl<P: PlatformClient> Run<'_, P> {
                 return Ok(PublishOutcome::DryRun { blocked: false });
             }
             if prepared.submission.plan.changes_no_shift() && prepared.snapshot.schedule.published {
-                self.say("Nothing to change: the schedule is already published as it stands.".to_string());
-                return Ok(PublishOutcome::Published {
-                    schedule_version: fetched.schedule_version(),
-                    verified: true,
-                    changed_shifts: false,
-                });
+                self.say(format!(
+                    "Nothing to write: the schedule is already published at version {} as this run would leave it.",
+                    version_text(fetched.schedule_version())
+                ));
+                return Ok(PublishOutcome::AlreadyPublished { schedule_version: fetched.schedule_version() });
             }
             match self.submit_until_settled(&prepared).await? {
                 Ok(()) => continue,
@@ -208,21 +229,30 @@ impl<P: PlatformClient> Run<'_, P> {
     }
 }
 
+/// What came back from a write, in words (the correlation id apart: see [`with_context`]).
 fn describe(r: &SubmitResult) -> String {
-    // The client's own account names the request and carries the platform's (sanitised) message.
+    // The client's own account names the request and carries the platform's (sanitised) message and contextId.
     if let (Some(detail), Response::Http { .. }) = (&r.detail, &r.response) {
         return detail.clone();
     }
-    let ctx = r.context_id.as_deref().map(|c| format!(", contextId {c}")).unwrap_or_default();
     match &r.response {
         Response::Http { status, body, .. } => {
             let code = body.as_ref().and_then(error_code).map(|c| format!(" {c}")).unwrap_or_default();
-            format!("HTTP {status}{code} at {}{ctx}", r.step)
+            format!("HTTP {status}{code} at {}", r.step)
         }
-        Response::AsyncComplete => format!("the update completed{ctx}"),
-        Response::AsyncError { .. } => format!("the update ended with Error, no reason given{ctx}"),
+        Response::AsyncComplete => "the update completed".to_string(),
+        Response::AsyncError { .. } => "the update ended with an Error event, no reason given".to_string(),
         Response::NoResponse { reason } => format!("no answer at {} ({reason})", r.step),
     }
+}
+
+/// [`describe`] with the correlation id, for the story (support tickets quote it).
+fn with_context(r: &SubmitResult) -> String {
+    let ctx = match (&r.detail, &r.response) {
+        (Some(_), Response::Http { .. }) => String::new(), // the client's detail already quotes it
+        _ => r.context_id.as_deref().map(|c| format!(", contextId {c}")).unwrap_or_default(),
+    };
+    format!("{}{ctx}", describe(r))
 }
 
 fn version_text(v: Option<i64>) -> String {
@@ -242,6 +272,11 @@ fn list_suffix(ids: &[String]) -> String {
     }
 }
 
+/// `2.5 s`, or `20 ms` below a second (a short processing window must not read as "0.0 s").
 fn secs(d: Duration) -> String {
-    format!("{:.1} s", d.as_secs_f64())
+    if d < Duration::from_secs(1) && !d.is_zero() {
+        format!("{} ms", d.as_millis())
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
+    }
 }

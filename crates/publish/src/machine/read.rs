@@ -95,6 +95,8 @@ impl<P: PlatformClient> Run<'_, P> {
             approved,
             snapshot.time_off.len()
         ));
+        // Excluding trades never touches one already applied: no finding names it.
+        self.note_already_applied(&snapshot, &apply_trades_excluding(&snapshot, &[]));
         let excluded = match self.validate(&snapshot)? {
             Ok(x) => x,
             Err(o) => {
@@ -158,10 +160,11 @@ impl<P: PlatformClient> Run<'_, P> {
                 None
             };
             if let Some(why) = why_stop {
-                self.say(format!(
-                    "Blocked: {} blocking finding(s){why}. Nothing was written.",
-                    validation.blocking_count()
-                ));
+                let written = match self.report.writes.len() {
+                    0 => "Nothing was written.".to_string(),
+                    n => format!("Nothing more is sent ({n} earlier write(s) of this run: see their fates)."),
+                };
+                self.say(format!("Blocked: {} blocking finding(s){why}. {written}", validation.blocking_count()));
                 for f in validation.blocking() {
                     let line = format!("  {} {}: {}", f.rule, f.agent_id, f.message);
                     self.say(line);
@@ -189,6 +192,21 @@ impl<P: PlatformClient> Run<'_, P> {
             self.note_validation("exclude", &validation)?;
         }
         Ok(Ok(excluded))
+    }
+
+    /// Story lines and the report field for approved trades whose shifts already sit with their new owners.
+    fn note_already_applied(&mut self, snapshot: &Snapshot, roster: &shiftgate_model::Roster) {
+        /// Trades named one by one before "... and N more" (the report lists them all).
+        const NAMED: usize = 20;
+        let ids: Vec<String> =
+            already_applied(snapshot, roster).into_iter().map(|t| snapshot.trades[t].id.to_string()).collect();
+        for id in ids.iter().take(NAMED) {
+            self.say(format!("{id} already applied: its shifts already sit with their new owners, nothing moves."));
+        }
+        if ids.len() > NAMED {
+            self.say(format!("... and {} more trades already applied.", ids.len() - NAMED));
+        }
+        self.report.trades_already_applied = ids;
     }
 
     pub(super) fn note_validation(&mut self, state: &str, v: &Validation) -> Result<(), PublishError> {

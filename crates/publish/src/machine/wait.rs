@@ -101,8 +101,10 @@ impl<P: PlatformClient> Run<'_, P> {
         r: &SubmitResult,
         class: Classification,
         s: &Submission,
+        attempt: u32,
     ) -> Result<(), PublishError> {
         let mut rec = self.record("submit");
+        rec.write_attempt = Some(attempt);
         rec.step = Some(r.step.as_str().into());
         rec.payload_hash = Some(s.payload_hash.clone());
         rec.context_id.clone_from(&r.context_id);

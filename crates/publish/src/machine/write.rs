@@ -1,12 +1,15 @@
-//! Submit one payload until it settles: classify, re-read when unclear, verify, or explain a data conflict.
+//! Submit one payload until it settles: classify, wait for an unclear answer to settle, verify, or explain a
+//! data conflict. Every write gets its fate ([`WriteFate`]) here.
 
+use super::settle::Settled;
 use super::*;
+use crate::classify::{awaiting, judge, reaches_the_schedule, Awaiting};
 
 impl<P: PlatformClient> Run<'_, P> {
     /// Sends one payload until it settles. `Ok(Ok(()))` means "version conflict: start over from Fetch".
-    /// Sends one payload until it settles. `Ok(Ok(()))` means "version conflict: start over from Fetch".
     pub(super) async fn submit_until_settled(&mut self, prepared: &Prepared) -> Flow<()> {
         let submission = &prepared.submission;
+        let changed_shifts = !submission.plan.changes_no_shift();
         loop {
             if let Some(o) = self.deadline_passed("before writing") {
                 return Ok(Err(o));
@@ -15,113 +18,45 @@ impl<P: PlatformClient> Run<'_, P> {
                 let detail = format!("the write cap of {} was reached", self.cfg.write_cap);
                 return Ok(Err(self.give_up(GiveUpReason::WriteCap, detail)));
             }
-            self.counters.writes += 1;
-            self.report.submitted_version = submission.plan.schedule_version;
-            let result = match tokio::time::timeout(
-                self.remaining(),
-                self.platform.submit(&self.cfg.target, submission),
-            )
-            .await
-            {
-                Ok(r) => r,
-                Err(_) => SubmitResult {
-                    response: Response::NoResponse { reason: "the run deadline passed while waiting".into() },
-                    step: Step::Update,
-                    context_id: None,
-                    operation_id: None,
-                    detail: None,
+            let (ix, result) = self.send(submission).await?;
+            let attempt = self.report.writes[ix].attempt;
+            let (class, what, settled) = match classify(&result.response) {
+                Classification::NeedsRefetch => match self.await_settling(attempt, submission, &result).await? {
+                    Ok(x) => x,
+                    Err(o) => return Ok(Err(o)),
                 },
+                c => (c, None, None),
             };
-            self.say(format!(
-                "Submitted version {} (payload {}): {}.",
-                version_text(submission.plan.schedule_version),
-                short(&submission.payload_hash),
-                describe(&result)
-            ));
-            let mut class = classify(&result.response, None);
-            self.audit_submit(&result, class, submission)?;
-            let mut reread = None;
-            if class == Classification::NeedsRefetch {
-                // A 5xx with Retry-After asks for no request at all before then, the re-read included.
-                let retry_after = match &result.response {
-                    Response::Http { retry_after, .. } => retry_after.as_deref(),
-                    _ => None,
-                };
-                match self.unavailable_for(retry_after) {
-                    Ok(Some(wait)) => {
-                        self.say(format!(
-                            "The platform is unavailable and asks to wait {}: waiting before re-reading.",
-                            secs(wait)
-                        ));
-                        if let Err(o) = self.sleep(wait, "unavailable").await? {
-                            self.say("The write's outcome is unknown; it was not resent.".to_string());
-                            return Ok(Err(o));
-                        }
-                    }
-                    Ok(None) => {}
-                    Err(o) => {
-                        self.say("The write's outcome is unknown; it was not resent.".to_string());
-                        return Ok(Err(o));
-                    }
-                }
-                self.say("The answer does not tell what happened: re-reading before anything else.".to_string());
-                let fetched = match self.fetch("refetch").await? {
-                    Ok(f) => f,
-                    Err(o) => {
-                        self.say("The write's outcome is unknown; it was not resent.".to_string());
-                        return Ok(Err(o));
-                    }
-                };
-                let facts =
-                    compare(&submission.plan, submission.etag.as_deref(), &fetched.document, fetched.etag.as_deref());
-                class = classify(&result.response, Some(facts));
-                self.say(format!(
-                    "Re-read: version {} -> {}; {}.",
-                    version_text(submission.plan.schedule_version),
-                    version_text(fetched.schedule_version()),
-                    if facts.ours_live { "our payload is live" } else { "our payload is not live" }
-                ));
-                let mut rec = self.record("classify");
-                rec.classification = Some(class.as_str().into());
-                self.append(rec)?;
-                reread = Some(fetched);
-            }
+            let answer = describe(&result);
+            let live_version = settled.as_ref().and_then(|s| s.fetched.schedule_version());
+            let sent_version = submission.plan.schedule_version;
             match class {
-                Classification::Success => {
-                    return Ok(Err(self.verify(submission).await?));
-                }
+                Classification::Success => return Ok(Err(self.verify(ix, submission, &answer).await?)),
                 Classification::AlreadyApplied => {
-                    self.say("Our payload is live, so the write landed: done, nothing resent.".to_string());
-                    let version = reread.as_ref().and_then(Fetched::schedule_version);
-                    return Ok(Err(PublishOutcome::Published {
-                        schedule_version: version,
-                        verified: true,
-                        changed_shifts: !submission.plan.changes_no_shift(),
-                    }));
+                    self.settle_live_payload(ix, what, &answer, live_version)?;
+                    let outcome =
+                        PublishOutcome::Published { schedule_version: live_version, verified: true, changed_shifts };
+                    return Ok(Err(outcome));
                 }
                 Classification::VersionConflict => {
-                    self.counters.version_conflicts += 1;
-                    let n = self.counters.version_conflicts;
-                    if n > self.cfg.version_conflict.max_attempts {
-                        let detail =
-                            format!("{} version conflicts in a row: the schedule is being edited concurrently", n);
-                        return Ok(Err(self.give_up(GiveUpReason::VersionConflicts, detail)));
-                    }
-                    let delay = next_delay(&self.cfg.version_conflict, n, self.rng.random::<f64>());
-                    self.say(format!(
-                        "Version conflict {n}/{}: someone else changed the schedule; backing off {} then re-reading, re-applying and re-validating.",
-                        self.cfg.version_conflict.max_attempts,
-                        secs(delay)
-                    ));
-                    if let Err(o) = self.sleep(delay, "versionConflict").await? {
-                        return Ok(Err(o));
-                    }
-                    return Ok(Ok(()));
+                    self.settle_version_conflict(ix, what, &answer, live_version)?;
+                    return self.back_off_version_conflict().await;
                 }
                 Classification::DataConflict => {
+                    let window = secs(self.cfg.settle.window);
+                    let detail = match what {
+                        Some(_) => format!(
+                            "{answer}; the versions are unchanged {window} later, so the platform refuses the data"
+                        ),
+                        None => format!("the platform refuses the data ({answer})"),
+                    };
+                    self.settle_write(ix, WriteFate::Refused, live_version.or(sent_version), detail)?;
+                    let reread = settled.map(|s| s.fetched);
                     return Ok(Err(self.data_conflict(prepared, &result, reread).await?));
                 }
                 Classification::RateLimited => {
+                    let detail = format!("rate limited ({answer}); nothing was applied, the same payload goes again");
+                    self.settle_write(ix, WriteFate::Refused, sent_version, detail)?;
                     let retry_after = match &result.response {
                         Response::Http { retry_after, .. } => retry_after.clone(),
                         _ => None,
@@ -130,55 +65,252 @@ impl<P: PlatformClient> Run<'_, P> {
                         return Ok(Err(o));
                     }
                 }
-                Classification::Transient | Classification::NeedsRefetch => {
-                    self.say(
-                        "Nothing changed on the platform: the same payload (same versions) can be resent safely."
-                            .to_string(),
-                    );
+                Classification::Transient => {
+                    self.settle_not_applied(ix, &answer, settled.is_some(), live_version.or(sent_version))?;
                     // Any Retry-After was honoured before the re-read.
                     if let Err(o) = self.wait_transient(None).await? {
                         return Ok(Err(o));
                     }
                 }
-                Classification::Unauthorized | Classification::Rejected => {
-                    let (status, body) = match &result.response {
-                        Response::Http { status, body, .. } => (Some(*status), body.clone()),
-                        _ => (None, None),
-                    };
-                    let code = body.as_ref().and_then(error_code).map(str::to_string);
-                    self.report.response_body = body;
-                    let detail = if class == Classification::Unauthorized {
-                        "the platform refused the credentials (401 after a token refresh)".to_string()
-                    } else {
-                        format!("the platform refused the request ({})", describe(&result))
-                    };
-                    self.say(format!("Stopped: {detail}; not retried."));
-                    return Ok(Err(PublishOutcome::Rejected { step: result.step, status, code, detail }));
+                Classification::Unauthorized | Classification::Rejected | Classification::NeedsRefetch => {
+                    return Ok(Err(self.rejected(ix, class, &result, sent_version)?));
                 }
             }
         }
     }
 
-    /// Re-reads after a success and checks our payload is live.
-    pub(super) async fn verify(&mut self, submission: &Submission) -> Result<PublishOutcome, PublishError> {
+    /// Sends one write, opens its entry in the report, tells and audits it.
+    async fn send(&mut self, submission: &Submission) -> Result<(usize, SubmitResult), PublishError> {
+        self.counters.writes += 1;
+        self.report.submitted_version = submission.plan.schedule_version;
+        let submitted = self.platform.submit(&self.cfg.target, submission);
+        let result = tokio::time::timeout(self.remaining(), submitted).await.unwrap_or_else(|_| SubmitResult {
+            response: Response::NoResponse { reason: "the run deadline passed while waiting".into() },
+            step: Step::Update,
+            context_id: None,
+            operation_id: None,
+            detail: None,
+        });
+        let ix = self.open_write(submission, &result);
+        let attempt = self.report.writes[ix].attempt;
+        self.say(format!(
+            "Write {attempt}: sent version {} (payload {}): {}.",
+            version_text(submission.plan.schedule_version),
+            short(&submission.payload_hash),
+            with_context(&result)
+        ));
+        self.audit_submit(&result, classify(&result.response), submission, attempt)?;
+        Ok((ix, result))
+    }
+
+    /// The fate of a write that met a version conflict: refused outright, or (after an unclear answer) not live
+    /// once the window was over.
+    fn settle_version_conflict(
+        &mut self,
+        ix: usize,
+        what: Option<Awaiting>,
+        answer: &str,
+        live_version: Option<i64>,
+    ) -> Result<(), PublishError> {
+        let moved = format!("another writer moved the schedule to version {}", version_text(live_version));
+        if what == Some(Awaiting::Outcome) {
+            let window = secs(self.cfg.settle.window);
+            let detail = format!("our payload is not live {window} after the answer, and {moved}");
+            self.settle_write(ix, WriteFate::NotApplied, live_version, detail)
+        } else {
+            self.settle_write(ix, WriteFate::Refused, live_version, format!("a version conflict ({answer}): {moved}"))
+        }
+    }
+
+    /// The fate of a write that did not land and left the versions as they were: the same payload may go again.
+    fn settle_not_applied(
+        &mut self,
+        ix: usize,
+        answer: &str,
+        re_read: bool,
+        version: Option<i64>,
+    ) -> Result<(), PublishError> {
+        let detail = if re_read {
+            let window = secs(self.cfg.settle.window);
+            format!("{answer}; {window} later the versions are unchanged and our payload is not live")
+        } else {
+            format!("{answer}; the write stopped before the update, so nothing reached the schedule")
+        };
+        self.settle_write(ix, WriteFate::NotApplied, version, detail)?;
+        self.say("Nothing changed on the platform: the same payload (same versions) can be resent safely.".to_string());
+        Ok(())
+    }
+
+    /// A refusal no retry cures (credentials, permissions, a malformed request): the write's fate and the outcome.
+    fn rejected(
+        &mut self,
+        ix: usize,
+        class: Classification,
+        result: &SubmitResult,
+        sent_version: Option<i64>,
+    ) -> Result<PublishOutcome, PublishError> {
+        let (status, body) = match &result.response {
+            Response::Http { status, body, .. } => (Some(*status), body.clone()),
+            _ => (None, None),
+        };
+        let code = body.as_ref().and_then(error_code).map(str::to_string);
+        self.report.response_body = body;
+        let detail = if class == Classification::Unauthorized {
+            "the platform refused the credentials (401 after a token refresh)".to_string()
+        } else {
+            format!("the platform refused the request ({})", describe(result))
+        };
+        self.settle_write(ix, WriteFate::Refused, sent_version, detail.clone())?;
+        self.say(format!("Stopped: {detail}; not retried."));
+        Ok(PublishOutcome::Rejected { step: result.step, status, code, detail })
+    }
+
+    /// After an answer that does not tell what happened: wait out a 5xx's `Retry-After`, then re-read until the
+    /// platform settles. Returns the decision, what the write awaited, and the settling read.
+    async fn await_settling(
+        &mut self,
+        attempt: u32,
+        submission: &Submission,
+        result: &SubmitResult,
+    ) -> Flow<(Classification, Option<Awaiting>, Option<Settled<Classification>>)> {
+        let since = self.clock.now();
+        let what = awaiting(&result.response).unwrap_or(Awaiting::Outcome);
+        // A 5xx with Retry-After asks for no request at all before then: the re-read, or the resend.
+        let retry_after = match &result.response {
+            Response::Http { retry_after, .. } => retry_after.as_deref(),
+            _ => None,
+        };
+        let before_update = what == Awaiting::Outcome && !reaches_the_schedule(result.step);
+        let gave_up = match self.unavailable_for(retry_after) {
+            Ok(Some(wait)) => {
+                let then = if before_update { "sending again" } else { "re-reading" };
+                self.say(format!(
+                    "The platform is unavailable and asks to wait {}: waiting before {then}.",
+                    secs(wait)
+                ));
+                self.sleep(wait, "unavailable").await?.err()
+            }
+            Ok(None) => None,
+            Err(o) => Some(o),
+        };
+        if let Some(o) = gave_up {
+            if before_update {
+                let detail =
+                    format!("{}; it stopped before the update, so nothing reached the schedule", describe(result));
+                let ix = self.report.writes.len() - 1;
+                self.settle_write(ix, WriteFate::NotApplied, submission.plan.schedule_version, detail)?;
+            } else {
+                self.say("The write's outcome is unknown; it was not resent.".to_string());
+            }
+            return Ok(Err(o));
+        }
+        if what == Awaiting::Outcome && !reaches_the_schedule(result.step) {
+            return Ok(Ok((Classification::Transient, Some(what), None)));
+        }
+        self.say(match what {
+            Awaiting::Outcome => "The answer does not tell whether the write landed, and the platform may still be processing it: re-reading until it settles, never resending before.",
+            Awaiting::Reason => "The refusal does not say why: re-reading to tell a stale version from refused data.",
+        }.to_string());
+        match self.settle(attempt, submission, since, |f, over| judge(what, f, over)).await? {
+            Ok(s) => {
+                let mut rec = self.record("classify");
+                rec.write_attempt = Some(attempt);
+                rec.classification = Some(s.decision.as_str().into());
+                self.append(rec)?;
+                Ok(Ok((s.decision, Some(what), Some(s))))
+            }
+            Err(o) => {
+                self.say("The write's outcome is unknown; it was not resent.".to_string());
+                Ok(Err(o))
+            }
+        }
+    }
+
+    /// Our payload is live after write `ix`'s unclear answer or refusal. Normally that write landed; but if an
+    /// earlier write of the same payload was judged not applied (it was still processing when its window ended),
+    /// a refused resend means the earlier one landed late, and an unclear one cannot tell which of the two did.
+    fn settle_live_payload(
+        &mut self,
+        ix: usize,
+        what: Option<Awaiting>,
+        answer: &str,
+        version: Option<i64>,
+    ) -> Result<(), PublishError> {
+        let attempt = self.report.writes[ix].attempt;
+        match (self.earlier_same_payload(ix), what) {
+            (Some(e), Some(Awaiting::Reason)) => {
+                let first = self.report.writes[e].attempt;
+                let late = format!(
+                    "judged not applied when its window ended, but it landed late: after write {attempt} a re-read shows our payload live"
+                );
+                self.settle_write(e, WriteFate::Landed, version, late)?;
+                let dup = format!("{answer}: the same payload as write {first}, which had landed in the meantime");
+                self.settle_write(ix, WriteFate::Refused, version, dup)
+            }
+            (Some(e), _) => {
+                let first = self.report.writes[e].attempt;
+                let detail = format!(
+                    "{answer}; a re-read shows our payload live (this write or write {first}, which carried the same payload and versions: only one of them can have landed)"
+                );
+                self.settle_write(ix, WriteFate::Landed, version, detail)
+            }
+            (None, _) => {
+                self.settle_write(ix, WriteFate::Landed, version, format!("{answer}; a re-read shows our payload live"))
+            }
+        }
+    }
+
+    /// Counts a version-conflict cycle and backs off before the caller starts over from Fetch.
+    async fn back_off_version_conflict(&mut self) -> Flow<()> {
+        self.counters.version_conflicts += 1;
+        let n = self.counters.version_conflicts;
+        if n > self.cfg.version_conflict.max_attempts {
+            let detail = format!("{} version conflicts in a row: the schedule is being edited concurrently", n);
+            return Ok(Err(self.give_up(GiveUpReason::VersionConflicts, detail)));
+        }
+        let delay = next_delay(&self.cfg.version_conflict, n, self.rng.random::<f64>());
+        self.say(format!(
+            "Version conflict {n}/{}: someone else changed the schedule; backing off {} then re-reading, re-applying and re-validating.",
+            self.cfg.version_conflict.max_attempts,
+            secs(delay)
+        ));
+        self.sleep(delay, "versionConflict").await
+    }
+
+    /// After the platform accepted a write: re-read until our payload shows (or the window is over).
+    async fn verify(
+        &mut self,
+        ix: usize,
+        submission: &Submission,
+        answer: &str,
+    ) -> Result<PublishOutcome, PublishError> {
         let changed_shifts = !submission.plan.changes_no_shift();
-        match self.fetch("verify").await? {
-            Ok(f) => {
-                let facts = compare(&submission.plan, submission.etag.as_deref(), &f.document, f.etag.as_deref());
-                self.say(if facts.ours_live {
-                    let what = if changed_shifts { "with our changes and published" } else { "and published" };
-                    format!("Verified: version {} is live {what}.", version_text(f.schedule_version()))
+        let attempt = self.report.writes[ix].attempt;
+        let since = self.clock.now();
+        let confirm = |f: LiveFacts, over: bool| {
+            if f.ours_live && (f.schedule_moved || over) {
+                Some(true)
+            } else {
+                over.then_some(false)
+            }
+        };
+        match self.settle(attempt, submission, since, confirm).await? {
+            Ok(Settled { decision: verified, fetched, .. }) => {
+                let version = fetched.schedule_version();
+                let detail = if verified {
+                    format!("{answer}; a re-read shows our payload live")
                 } else {
-                    "Accepted, but the re-read does not show our changes: another writer may have changed the schedule since.".to_string()
-                });
-                Ok(PublishOutcome::Published {
-                    schedule_version: f.schedule_version(),
-                    verified: facts.ours_live,
-                    changed_shifts,
-                })
+                    format!(
+                        "{answer}, but {} later a re-read does not show our payload: another writer may have changed the schedule since",
+                        secs(self.cfg.settle.window)
+                    )
+                };
+                self.settle_write(ix, WriteFate::Landed, version, detail)?;
+                Ok(PublishOutcome::Published { schedule_version: version, verified, changed_shifts })
             }
             Err(_) => {
-                self.say("Accepted; the verification re-read failed, so it is not verified.".to_string());
+                let detail = format!("{answer}; no re-read could confirm it, so it is not verified");
+                self.settle_write(ix, WriteFate::Landed, None, detail)?;
                 Ok(PublishOutcome::Published { schedule_version: None, verified: false, changed_shifts })
             }
         }
@@ -216,15 +348,44 @@ impl<P: PlatformClient> Run<'_, P> {
         };
         let validation = self.validator.validate(snapshot, &excluded);
         let explanations = explain_conflict(snapshot, &validation, &body);
-        for e in &explanations {
-            self.say(format!("  {}", e.summary));
-            for c in &e.root_cause {
-                self.say(format!("    because {c}"));
+        let reasonless =
+            parse_conflicts(&body).iter().all(|c| c.agent_id.is_none() && c.kind.is_none() && c.start.is_none());
+        if reasonless {
+            // Genesys says only "Error" (research/wfm-api.md §1.6): the gate's own findings on the fresh read are
+            // the explanation there is.
+            self.explain_from_findings(&validation);
+        } else {
+            for e in &explanations {
+                self.say(format!("  {}", e.summary));
+                for c in &e.root_cause {
+                    self.say(format!("    because {c}"));
+                }
             }
         }
         self.report.findings = validation.findings;
         self.report.conflicts = explanations;
         self.report.response_body = Some(body).filter(|b| !b.is_null());
         Ok(PublishOutcome::DataConflict)
+    }
+
+    /// Explains a refusal that names nothing from the blocking findings on the fresh read.
+    fn explain_from_findings(&mut self, validation: &Validation) {
+        let blocking: Vec<&PublishFinding> = validation.blocking().collect();
+        if blocking.is_empty() {
+            self.say("  The platform gave no reason, and the gate finds nothing blocking on the fresh read: a validator gap (add a rule fixture for this case).".to_string());
+            return;
+        }
+        self.say(format!(
+            "  The platform gave no reason; on the fresh read the gate finds {} blocking finding(s), the likely cause:",
+            blocking.len()
+        ));
+        let lines: Vec<(String, Vec<String>)> =
+            blocking.iter().map(|f| (format!("  {} {}: {}", f.rule, f.agent_id, f.message), f.cause.clone())).collect();
+        for (line, cause) in lines {
+            self.say(line);
+            for c in cause {
+                self.say(format!("    because {c}"));
+            }
+        }
     }
 }
