@@ -31,6 +31,7 @@
 mod error;
 pub mod format;
 mod id;
+pub mod limits;
 mod snapshot;
 pub mod time;
 mod trade;
@@ -38,6 +39,7 @@ mod validate;
 
 pub use error::{InputError, Problem};
 pub use id::{ActivityCodeId, AgentId, AgentIx, CodeIx, ShiftId, ShiftIx, TimeOffRequestId, TradeId};
+pub use limits::MAX_LENGTH_MINUTES;
 pub use snapshot::{
     Activity, ActivityCode, Agent, BusinessUnit, Category, FullDayMarker, ScheduleInfo, Shift, ShiftTrade, Snapshot,
     TimeOffRequest, TimeOffStatus, TradeState,
@@ -46,4 +48,3 @@ pub use time::{Interval, Zone};
 pub use trade::{
     apply_trades, apply_trades_excluding, approved_in_order, Move, Roster, Side, TradeFailure, TradeProblem,
 };
-pub use validate::MAX_LENGTH_MINUTES;
