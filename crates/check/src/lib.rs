@@ -16,6 +16,7 @@
 #![warn(missing_docs)]
 
 mod api_ext;
+mod api_lists;
 mod config;
 mod engine;
 mod error;
@@ -23,6 +24,7 @@ mod filters;
 mod finding;
 mod handles;
 mod loop_skip;
+mod overlaps;
 mod params_scan;
 mod report;
 mod rule;
@@ -34,7 +36,7 @@ pub use config::{Config, RuleConfig};
 pub use engine::Limits;
 pub use error::{ConfigError, LoadError, RunError, ScriptLocation};
 pub use finding::{Finding, Severity};
+pub use overlaps::sweep_overlaps;
 pub use report::{Report, RuleRef, SnapshotRef, Summary, REPORT_FORMAT};
 pub use rule::{pack_prefix, Rule, RuleFile, RuleLibrary, RuleSet, RuleSetError};
 pub use run::Checker;
-pub use timeline::sweep_overlaps;
