@@ -1,8 +1,10 @@
 //! # shiftgate-check
 //!
 //! The checker: it computes each agent's facts natively once (sorted shifts, overlaps, time-off conflicts, rest
-//! gaps, paid minutes per local day and week, work streaks with history, DST crossings), then lets sandboxed Rhai
-//! rule scripts decide what is a violation, in parallel over agents, and collects deterministic findings.
+//! gaps, paid minutes per local day and week, work streaks with history, DST crossings, failed and already-applied
+//! trades), then lets sandboxed Rhai rule scripts decide what is a violation, in parallel over agents, and collects
+//! deterministic findings. Overlap lists, which can be quadratic in the input, are counted in full but kept as a
+//! bounded sample per agent (`overlaps`), so one hostile agent cannot exhaust memory.
 //!
 //! Key types:
 //! - [`RuleLibrary`] (rule files: built in, or `--rules DIR`) → [`RuleSet::load`] with a [`Config`] → compiled rules.

@@ -232,40 +232,55 @@ fn conflict(f: &AgentFacts, r: usize, i: usize) -> Conflict {
 pub(crate) fn request_overlaps(f: &AgentFacts) -> Vec<Pair> {
     let snap = &f.world.snapshot;
     // The agent's requests are sorted by their first day, so a request's extent starts no earlier than those before.
-    let live: Vec<(usize, Vec<Interval>)> = f
+    let live: Vec<(usize, &[Interval])> = f
         .requests
         .iter()
         .enumerate()
-        .filter(|(_, &r)| snap.time_off[r].status.is_live())
-        .map(|(x, &r)| (x, union(snap.time_off[r].intervals.clone())))
-        .filter(|(_, days)| !days.is_empty())
+        .map(|(x, &r)| (x, &snap.time_off[r]))
+        .filter(|(_, r)| r.status.is_live() && !r.intervals.is_empty())
+        .map(|(x, r)| (x, r.intervals.as_slice()))
         .collect();
     let mut sample = Sampler::new();
-    for (n, (x, a)) in live.iter().enumerate() {
-        let a_end = a[a.len() - 1].end;
-        for (y, b) in live[n + 1..].iter().take_while(|(_, b)| b[0].start < a_end) {
+    for (n, &(x, a)) in live.iter().enumerate() {
+        let a_end = a.iter().map(|iv| iv.end).max().unwrap_or(a[0].end);
+        for &(y, b) in live[n + 1..].iter().take_while(|(_, b)| b[0].start < a_end) {
             if let Some(span) = first_shared(a, b) {
-                sample.add(|| Pair { first: *x, second: *y, span, more: 0 });
+                sample.add(|| Pair { first: x, second: y, span, more: 0 });
             }
         }
     }
     sample.finish(|p| &mut p.more)
 }
 
-/// The earliest stretch two sorted, disjoint interval lists share.
+/// The earliest stretch (by start, then end) that an interval of `a` shares with one of `b`, both sorted by start.
+/// Intervals within one list may overlap a little (a partial-day request's days can run past midnight), so this
+/// sweeps both lists in start order, intersecting each interval with the other list's intervals still open: with
+/// one date per day, a handful.
 fn first_shared(a: &[Interval], b: &[Interval]) -> Option<Interval> {
     let (mut i, mut j) = (0, 0);
-    while i < a.len() && j < b.len() {
-        if let Some(shared) = a[i].intersection(&b[j]) {
-            return Some(shared);
-        }
-        if a[i].end <= b[j].end {
+    let (mut open_a, mut open_b): (Vec<Interval>, Vec<Interval>) = (Vec::new(), Vec::new());
+    let mut best: Option<Interval> = None;
+    while i < a.len() || j < b.len() {
+        let from_a = j == b.len() || (i < a.len() && a[i].start <= b[j].start);
+        let (iv, own, other) = if from_a {
             i += 1;
+            (a[i - 1], &mut open_a, &mut open_b)
         } else {
             j += 1;
+            (b[j - 1], &mut open_b, &mut open_a)
+        };
+        // Every later stretch starts later still.
+        if best.is_some_and(|b| iv.start > b.start) {
+            break;
         }
+        other.retain(|o| o.end > iv.start);
+        for o in other.iter() {
+            let shared = Interval::new(iv.start, iv.end.min(o.end));
+            best = Some(best.map_or(shared, |b| b.min(shared)));
+        }
+        own.push(iv);
     }
-    None
+    best
 }
 
 #[cfg(test)]
@@ -313,6 +328,167 @@ mod tests {
             let shared: Vec<Interval> = a.iter().flat_map(|x| b.iter().filter_map(|y| x.intersection(y))).collect();
             prop_assert_eq!(any_shared(&a, &b), !shared.is_empty());
             prop_assert_eq!(first_shared(&a, &b), shared.iter().min().copied());
+        }
+
+        #[test]
+        fn the_first_shared_stretch_of_overlapping_lists_is_found_like_brute_force(
+            a in prop::collection::vec((0i64..400, 1i64..60), 0..12), b in prop::collection::vec((0i64..400, 1i64..60), 0..12)) {
+            let list = |v: &[(i64, i64)]| {
+                let mut l: Vec<Interval> = v.iter().map(|&(s, l)| Interval::new(at(s), at(s + l))).collect();
+                l.sort();
+                l
+            };
+            let (a, b) = (list(&a), list(&b));
+            let shared = a.iter().flat_map(|x| b.iter().filter_map(|y| x.intersection(y))).min();
+            prop_assert_eq!(first_shared(&a, &b), shared);
+        }
+    }
+
+    /// One agent's random week: shifts (start, length, activities as (offset, length, code)), and requests
+    /// (status, full day, days or starts as offsets, daily minutes: long ones run into the next day's).
+    type Week = (Vec<(i64, i64, Vec<(i64, i64, usize)>)>, Vec<(usize, bool, Vec<i64>, i64)>);
+
+    fn random_week() -> impl Strategy<Value = Week> {
+        let activity = (-30i64..500, 1i64..200, 0usize..3);
+        let shift = (0i64..6 * 1440, 60i64..900, prop::collection::vec(activity, 0..5));
+        let request = (0usize..4, any::<bool>(), prop::collection::btree_set(0i64..7, 1..4), 30i64..1500);
+        (prop::collection::vec(shift, 0..6), prop::collection::vec(request, 0..6)).prop_map(|(s, r)| {
+            (s, r.into_iter().map(|(st, full, days, daily)| (st, full, days.into_iter().collect(), daily)).collect())
+        })
+    }
+
+    fn facts_of(week: &Week) -> std::sync::Arc<AgentFacts> {
+        use std::sync::Arc;
+
+        use serde_json::json;
+
+        use crate::timeline::{agent_facts, World};
+
+        let t0 = DateTime::parse_from_rfc3339("2026-11-29T06:00:00Z").unwrap().to_utc();
+        let at = |m: i64| (t0 + Duration::minutes(m)).to_rfc3339();
+        let codes = ["0", "2", "3"];
+        let shifts: Vec<_> = week
+            .0
+            .iter()
+            .enumerate()
+            .map(|(i, (start, len, acts))| {
+                let acts: Vec<_> = acts.iter().map(|&(off, l, c)| {
+                json!({"startDate": at(start + off), "lengthMinutes": l, "activityCodeId": codes[c]})
+            }).collect();
+                json!({"id": format!("s-{i}"), "startDate": at(*start), "lengthMinutes": len, "activities": acts})
+            })
+            .collect();
+        let statuses = ["PENDING", "APPROVED", "DENIED", "CANCELED"];
+        let requests: Vec<_> = week
+            .1
+            .iter()
+            .enumerate()
+            .map(|(i, (status, full, days, daily))| {
+                let mut r = json!({"id": format!("r-{i}"), "user": {"id": "a-1"}, "status": statuses[*status],
+                               "isFullDayRequest": full, "dailyDurationMinutes": daily, "activityCodeId": "3"});
+                if *full {
+                    let first = chrono::NaiveDate::from_ymd_opt(2026, 11, 29).unwrap();
+                    r["fullDayManagementUnitDates"] =
+                        days.iter().map(|&d| (first + Duration::days(d)).to_string()).collect::<Vec<_>>().into();
+                } else {
+                    r["partialDayStartDateTimes"] =
+                        days.iter().map(|d| at(d * 1440 + 180 + d * 97 % 1200)).collect::<Vec<_>>().into();
+                }
+                r
+            })
+            .collect();
+        let doc = json!({
+            "format": "shiftgate.snapshot/1", "businessUnit": {"id": "bu", "timeZone": "America/Chicago"},
+            "schedule": {"id": "sch", "weekDate": "2026-11-29"},
+            "activityCodes": [{"id": "0", "category": "OnQueueWork"}, {"id": "2", "category": "Meal"}, {"id": "3", "category": "TimeOff"}],
+            "agents": [{"id": "a-1"}], "agentSchedules": [{"user": {"id": "a-1"}, "shifts": shifts}], "timeOffRequests": requests,
+        });
+        let snapshot = Arc::new(shiftgate_model::Snapshot::from_json(&serde_json::to_vec(&doc).unwrap()).unwrap());
+        let roster = Arc::new(shiftgate_model::apply_trades(&snapshot));
+        let world = Arc::new(World::new(snapshot, roster, t0));
+        Arc::new(agent_facts(&world, shiftgate_model::AgentIx(0)))
+    }
+
+    /// A bounded list as the brute force predicts it: all of it within the sample; else the first `SAMPLE`, the
+    /// last of them counting the rest.
+    fn sampled<T: PartialEq + std::fmt::Debug>(
+        got: Vec<T>,
+        mut want: Vec<T>,
+        more: usize,
+    ) -> Result<(), TestCaseError> {
+        let rest = want.len().saturating_sub(SAMPLE);
+        want.truncate(SAMPLE);
+        prop_assert_eq!(got, want);
+        prop_assert_eq!(more, rest);
+        Ok(())
+    }
+
+    proptest! {
+        /// The bounded lists hold what checking every pair finds (the checker before the sample existed): all of
+        /// it on weeks within the sample, else its first items and the count of the rest.
+        #[test]
+        fn bounded_lists_equal_brute_force_on_ordinary_weeks(week in random_week()) {
+            let f = facts_of(&week);
+            let snap = &f.world.snapshot;
+            // Work during live requests.
+            let mut want = Vec::new();
+            for &r in &f.requests {
+                let req = &snap.time_off[r];
+                if !req.status.is_live() { continue; }
+                for i in f.week_from..f.shifts.len() {
+                    if !req.intervals.iter().any(|iv| iv.overlaps(&f.shifts[i].interval)) { continue; }
+                    let shift = f.shift(i);
+                    let acts = if shift.activities.is_empty() { vec![whole_shift_activity(shift)] } else { shift.activities.clone() };
+                    let parts: Vec<Interval> = acts.iter().filter(|a| a.category != Category::TimeOff)
+                        .flat_map(|a| req.intervals.iter().filter_map(|iv| iv.intersection(&a.interval))).collect();
+                    if let (Some(s), Some(e)) = (parts.iter().map(|p| p.start).min(), parts.iter().map(|p| p.end).max()) {
+                        want.push((r, i, Interval::new(s, e), parts.iter().map(Interval::minutes).sum::<i64>()));
+                    }
+                }
+            }
+            for status in [TimeOffStatus::Pending, TimeOffStatus::Approved] {
+                let of = |r: usize| snap.time_off[r].status == status;
+                let kept: Vec<_> = f.conflicts.iter().filter(|c| of(c.request)).collect();
+                let got = kept.iter().map(|c| (c.request, c.shift, c.span, c.minutes)).collect();
+                let more = kept.iter().map(|c| c.more).sum();
+                sampled(got, want.iter().filter(|c| of(c.0)).copied().collect(), more)?;
+            }
+            // Live requests sharing time.
+            let mut want = Vec::new();
+            for (x, &a) in f.requests.iter().enumerate() {
+                for (y, &b) in f.requests.iter().enumerate().skip(x + 1) {
+                    let (ra, rb) = (&snap.time_off[a], &snap.time_off[b]);
+                    if !ra.status.is_live() || !rb.status.is_live() { continue; }
+                    let shared = ra.intervals.iter().flat_map(|i| rb.intervals.iter().filter_map(move |j| i.intersection(j))).min();
+                    if let Some(span) = shared { want.push((x, y, span)); }
+                }
+            }
+            let got = f.request_overlaps.iter().map(|p| (p.first, p.second, p.span)).collect();
+            sampled(got, want, f.request_overlaps.iter().map(|p| p.more).sum())?;
+            // Activities outside their shift or overlapping one another.
+            let mut want = Vec::new();
+            for i in f.week_from..f.shifts.len() {
+                let acts = &f.shift(i).activities;
+                for (k, a) in acts.iter().enumerate() {
+                    if !f.shift(i).interval.contains(&a.interval) { want.push((i, k, None)); }
+                    for (m, b) in acts.iter().enumerate().skip(k + 1) {
+                        if a.interval.overlaps(&b.interval) { want.push((i, k.min(m), Some(k.max(m)))); }
+                    }
+                }
+            }
+            let mut got: Vec<_> = f.activity_issues.iter().map(|x| match x.other {
+                Some(o) => (x.shift, x.activity.min(o), Some(x.activity.max(o))),
+                None => (x.shift, x.activity, None),
+            }).collect();
+            want.sort();
+            got.sort();
+            if want.len() <= SAMPLE {
+                prop_assert_eq!(got, want);
+            } else {
+                // Kept in the canonical activity order rather than the brute force's.
+                prop_assert!(got.len() == SAMPLE && got.iter().all(|x| want.contains(x)));
+                prop_assert_eq!(f.activity_issues.iter().map(|x| x.more).sum::<usize>(), want.len() - SAMPLE);
+            }
         }
     }
 

@@ -7,11 +7,15 @@
 //! - [`Snapshot`]: a validated week (agents, shifts with activities, full-day markers, history, time-off requests,
 //!   trades). Read it with [`Snapshot::from_json`], which reports every problem at once with its JSON path.
 //! - [`Interval`] and [`Zone`]: half-open UTC intervals, and the business unit's zone (local dates, DST, messages).
-//! - [`apply_trades`] → [`Roster`]: who holds each shift after approved trades, with provenance, and which trades
-//!   failed.
+//! - [`apply_trades`] → [`Roster`]: who holds each shift after approved trades, with provenance, which trades
+//!   failed, and which the draft already reflects ([`Roster::already_applied`]: a re-run after a publish moves
+//!   nothing and fails nothing; the rule is in the `trade` module's documentation).
+//! - [`limits`]: the documented input limits (document size, id length, list sizes) that validation enforces.
 //!
 //! What it does not do: no I/O, no clock (the evaluation instant is `asOf` or passed in), no rules. A rule
-//! violation is never an error here; the checker reports it as a finding.
+//! violation is never an error here; the checker reports it as a finding. Input it refuses is an
+//! [`InputError`] listing every problem with its JSON path: malformed or oversized input, ids with control
+//! characters, schedule instants that are not whole minutes, lists beyond [`limits`].
 //!
 //! ```
 //! let json = br#"{"format":"shiftgate.snapshot/1",

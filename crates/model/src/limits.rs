@@ -6,9 +6,9 @@
 //! grow without end. An input beyond a limit is an input error (exit 2) naming the JSON path, reported with the
 //! other problems.
 
-/// Largest snapshot read, in bytes. A generated 10,000-agent week is about 40 MB; 256 MiB holds six such weeks,
-/// or a 6-week schedule of the largest business units, and keeps reading within a few times the machine's memory
-/// of a typical CI runner.
+/// Largest snapshot read, in bytes. A generated 10,000-agent week is about 60 MB; 256 MiB holds four such weeks,
+/// or a 6-week schedule of a large business unit. Checking takes about three times the document's size in memory,
+/// so the cap keeps a run under a gigabyte or so.
 pub const MAX_DOCUMENT_BYTES: usize = 256 * 1024 * 1024;
 
 /// Longest id, in bytes (UTF-8). Platform ids are UUIDs (36 bytes); 256 leaves room for any in-house scheme.
