@@ -5,7 +5,7 @@
 use rhai::{Array, Dynamic, Engine, ImmutableString};
 
 use crate::handles::{
-    list, text, ActivityIssueHandle, AgentHandle, AppliedTradeHandle, ConflictHandle, OverlapHandle,
+    epoch_minutes, list, text, ActivityIssueHandle, AgentHandle, AppliedTradeHandle, ConflictHandle, OverlapHandle,
     RequestOverlapHandle, ShiftHandle, Spanned,
 };
 use crate::timeline::ShiftSource;
@@ -22,8 +22,8 @@ pub(crate) fn register(e: &mut Engine) {
     e.register_fn("already_applied_trades", |a: &mut AgentHandle| {
         list(a.0.already_applied.len(), |k| AppliedTradeHandle { f: a.0.clone(), k })
     });
-    e.register_get("start", |t: &mut AppliedTradeHandle| t.span().start.timestamp().div_euclid(60));
-    e.register_get("end", |t: &mut AppliedTradeHandle| t.span().end.timestamp().div_euclid(60));
+    e.register_get("start", |t: &mut AppliedTradeHandle| epoch_minutes(t.span().start));
+    e.register_get("end", |t: &mut AppliedTradeHandle| epoch_minutes(t.span().end));
     e.register_get("minutes", |t: &mut AppliedTradeHandle| t.span().minutes());
     e.register_get("when", |t: &mut AppliedTradeHandle| -> ImmutableString {
         t.f.world.zone.format_interval(&t.span()).into()
