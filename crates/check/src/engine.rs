@@ -121,6 +121,7 @@ fn register_api(e: &mut Engine) {
     register_buckets(e);
     register_globals(e);
     crate::api_ext::register(e);
+    crate::api_lists::register(e);
     crate::filters::register(e);
 }
 

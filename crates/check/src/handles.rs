@@ -41,7 +41,8 @@ handle!(
     DayHandle,
     WeekHandle,
     StreakHandle,
-    TradeFailureHandle
+    TradeFailureHandle,
+    AppliedTradeHandle
 );
 
 /// An activity: `k` indexes the shift's activities; `None` is the whole-shift work activity of a shift without any.
@@ -161,6 +162,21 @@ impl Spanned for TradeFailureHandle {
             .map(|ix| w.snapshot.shift(ix).interval)
             .or(t.initiating_shift_times)
             .unwrap_or(w.period)
+    }
+}
+
+impl AppliedTradeHandle {
+    /// The trade (`k` indexes the agent's already-applied trades).
+    pub(crate) fn trade(&self) -> &shiftgate_model::ShiftTrade {
+        &self.f.world.snapshot.trades[self.f.already_applied[self.k]]
+    }
+}
+
+impl Spanned for AppliedTradeHandle {
+    fn span(&self) -> Interval {
+        let w = &self.f.world;
+        // Already applied means its initiating shift resolves.
+        w.snapshot.shift_ix(self.trade().initiating_shift.as_str()).map_or(w.period, |ix| w.snapshot.shift(ix).interval)
     }
 }
 

@@ -1,8 +1,10 @@
 //! # shiftgate-check
 //!
 //! The checker: it computes each agent's facts natively once (sorted shifts, overlaps, time-off conflicts, rest
-//! gaps, paid minutes per local day and week, work streaks with history, DST crossings), then lets sandboxed Rhai
-//! rule scripts decide what is a violation, in parallel over agents, and collects deterministic findings.
+//! gaps, paid minutes per local day and week, work streaks with history, DST crossings, failed and already-applied
+//! trades), then lets sandboxed Rhai rule scripts decide what is a violation, in parallel over agents, and collects
+//! deterministic findings. Overlap lists, which can be quadratic in the input, are counted in full but kept as a
+//! bounded sample per agent (`overlaps`), so one hostile agent cannot exhaust memory.
 //!
 //! Key types:
 //! - [`RuleLibrary`] (rule files: built in, or `--rules DIR`) → [`RuleSet::load`] with a [`Config`] → compiled rules.
@@ -16,6 +18,7 @@
 #![warn(missing_docs)]
 
 mod api_ext;
+mod api_lists;
 mod config;
 mod engine;
 mod error;
@@ -23,6 +26,7 @@ mod filters;
 mod finding;
 mod handles;
 mod loop_skip;
+mod overlaps;
 mod params_scan;
 mod report;
 mod rule;
@@ -34,7 +38,7 @@ pub use config::{Config, RuleConfig};
 pub use engine::Limits;
 pub use error::{ConfigError, LoadError, RunError, ScriptLocation};
 pub use finding::{Finding, Severity};
+pub use overlaps::sweep_overlaps;
 pub use report::{Report, RuleRef, SnapshotRef, Summary, REPORT_FORMAT};
 pub use rule::{pack_prefix, Rule, RuleFile, RuleLibrary, RuleSet, RuleSetError};
 pub use run::Checker;
-pub use timeline::sweep_overlaps;

@@ -37,10 +37,11 @@ pub(crate) enum AgentList {
     Weeks,
     WorkStreaks,
     TradeFailures,
+    AlreadyAppliedTrades,
 }
 
 impl AgentList {
-    pub(crate) const ALL: [(&'static str, AgentList); 13] = [
+    pub(crate) const ALL: [(&'static str, AgentList); 14] = [
         ("shifts", AgentList::Shifts),
         ("history_shifts", AgentList::HistoryShifts),
         ("all_shifts", AgentList::AllShifts),
@@ -54,6 +55,7 @@ impl AgentList {
         ("weeks", AgentList::Weeks),
         ("work_streaks", AgentList::WorkStreaks),
         ("trade_failures", AgentList::TradeFailures),
+        ("already_applied_trades", AgentList::AlreadyAppliedTrades),
     ];
 
     /// How many items the script method returns.
@@ -72,6 +74,7 @@ impl AgentList {
             AgentList::Weeks => f.weeks.len(),
             AgentList::WorkStreaks => f.streaks.len(),
             AgentList::TradeFailures => f.trade_failures.len(),
+            AgentList::AlreadyAppliedTrades => f.already_applied.len(),
         }
     }
 }

@@ -9,11 +9,11 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use rhai::{Dynamic, EvalAltResult, ImmutableString, Map, Position};
-use shiftgate_model::{Interval, TradeProblem};
+use shiftgate_model::{Interval, Side, TradeProblem};
 
 use crate::finding::{Finding, Severity};
 use crate::handles::*;
-use crate::timeline::{AgentFacts, World};
+use crate::timeline::{AgentFacts, ShiftSource, World};
 
 /// What the current script call reports into (one per worker thread).
 pub(crate) struct Sink {
@@ -50,6 +50,25 @@ fn shift_refs(f: &AgentFacts, i: usize, refs: &mut Refs, cause: &mut Vec<String>
             shift.id,
             w.zone.format_interval(&shift.interval)
         ));
+    }
+    if let ShiftSource::Week(ix) = f.shifts[i].source {
+        // Trades a publish already carried out: the draft holds the shift because of them.
+        for &t in w.arrived_by(ix) {
+            let trade = &w.snapshot.trades[t];
+            let (from, to) = if trade.initiating_shift == shift.id {
+                (&trade.initiating_user, trade.receiving_user.as_ref())
+            } else {
+                (trade.receiving_user.as_ref().unwrap_or(&trade.initiating_user), Some(&trade.initiating_user))
+            };
+            cause.push(format!(
+                "shift {} ({}) had already moved from {from} to {} by approved trade {}{} before this run (already applied in the draft)",
+                shift.id,
+                w.zone.format_interval(&shift.interval),
+                to.map_or("", |t| t.as_str()),
+                trade.id,
+                trade.reviewed.map(|r| format!(" (approved {})", w.zone.format_instant(r))).unwrap_or_default(),
+            ));
+        }
     }
     for m in f.moves(i) {
         add(refs, "trade", m.trade.as_str());
@@ -99,14 +118,20 @@ fn trade_problem(f: &AgentFacts, p: &TradeProblem) -> String {
         TradeProblem::WrongOwner { side, shift, expected, actual } => {
             // Name the earlier trade that took the shift away, when there is one.
             let w = &f.world;
-            let earlier = w
-                .snapshot
-                .shift_ix(shift.as_str())
+            let ix = w.snapshot.shift_ix(shift.as_str());
+            let moved = ix
                 .and_then(|ix| w.roster.moves[ix.get()].iter().rev().find(|m| &w.snapshot.agent(m.to).id == actual))
                 .map(|m| {
                     format!(" (moved there by approved trade {}, approved {})", m.trade, z.format_instant(m.reviewed))
-                })
-                .unwrap_or_default();
+                });
+            // Or it sits there in the draft by a trade a publish already carried out.
+            let already = || {
+                let &t = ix.and_then(|ix| w.arrived_by(ix).last())?;
+                let t = &w.snapshot.trades[t];
+                let approved = t.reviewed.map(|r| format!(", approved {}", z.format_instant(r))).unwrap_or_default();
+                Some(format!(" (there by approved trade {}{approved}, already applied in the draft)", t.id))
+            };
+            let earlier = moved.or_else(already).unwrap_or_default();
             format!(
                 "its {} shift {shift} belongs to {actual}{earlier} when the trade applies, not to {expected} as the trade says",
                 side.as_str()
@@ -119,12 +144,81 @@ fn trade_problem(f: &AgentFacts, p: &TradeProblem) -> String {
             z.format_interval(actual)
         ),
         TradeProblem::SelfTrade => "it trades a shift or an agent with itself".to_string(),
+        TradeProblem::PartlyApplied { moved, shift, holder, other, other_holder } => {
+            let other_side = match moved {
+                Side::Initiating => Side::Receiving,
+                Side::Receiving => Side::Initiating,
+            };
+            format!(
+                "only half of it is in the draft: its {} shift {shift} already belongs to {holder}, but its {} shift {other} still belongs to {other_holder}",
+                moved.as_str(),
+                other_side.as_str()
+            )
+        }
+        TradeProblem::Superseded { side, shift, by } => {
+            let w = &f.world;
+            let approved = w
+                .snapshot
+                .trades
+                .iter()
+                .find(|t| &t.id == by)
+                .and_then(|t| t.reviewed)
+                .map(|r| format!(" (approved {})", z.format_instant(r)))
+                .unwrap_or_default();
+            format!(
+                "its {} shift {shift} was traded again by approved trade {by}{approved}, which comes later and is already applied in the draft; applying this one now would undo it",
+                side.as_str()
+            )
+        }
     }
 }
 
 pub(crate) fn trade_failure_problems(f: &AgentFacts, k: usize) -> Vec<String> {
     let failure = &f.world.roster.failed[f.trade_failures[k]];
     failure.problems.iter().map(|p| trade_problem(f, p)).collect()
+}
+
+/// Why an approved trade counts as already applied: the draft has each of its shifts where it puts them, or
+/// where later trades (also already applied) moved them on.
+fn applied_trade_cause(h: &AppliedTradeHandle) -> Vec<String> {
+    let w = &h.f.world;
+    let t = h.trade();
+    let approved = t.reviewed.map(|r| format!(" (approved {})", w.zone.format_instant(r))).unwrap_or_default();
+    let give = (&t.initiating_shift, t.receiving_user.as_ref());
+    let take = t.receiving_shift.as_ref().map(|s| (s, Some(&t.initiating_user)));
+    let (mut there, mut moved_on) = (Vec::new(), Vec::new());
+    for (shift, to) in std::iter::once(give).chain(take) {
+        let Some(ix) = w.snapshot.shift_ix(shift.as_str()) else { continue };
+        let holder = &w.snapshot.agent(w.snapshot.shift(ix).owner).id;
+        let later: Vec<&str> = w
+            .arrived_by(ix)
+            .iter()
+            .map(|&k| w.snapshot.trades[k].id.as_str())
+            .skip_while(|&k| k != t.id.as_str())
+            .skip(1)
+            .collect();
+        if Some(holder) == to || later.is_empty() {
+            there.push(format!("shift {shift} to {holder}"));
+        } else {
+            let to = to.map_or("", |a| a.as_str());
+            moved_on.push(format!(
+                "approved trade {}{approved} gave shift {shift} to {to}, and later approved trades ({}), also already applied, moved it on to {holder}",
+                t.id,
+                later.join(", ")
+            ));
+        }
+    }
+    let mut cause = Vec::new();
+    if !there.is_empty() {
+        let them = if there.len() == 1 { "it" } else { "them" };
+        cause.push(format!(
+            "approved trade {}{approved} gives {}, and the draft already has {them} there",
+            t.id,
+            there.join(" and ")
+        ));
+    }
+    cause.extend(moved_on);
+    cause
 }
 
 /// Interval, agent, refs and native causes of a subject, or `None` if the value is not a subject.
@@ -208,6 +302,14 @@ fn describe(subject: &Dynamic, current: &Arc<AgentFacts>) -> Result<(Interval, S
         for p in trade_failure_problems(&h.f, h.k) {
             cause.push(format!("approved trade {}{reviewed} was not applied: {p}", t.id));
         }
+        return Ok((h.span(), t.initiating_user.to_string(), refs, cause));
+    } else if let Some(h) = is!(AppliedTradeHandle) {
+        let t = h.trade();
+        add(&mut refs, "trade", t.id.as_str());
+        for shift in std::iter::once(&t.initiating_shift).chain(&t.receiving_shift) {
+            add(&mut refs, "shift", shift.as_str());
+        }
+        cause.extend(applied_trade_cause(&h));
         return Ok((h.span(), t.initiating_user.to_string(), refs, cause));
     } else if let Some(m) = is!(Map) {
         let minute = |key: &str| -> Result<DateTime<Utc>, String> {

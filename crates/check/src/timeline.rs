@@ -1,12 +1,14 @@
 //! Per-agent facts, computed natively once per agent so that rule scripts only decide.
 //!
-//! For each agent, after trades: sorted shifts (with history before the week), shift overlaps (sweep line),
-//! activity problems, time-off conflicts, overlapping requests, rest gaps, paid/work minutes per local day and per
-//! schedule week, consecutive local work days counting history, DST-spanning shifts.
+//! For each agent, after trades: sorted shifts (with history before the week), shift overlaps, activity problems,
+//! time-off conflicts and overlapping requests (bounded samples, from `overlaps`), rest gaps, paid/work minutes per
+//! local day and per schedule week, consecutive local work days counting history, DST-spanning shifts, and the
+//! trades that failed or that the draft already reflects.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
+use crate::overlaps;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use shiftgate_model::{
     Activity, AgentIx, Category, Interval, Move, Roster, Shift, ShiftIx, Snapshot, TimeOffRequestId, TimeOffStatus,
@@ -27,6 +29,10 @@ pub(crate) struct World {
     markers_by_agent: Vec<Vec<usize>>,
     history_by_agent: Vec<Vec<usize>>,
     failures_by_agent: Vec<Vec<usize>>,
+    /// Already-applied trades (indexes into the snapshot's trades) by initiating user.
+    already_applied_by_agent: Vec<Vec<usize>>,
+    /// The already-applied trades that name each shift, in application order: how the draft came to hold it.
+    arrived_by: HashMap<ShiftIx, Vec<usize>>,
     reflected: HashSet<TimeOffRequestId>,
 }
 
@@ -56,6 +62,20 @@ impl World {
                 .or((n > 0).then_some(AgentIx(0)));
             if let Some(o) = owner {
                 failures_by_agent[o.get()].push(i);
+            }
+        }
+        let mut already_applied_by_agent = vec![Vec::new(); n];
+        let mut arrived_by: HashMap<ShiftIx, Vec<usize>> = HashMap::new();
+        for &t in &roster.already_applied {
+            let trade = &snapshot.trades[t];
+            // Only a trade whose users and shifts resolve is already applied.
+            if let Some(a) = snapshot.agent_ix(trade.initiating_user.as_str()) {
+                already_applied_by_agent[a.get()].push(t);
+            }
+            for shift in std::iter::once(&trade.initiating_shift).chain(&trade.receiving_shift) {
+                if let Some(ix) = snapshot.shift_ix(shift.as_str()) {
+                    arrived_by.entry(ix).or_default().push(t);
+                }
             }
         }
         let mut reflected = HashSet::new();
@@ -88,8 +108,15 @@ impl World {
             markers_by_agent,
             history_by_agent,
             failures_by_agent,
+            already_applied_by_agent,
+            arrived_by,
             reflected,
         }
+    }
+
+    /// The already-applied trades that name a draft shift, in application order.
+    pub(crate) fn arrived_by(&self, shift: ShiftIx) -> &[usize] {
+        self.arrived_by.get(&shift).map_or(&[], Vec::as_slice)
     }
 
     pub(crate) fn is_reflected(&self, id: &TimeOffRequestId) -> bool {
@@ -138,6 +165,8 @@ pub(crate) struct Pair {
     pub(crate) first: usize,
     pub(crate) second: usize,
     pub(crate) span: Interval,
+    /// On the last pair of a sampled list: how many more pairs there are (see `overlaps`); else 0.
+    pub(crate) more: usize,
 }
 
 /// Kind of activity problem.
@@ -153,6 +182,8 @@ pub(crate) struct ActivityIssue {
     pub(crate) activity: usize,
     pub(crate) other: Option<usize>,
     pub(crate) span: Interval,
+    /// On the last issue of the agent's sampled list: how many more there are; else 0.
+    pub(crate) more: usize,
 }
 
 pub(crate) struct Conflict {
@@ -160,6 +191,8 @@ pub(crate) struct Conflict {
     pub(crate) shift: usize,
     pub(crate) span: Interval,
     pub(crate) minutes: i64,
+    /// On the last conflict of a request status in the agent's sampled list: how many more there are; else 0.
+    pub(crate) more: usize,
 }
 
 pub(crate) struct Gap {
@@ -213,6 +246,8 @@ pub(crate) struct AgentFacts {
     pub(crate) streaks: Vec<Streak>,
     /// Indexes into the roster's failed trades.
     pub(crate) trade_failures: Vec<usize>,
+    /// Approved trades this agent initiated that the draft already reflects (indexes into the snapshot's trades).
+    pub(crate) already_applied: Vec<usize>,
 }
 
 impl AgentFacts {
@@ -234,22 +269,6 @@ impl AgentFacts {
     pub(crate) fn is_history(&self, i: usize) -> bool {
         i < self.week_from
     }
-}
-
-/// Every overlapping pair among intervals sorted by start, with the shared part (sweep line: O(n log n + k)).
-pub fn sweep_overlaps(sorted: &[Interval]) -> Vec<(usize, usize, Interval)> {
-    let mut out = Vec::new();
-    let mut active: Vec<usize> = Vec::new();
-    for (i, iv) in sorted.iter().enumerate() {
-        active.retain(|&j| sorted[j].end > iv.start);
-        for &j in &active {
-            if let Some(span) = sorted[j].intersection(iv) {
-                out.push((j, i, span));
-            }
-        }
-        active.push(i);
-    }
-    out
 }
 
 fn shift_fact(shift: &Shift, source: ShiftSource, zone: Zone) -> ShiftFact {
@@ -310,15 +329,12 @@ pub(crate) fn agent_facts(world: &Arc<World>, agent: AgentIx) -> AgentFacts {
         weeks: Vec::new(),
         streaks: Vec::new(),
         trade_failures: world.failures_by_agent[a].clone(),
+        already_applied: world.already_applied_by_agent[a].clone(),
     };
-    let week: Vec<Interval> = facts.shifts[week_from..].iter().map(|s| s.interval).collect();
-    facts.overlaps = sweep_overlaps(&week)
-        .into_iter()
-        .map(|(i, j, span)| Pair { first: week_from + i, second: week_from + j, span })
-        .collect();
-    facts.activity_issues = activity_issues(&facts);
-    facts.conflicts = conflicts(&facts);
-    facts.request_overlaps = request_overlaps(&facts);
+    facts.overlaps = overlaps::shift_overlaps(&facts);
+    facts.activity_issues = overlaps::activity_issues(&facts);
+    facts.conflicts = overlaps::conflicts(&facts);
+    facts.request_overlaps = overlaps::request_overlaps(&facts);
     facts.gaps = rest_gaps(&facts);
     (facts.days, facts.weeks) = buckets(&facts);
     facts.streaks = streaks(&facts);
@@ -334,98 +350,6 @@ fn sorted_requests(world: &World, agent: usize) -> Vec<usize> {
         (a.intervals.first(), a.id.as_str()).cmp(&(b.intervals.first(), b.id.as_str()))
     });
     list
-}
-
-fn activity_issues(f: &AgentFacts) -> Vec<ActivityIssue> {
-    let mut out = Vec::new();
-    for i in f.week_from..f.shifts.len() {
-        let shift = f.shift(i);
-        for (k, act) in shift.activities.iter().enumerate() {
-            if !shift.interval.contains(&act.interval) {
-                // Report the part that sticks out (the whole activity when it misses the shift entirely).
-                let (iv, sh) = (act.interval, shift.interval);
-                let span = if iv.start < sh.start && iv.end > sh.start && iv.end <= sh.end {
-                    Interval::new(iv.start, sh.start)
-                } else if iv.end > sh.end && iv.start >= sh.start && iv.start < sh.end {
-                    Interval::new(sh.end, iv.end)
-                } else {
-                    iv
-                };
-                out.push(ActivityIssue { shift: i, kind: ActivityIssueKind::Outside, activity: k, other: None, span });
-            }
-        }
-        let mut order: Vec<usize> = (0..shift.activities.len()).collect();
-        order.sort_by_key(|&k| shift.activities[k].interval);
-        let sorted: Vec<Interval> = order.iter().map(|&k| shift.activities[k].interval).collect();
-        for (x, y, span) in sweep_overlaps(&sorted) {
-            out.push(ActivityIssue {
-                shift: i,
-                kind: ActivityIssueKind::Overlap,
-                activity: order[x],
-                other: Some(order[y]),
-                span,
-            });
-        }
-    }
-    out
-}
-
-fn conflicts(f: &AgentFacts) -> Vec<Conflict> {
-    let snap = &f.world.snapshot;
-    let mut out = Vec::new();
-    for &r in &f.requests {
-        let req = &snap.time_off[r];
-        if !req.status.is_live() {
-            continue;
-        }
-        for i in f.week_from..f.shifts.len() {
-            let fact = &f.shifts[i];
-            if !req.intervals.iter().any(|iv| iv.overlaps(&fact.interval)) {
-                continue;
-            }
-            let shift = f.shift(i);
-            let whole;
-            let acts: &[Activity] = if shift.activities.is_empty() {
-                whole = [whole_shift_activity(shift)];
-                &whole
-            } else {
-                &shift.activities
-            };
-            let (mut minutes, mut start, mut end) = (0, None::<DateTime<Utc>>, None::<DateTime<Utc>>);
-            for act in acts.iter().filter(|a| a.category != Category::TimeOff) {
-                for iv in &req.intervals {
-                    if let Some(x) = iv.intersection(&act.interval) {
-                        minutes += x.minutes();
-                        start = Some(start.map_or(x.start, |s| s.min(x.start)));
-                        end = Some(end.map_or(x.end, |e| e.max(x.end)));
-                    }
-                }
-            }
-            if let (Some(start), Some(end)) = (start, end) {
-                out.push(Conflict { request: r, shift: i, span: Interval::new(start, end), minutes });
-            }
-        }
-    }
-    out
-}
-
-fn request_overlaps(f: &AgentFacts) -> Vec<Pair> {
-    let snap = &f.world.snapshot;
-    let mut out = Vec::new();
-    for (x, &a) in f.requests.iter().enumerate() {
-        for (y, &b) in f.requests.iter().enumerate().skip(x + 1) {
-            let (ra, rb) = (&snap.time_off[a], &snap.time_off[b]);
-            if !ra.status.is_live() || !rb.status.is_live() {
-                continue;
-            }
-            let shared =
-                ra.intervals.iter().flat_map(|i| rb.intervals.iter().filter_map(move |j| i.intersection(j))).min();
-            if let Some(span) = shared {
-                out.push(Pair { first: x, second: y, span });
-            }
-        }
-    }
-    out
 }
 
 fn rest_gaps(f: &AgentFacts) -> Vec<Gap> {

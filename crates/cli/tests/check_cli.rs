@@ -69,7 +69,7 @@ fn json_report_has_the_documented_shape() {
     assert_eq!(r["snapshot"]["scheduleId"], "sch-48");
     assert_eq!(r["snapshot"]["version"], 17);
     assert_eq!(r["summary"]["error"], 1);
-    assert_eq!(r["rules"].as_array().unwrap().len(), 13);
+    assert_eq!(r["rules"].as_array().unwrap().len(), 14);
     let f = &r["findings"][0];
     assert_eq!(f["rule"], "core.timeoff.pending-conflict");
     assert_eq!(f["agentId"], "a-200");
@@ -302,7 +302,7 @@ fn rules_list_and_explain() {
     let o = shiftgate(&["rules", "list"]);
     assert_eq!(o.status.code(), Some(0));
     let out = text(&o.stdout);
-    assert_eq!(out.lines().filter(|l| l.starts_with("core.")).count(), 13, "{out}");
+    assert_eq!(out.lines().filter(|l| l.starts_with("core.")).count(), 14, "{out}");
     let o = shiftgate(&["rules", "explain", "core.rest.min-between-shifts"]);
     assert!(text(&o.stdout).contains("min_minutes = 600"), "{}", text(&o.stdout));
 }

@@ -7,11 +7,15 @@
 //! - [`Snapshot`]: a validated week (agents, shifts with activities, full-day markers, history, time-off requests,
 //!   trades). Read it with [`Snapshot::from_json`], which reports every problem at once with its JSON path.
 //! - [`Interval`] and [`Zone`]: half-open UTC intervals, and the business unit's zone (local dates, DST, messages).
-//! - [`apply_trades`] → [`Roster`]: who holds each shift after approved trades, with provenance, and which trades
-//!   failed.
+//! - [`apply_trades`] → [`Roster`]: who holds each shift after approved trades, with provenance, which trades
+//!   failed, and which the draft already reflects ([`Roster::already_applied`]: a re-run after a publish moves
+//!   nothing and fails nothing; the rule is in the `trade` module's documentation).
+//! - [`limits`]: the documented input limits (document size, id length, list sizes) that validation enforces.
 //!
 //! What it does not do: no I/O, no clock (the evaluation instant is `asOf` or passed in), no rules. A rule
-//! violation is never an error here; the checker reports it as a finding.
+//! violation is never an error here; the checker reports it as a finding. Input it refuses is an
+//! [`InputError`] listing every problem with its JSON path: malformed or oversized input, ids with control
+//! characters, schedule instants that are not whole minutes, lists beyond [`limits`].
 //!
 //! ```
 //! let json = br#"{"format":"shiftgate.snapshot/1",
@@ -31,6 +35,7 @@
 mod error;
 pub mod format;
 mod id;
+pub mod limits;
 mod snapshot;
 pub mod time;
 mod trade;
@@ -38,6 +43,7 @@ mod validate;
 
 pub use error::{InputError, Problem};
 pub use id::{ActivityCodeId, AgentId, AgentIx, CodeIx, ShiftId, ShiftIx, TimeOffRequestId, TradeId};
+pub use limits::MAX_LENGTH_MINUTES;
 pub use snapshot::{
     Activity, ActivityCode, Agent, BusinessUnit, Category, FullDayMarker, ScheduleInfo, Shift, ShiftTrade, Snapshot,
     TimeOffRequest, TimeOffStatus, TradeState,
@@ -46,4 +52,3 @@ pub use time::{Interval, Zone};
 pub use trade::{
     apply_trades, apply_trades_excluding, approved_in_order, Move, Roster, Side, TradeFailure, TradeProblem,
 };
-pub use validate::MAX_LENGTH_MINUTES;

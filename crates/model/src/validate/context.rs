@@ -2,6 +2,8 @@
 //! activity codes and the agents. Built on its own so that reading can start validating entries as soon as these
 //! three parts of the document have been read.
 
+use std::collections::HashSet;
+
 use chrono::Weekday;
 
 use super::{weekday, Validator};
@@ -57,7 +59,7 @@ impl Validator {
             self.fail(|| "businessUnit".into(), "is required");
             return None;
         };
-        let id = self.text(&bu.id, || "businessUnit.id".into());
+        let id = self.id(&bu.id, || "businessUnit.id".into());
         let zone = match self.text(&bu.time_zone, || "businessUnit.timeZone".into()) {
             Some(name) => {
                 let z = Zone::from_name(name);
@@ -88,8 +90,9 @@ impl Validator {
 
     fn activity_codes(&mut self, codes: &[WireActivityCode<'_>]) -> Vec<ActivityCode> {
         let mut out: Vec<ActivityCode> = Vec::new();
+        let mut ids = HashSet::new();
         for (i, c) in codes.iter().enumerate() {
-            let Some(id) = self.text(&c.id, || format!("activityCodes[{i}].id")) else { continue };
+            let Some(id) = self.id(&c.id, || format!("activityCodes[{i}].id")) else { continue };
             let category = match self.text(&c.category, || format!("activityCodes[{i}].category")) {
                 Some(s) => match Category::parse(s) {
                     Some(cat) => cat,
@@ -106,7 +109,7 @@ impl Validator {
                 },
                 None => continue,
             };
-            if out.iter().any(|k| k.id.as_str() == id) {
+            if !ids.insert(id) {
                 self.fail(|| format!("activityCodes[{i}].id"), format!("duplicate activity code id {id:?}"));
                 continue;
             }
@@ -130,7 +133,7 @@ impl Validator {
         let mut agents = Vec::with_capacity(list.len());
         let mut index = IdMap::with_capacity_and_hasher(list.len(), Default::default());
         for (i, a) in list.iter().enumerate() {
-            let Some(id) = self.text(&a.id, || format!("agents[{i}].id")) else { continue };
+            let Some(id) = self.id(&a.id, || format!("agents[{i}].id")) else { continue };
             let id = AgentId::new(id);
             if index.contains_key(&id) {
                 self.fail(|| format!("agents[{i}].id"), format!("duplicate agent id {:?}", id.as_str()));
@@ -140,7 +143,9 @@ impl Validator {
             agents.push(Agent {
                 id,
                 name: a.name.as_ref().map(|n| n.as_str().to_string()).unwrap_or_default(),
-                management_unit_id: a.management_unit_id.as_ref().map(|m| m.as_str().to_string()),
+                management_unit_id: self
+                    .optional_id(&a.management_unit_id, || format!("agents[{i}].managementUnitId"))
+                    .map(str::to_string),
                 tags: a.tags.iter().map(|t| t.as_str().to_string()).collect(),
                 skills: a.skills.iter().map(|t| t.as_str().to_string()).collect(),
                 params: a.params.clone(),
@@ -163,6 +168,9 @@ impl Validator {
                 return None;
             }
         };
+        if !self.id_form(id, || format!("{}.id", path())) {
+            return None;
+        }
         let ix = ctx.agent_index.get(id).copied();
         if ix.is_none() {
             self.fail(|| format!("{}.id", path()), format!("unknown agent {id:?} (not in agents)"));
@@ -176,7 +184,7 @@ impl Validator {
         ctx: &'c Context,
         path: impl Fn() -> String,
     ) -> Option<(CodeIx, &'c ActivityCode)> {
-        let id = self.text(v, &path)?;
+        let id = self.id(v, &path)?;
         let code = ctx.code_index.get(id).map(|&ix| (ix, &ctx.codes[ix.get()]));
         if code.is_none() {
             self.fail(path, format!("unknown activity code {id:?} (not in activityCodes)"));

@@ -18,16 +18,13 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc, Weekday};
 use crate::error::{InputError, Problem};
 use crate::format::{Text, WireAgentSchedule, WireSnapshot, FORMAT};
 use crate::id::{IdMap, ShiftIx};
+use crate::limits::{MAX_DOCUMENT_BYTES, MAX_ID_BYTES, MAX_WEEK_COUNT};
 use crate::snapshot::{BusinessUnit, ScheduleInfo, Snapshot};
 use crate::time::{parse_date, parse_instant};
 use context::Context;
 use document::Listed;
 use schedules::{entry, Entry};
 use stream::read_entry;
-
-/// Longest interval accepted for a shift or activity: one week. Anything longer is a data error, and the bound
-/// keeps instant arithmetic far from overflow.
-pub const MAX_LENGTH_MINUTES: i64 = 7 * 24 * 60;
 
 impl Snapshot {
     /// Reads and validates a snapshot from JSON bytes.
@@ -36,6 +33,10 @@ impl Snapshot {
     /// current rayon pool, while the document is still being read when its business unit, activity codes and
     /// agents come first; each entry's wire form is freed as soon as it is validated.
     pub fn from_json(bytes: &[u8]) -> Result<Snapshot, InputError> {
+        if bytes.len() > MAX_DOCUMENT_BYTES {
+            let message = format!("the snapshot is {} bytes; at most {MAX_DOCUMENT_BYTES} bytes are read", bytes.len());
+            return Err(InputError::Invalid(vec![Problem { path: ".".into(), message }]));
+        }
         // Checking UTF-8 once up front lets serde borrow strings without re-validating each one.
         let text = match std::str::from_utf8(bytes) {
             Ok(t) => t,
@@ -117,18 +118,44 @@ fn utf8_error(bytes: &[u8], e: &std::str::Utf8Error) -> InputError {
 fn syntax_error(bytes: &[u8], fast: &serde_json::Error) -> InputError {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let path = match serde_path_to_error::deserialize::<_, WireSnapshot<'_>>(&mut de) {
-        Err(e) => e.path().to_string(),
+        Err(e) => known_part(&e.path().to_string()),
         Ok(_) => ".".to_string(),
     };
     let message = fast.to_string();
     // serde_json appends " at line L column C"; we report those separately.
     let message = message.split(" at line ").next().unwrap_or(&message).to_string();
-    InputError::Syntax { path, message, line: fast.line(), column: fast.column() }
+    // serde_json counts columns from 0 right after a newline; reports count from 1.
+    InputError::Syntax { path, message, line: fast.line(), column: fast.column().max(1) }
+}
+
+/// The part of a parse path before its first segment that is not a plain field name with list indices: `?` (where
+/// no key could be read) says nothing, and a key of the input may hold anything, a newline included. Line and
+/// column locate the error anyway.
+fn known_part(path: &str) -> String {
+    let plain = |s: &&str| {
+        let name = s.split('[').next().unwrap_or_default();
+        !name.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '[' | ']'))
+    };
+    let known: Vec<&str> = path.split('.').take_while(plain).collect();
+    if known.is_empty() {
+        ".".to_string()
+    } else {
+        known.join(".")
+    }
 }
 
 #[derive(Default)]
 struct Validator {
     problems: Vec<Problem>,
+}
+
+/// Characters no id may contain: C0 and C1 controls (newline, escape, NUL, ...), the Unicode line and paragraph
+/// separators, and the invisible marks that reorder text (bidirectional embeddings, overrides and isolates).
+fn hidden_or_control(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{FEFF}')
+        || ('\u{202A}'..='\u{202E}').contains(&c)
+        || ('\u{2066}'..='\u{2069}').contains(&c)
 }
 
 fn weekday(s: &str) -> Option<Weekday> {
@@ -174,6 +201,37 @@ impl Validator {
         }
     }
 
+    /// A required id: non-empty, and of the form every id must have ([`Validator::id_form`]).
+    fn id<'t>(&mut self, v: &'t Option<Text<'_>>, path: impl Fn() -> String) -> Option<&'t str> {
+        let id = self.text(v, &path)?;
+        self.id_form(id, path).then_some(id)
+    }
+
+    /// An optional id; `None` when absent or malformed (a malformed one is a problem).
+    fn optional_id<'t>(&mut self, v: &'t Option<Text<'_>>, path: impl FnOnce() -> String) -> Option<&'t str> {
+        let id = v.as_ref()?.as_str();
+        self.id_form(id, path).then_some(id)
+    }
+
+    /// Whether an id has the form every id must have: at most [`MAX_ID_BYTES`] bytes, and no character that could
+    /// change how a report reads. Ids reach terminals, CI logs and HTML; a newline in one can forge a line of output
+    /// (a GitHub workflow command), and a bidirectional override can make one id read as another. The message names
+    /// the character by code point and never echoes the id.
+    fn id_form(&mut self, id: &str, path: impl FnOnce() -> String) -> bool {
+        if id.len() > MAX_ID_BYTES {
+            self.fail(path, format!("must be at most {MAX_ID_BYTES} bytes, got {} bytes", id.len()));
+            return false;
+        }
+        match id.chars().enumerate().find(|&(_, c)| hidden_or_control(c)) {
+            Some((at, c)) => {
+                let what = "must not contain control, line-separator or text-direction characters";
+                self.fail(path, format!("{what}, found U+{:04X} at character {}", u32::from(c), at + 1));
+                false
+            }
+            None => true,
+        }
+    }
+
     fn instant(&mut self, v: &Option<Text<'_>>, path: impl FnOnce() -> String) -> Option<DateTime<Utc>> {
         let s = v.as_ref();
         match s {
@@ -183,6 +241,29 @@ impl Validator {
             }
             Some(t) => self.instant_str(t.as_str(), path),
         }
+    }
+
+    /// A required instant of the schedule itself (a shift or activity start): a whole minute, as the platform's
+    /// schedules are. Seconds would make an activity end a few seconds past its shift, which rules would report
+    /// as "0 min outside its shift".
+    fn schedule_instant(&mut self, v: &Option<Text<'_>>, path: impl Fn() -> String) -> Option<DateTime<Utc>> {
+        let t = self.instant(v, &path)?;
+        self.whole_minute(t, path)
+    }
+
+    /// [`Validator::schedule_instant`] for a string that is present.
+    fn schedule_instant_str(&mut self, s: &str, path: impl Fn() -> String) -> Option<DateTime<Utc>> {
+        let t = self.instant_str(s, &path)?;
+        self.whole_minute(t, path)
+    }
+
+    fn whole_minute(&mut self, t: DateTime<Utc>, path: impl FnOnce() -> String) -> Option<DateTime<Utc>> {
+        if t.timestamp().rem_euclid(60) != 0 || t.timestamp_subsec_nanos() != 0 {
+            let got = t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+            self.fail(path, format!("must be a whole minute (schedules are minute-granular), got {got}"));
+            return None;
+        }
+        Some(t)
     }
 
     fn instant_str(&mut self, s: &str, path: impl FnOnce() -> String) -> Option<DateTime<Utc>> {
@@ -284,7 +365,7 @@ impl Validator {
 
     fn schedule<X>(&mut self, w: &WireSnapshot<'_, X>, bu: Option<&BusinessUnit>) -> Option<ScheduleInfo> {
         let s = self.required(&w.schedule, || "schedule".into())?;
-        let id = self.text(&s.id, || "schedule.id".into());
+        let id = self.id(&s.id, || "schedule.id".into());
         let week_date = self
             .text(&s.week_date, || "schedule.weekDate".into())
             .and_then(|d| self.date(d, || "schedule.weekDate".into()));
@@ -302,9 +383,9 @@ impl Validator {
         }
         let week_count = match s.week_count {
             None => Some(1),
-            Some(n) if (1..=6).contains(&n) => Some(n as u32),
+            Some(n) if (1..=MAX_WEEK_COUNT).contains(&n) => Some(n as u32),
             Some(n) => {
-                self.fail(|| "schedule.weekCount".into(), format!("must be 1..6, got {n}"));
+                self.fail(|| "schedule.weekCount".into(), format!("must be 1..{MAX_WEEK_COUNT}, got {n}"));
                 None
             }
         };

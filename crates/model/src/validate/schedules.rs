@@ -1,9 +1,10 @@
 //! Validating agent schedules and history: shifts, their activities, full-day markers, and the schedule period.
 
-use super::{Context, Validator, MAX_LENGTH_MINUTES};
+use super::{Context, Validator};
 use crate::error::Problem;
 use crate::format::{Metadata, UserRef, WireActivity, WireAgentSchedule, WireMarker, WireShift};
 use crate::id::{AgentIx, ShiftId, TimeOffRequestId};
+use crate::limits::{MAX_ACTIVITIES_PER_SHIFT, MAX_DAY_MINUTES, MAX_LENGTH_MINUTES, MAX_SHIFTS_PER_AGENT};
 use crate::snapshot::{Activity, Agent, FullDayMarker, ScheduleInfo, Shift};
 use crate::time::{Interval, Zone};
 
@@ -64,14 +65,24 @@ impl Shifts {
     }
 
     /// Validates the next shift's own fields; its activities come validated (its wire `activities` are ignored).
+    /// Shifts beyond [`MAX_SHIFTS_PER_AGENT`] are counted, not kept: the entry is refused at [`Shifts::finish`].
     pub(super) fn push(&mut self, sh: &WireShift<'_>, activities: Activities) {
         let (i, j, name) = (self.i, self.read, self.name);
         self.read += 1;
+        if j >= MAX_SHIFTS_PER_AGENT {
+            return;
+        }
         let path = || format!("{name}[{i}].shifts[{j}]");
-        let id = self.v.text(&sh.id, || format!("{}.id", path()));
-        let start = self.v.instant(&sh.start_date, || format!("{}.startDate", path()));
+        let id = self.v.id(&sh.id, || format!("{}.id", path()));
+        let start = self.v.schedule_instant(&sh.start_date, || format!("{}.startDate", path()));
         let length = self.v.length(sh.length_minutes, MAX_LENGTH_MINUTES, || format!("{}.lengthMinutes", path()));
         self.v.problems.extend(activities.v.problems);
+        if activities.read > MAX_ACTIVITIES_PER_SHIFT {
+            self.v.fail(
+                || format!("{}.activities", path()),
+                format!("has {} activities, at most {MAX_ACTIVITIES_PER_SHIFT} per shift", activities.read),
+            );
+        }
         if let (Some(id), Some(start), Some(length)) = (id, start, length) {
             self.shifts.push(Shift {
                 id: ShiftId::new(id),
@@ -96,6 +107,13 @@ impl Shifts {
         let mut v = Validator::default();
         let agent = v.user(user, ctx, || format!("{name}[{i}].user"));
         v.problems.extend(self.v.problems);
+        if self.read > MAX_SHIFTS_PER_AGENT {
+            let n = self.read;
+            v.fail(
+                || format!("{name}[{i}].shifts"),
+                format!("has {n} shifts, at most {MAX_SHIFTS_PER_AGENT} per agent"),
+            );
+        }
         let mut shifts = self.shifts;
         match agent {
             Some(agent) => shifts.iter_mut().for_each(|s| s.owner = agent),
@@ -107,10 +125,14 @@ impl Shifts {
 }
 
 impl Activities {
-    /// Validates the shift's next activity.
+    /// Validates the shift's next activity. Activities beyond [`MAX_ACTIVITIES_PER_SHIFT`] are counted, not kept:
+    /// the shift is refused.
     pub(super) fn push(&mut self, a: &WireActivity<'_>, ctx: &Context) {
         let ((i, j, name), k) = (self.at, self.read);
         self.read += 1;
+        if k >= MAX_ACTIVITIES_PER_SHIFT {
+            return;
+        }
         if let Some(act) = self.v.activity(a, ctx, || format!("{name}[{i}].shifts[{j}].activities[{k}]")) {
             self.list.push(act);
         }
@@ -132,14 +154,15 @@ impl Validator {
                 .text(&m.business_unit_date, || format!("{}.businessUnitDate", path()))
                 .and_then(|d| self.date(d, || format!("{}.businessUnitDate", path())));
             let length = match m.length_minutes {
-                Some(n) if (0..=1500).contains(&n) => Some(n),
+                Some(n) if (0..=MAX_DAY_MINUTES).contains(&n) => Some(n),
                 Some(n) => {
-                    self.fail(|| format!("{}.lengthMinutes", path()), format!("must be 0..1500, got {n}"));
+                    self.fail(|| format!("{}.lengthMinutes", path()), format!("must be 0..{MAX_DAY_MINUTES}, got {n}"));
                     None
                 }
                 None => Some(0),
             };
             let code = self.code(&m.activity_code_id, ctx, || format!("{}.activityCodeId", path())).map(|(_, c)| c);
+            let request = self.optional_id(&m.time_off_request_id, || format!("{}.timeOffRequestId", path()));
             if let (Some(agent), Some(date), Some(length), Some(code), Some(zone)) =
                 (agent, date, length, code, ctx.zone)
             {
@@ -150,7 +173,7 @@ impl Validator {
                     length_minutes: length,
                     paid: m.paid.unwrap_or(code.counts_as_paid_time),
                     code: code.id.clone(),
-                    time_off_request: m.time_off_request_id.as_ref().map(|t| TimeOffRequestId::new(t.as_str())),
+                    time_off_request: request.map(TimeOffRequestId::new),
                 });
             }
         }
@@ -231,9 +254,11 @@ impl Validator {
     }
 
     fn activity(&mut self, a: &WireActivity<'_>, ctx: &Context, path: impl Fn() -> String) -> Option<Activity> {
-        let start = self.instant(&a.start_date, || format!("{}.startDate", path()));
+        let start = self.schedule_instant(&a.start_date, || format!("{}.startDate", path()));
         let length = self.length(a.length_minutes, MAX_LENGTH_MINUTES, || format!("{}.lengthMinutes", path()));
-        let (ix, code) = self.code(&a.activity_code_id, ctx, || format!("{}.activityCodeId", path()))?;
+        let code = self.code(&a.activity_code_id, ctx, || format!("{}.activityCodeId", path()));
+        let request = self.optional_id(&a.time_off_request_id, || format!("{}.timeOffRequestId", path()));
+        let (ix, code) = code?;
         Some(Activity {
             interval: Interval::from_length(start?, length?),
             code: ix,
@@ -241,7 +266,7 @@ impl Validator {
             paid: a.paid.unwrap_or(code.counts_as_paid_time),
             paid_override: a.paid,
             work: code.counts_as_work_time,
-            time_off_request: a.time_off_request_id.as_ref().map(|t| TimeOffRequestId::new(t.as_str())),
+            time_off_request: request.map(TimeOffRequestId::new),
         })
     }
 }
