@@ -183,6 +183,7 @@
 
 mod api_error;
 mod apply;
+mod body;
 mod config;
 mod conflicts;
 mod editor;
@@ -190,14 +191,16 @@ mod error;
 mod faults;
 mod gate;
 mod journal;
+mod processing;
 mod rejection;
 mod routes;
 mod server;
 mod state;
 mod store;
+mod uploads;
 
 pub use api_error::{Detail, ErrorBody, Limit};
-pub use config::{ErrorDelivery, RateLimit, SimConfig, Switches};
+pub use config::{ErrorDelivery, Limits, RateLimit, SimConfig, Switches};
 pub use conflicts::{Conflict, ConflictKind};
 pub use editor::{EditAction, EditReport, EditRequest};
 pub use error::SimError;
