@@ -16,7 +16,7 @@ pub(crate) struct JsonBody(pub Bytes);
 /// The body of a snapshot route (`Limits::snapshot_body_bytes`).
 pub(crate) struct SnapshotBody(pub Bytes);
 
-/// 413 `ErrorBody` (the code is ours [D]: the record does not give the platform's answer to an oversized body).
+/// 413 `ErrorBody` (the code is ours \[D\]: the record does not give the platform's answer to an oversized body).
 pub(crate) fn too_large(limit: usize) -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,

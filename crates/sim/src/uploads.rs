@@ -23,7 +23,7 @@ use crate::api_error::{correlation_id, ApiError};
 use crate::config::Limits;
 
 /// The headers the `uploadurl` answer tells the client to send with its `PUT` (UpdateScheduleUploadResponse.md:
-/// "Required headers for the PUT request to the url"; the values are ours [D]). The `PUT` must carry each with
+/// "Required headers for the PUT request to the url"; the values are ours \[D\]). The `PUT` must carry each with
 /// exactly this value.
 pub(crate) const UPLOAD_HEADERS: [(&str, &str); 2] =
     [("Content-Type", "application/json"), ("Content-Encoding", "gzip")];
@@ -282,7 +282,9 @@ impl Uploads {
 
 /// Decompresses at most `limit` bytes; a body that would decompress to more is refused after reading `limit + 1`.
 pub(crate) fn gunzip(body: &[u8], limit: usize) -> Result<Vec<u8>, String> {
-    let mut out = Vec::with_capacity(body.len().saturating_mul(4).min(limit));
+    // Reserved whole: untouched pages cost nothing, and growth by doubling would copy (and briefly double) the
+    // buffer right at the limit.
+    let mut out = Vec::with_capacity(limit.saturating_add(1));
     let mut dec = flate2::read::GzDecoder::new(body).take(limit as u64 + 1);
     dec.read_to_end(&mut out).map_err(|e| format!("the upload is not valid gzip: {e}"))?;
     if out.len() > limit {

@@ -108,7 +108,7 @@ fn flag(q: &HashMap<String, String>, name: &str) -> Result<bool, ApiError> {
 }
 
 /// `GET WFM/businessunits/{bu}/weeks/{weekId}/schedules`: a malformed week is 400, a date that is not a start of
-/// the unit's week 400 [D, wfm-api.md §5], another week an empty list; `includeOnlyPublished=true` leaves out an
+/// the unit's week 400 \[D, wfm-api.md §5\], another week an empty list; `includeOnlyPublished=true` leaves out an
 /// unpublished schedule.
 pub(crate) async fn list_schedules(
     State(sim): State<Arc<Sim>>,
@@ -157,7 +157,7 @@ pub(crate) async fn agent_schedules(
     check_schedule(&st.store, &bu, &week, &sid)?;
     let mu = q.management_unit_id.as_deref().ok_or_else(|| ApiError::bad_request("managementUnitId is required"))?;
     check_mu(&st.store, mu)?;
-    // The simulator has no teams; answering as if it had would be a guess, so it refuses [D].
+    // The simulator has no teams; answering as if it had would be a guess, so it refuses \[D\].
     if q.team_ids.as_ref().is_some_and(|t| !t.is_empty()) {
         return Err(ApiError::bad_request("teamIds: the simulator does not model teams"));
     }
@@ -224,7 +224,7 @@ struct DateRange {
 const TIME_OFF_STATUSES: [&str; 4] = ["PENDING", "APPROVED", "DENIED", "CANCELED"];
 
 /// The inclusive local date range of a query. Both ends are required when `dateRange` is given: DateRange.md
-/// marks them optional but does not say what a half-open range means, so the stricter reading [D].
+/// marks them optional but does not say what a half-open range means, so the stricter reading \[D\].
 fn date_range(r: &DateRange) -> Result<(NaiveDate, NaiveDate), ApiError> {
     let date = |name: &str, v: &Option<String>| {
         let v = v.as_deref().ok_or_else(|| ApiError::bad_request(format!("dateRange.{name} is required")))?;
@@ -249,7 +249,7 @@ pub(crate) async fn time_off(
     if let Some(bad) = q.statuses.iter().flatten().find(|s| !TIME_OFF_STATUSES.contains(&s.as_str())) {
         return Err(ApiError::bad_request(format!("statuses: {bad:?} is not one of {}", TIME_OFF_STATUSES.join(", "))));
     }
-    // The store keeps no substatus; filtering on one would be a guess, so it refuses [D].
+    // The store keeps no substatus; filtering on one would be a guess, so it refuses \[D\].
     if q.substatuses.as_ref().is_some_and(|s| !s.is_empty()) {
         return Err(ApiError::bad_request("substatuses: the simulator does not model time-off substatuses"));
     }
@@ -288,7 +288,7 @@ pub(crate) async fn time_off(
 }
 
 /// `GET WFM/managementunits/{mu}/weeks/{weekDateId}/shifttrades`: a malformed week is 400; an unknown unit, or a
-/// week other than the schedule's (the only week the simulator knows), 404 [D].
+/// week other than the schedule's (the only week the simulator knows), 404 \[D\].
 pub(crate) async fn shift_trades(State(sim): State<Arc<Sim>>, Path((mu, week)): Path<(String, String)>) -> ApiResult {
     parse_week("weekDateId", &week)?;
     let st = sim.state.lock().await;
