@@ -387,4 +387,28 @@ pub(crate) struct SimArgs {
     /// Seed of the simulator's random choices (random faults, the concurrent editor).
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub(crate) seed: u64,
+    /// How long an accepted update processes before it is applied and its outcome event sent, e.g. `250ms`,
+    /// `2s` (reads in between see the old state; a `settle` fault ends processing at once).
+    #[arg(long, value_name = "DUR", default_value = "20ms", value_parser = parse_processing_time)]
+    pub(crate) processing_time: std::time::Duration,
+    /// Let anonymous clients use the REST contract (`/api/v2/wfm/...`); by default it requires a bearer token.
+    #[arg(long)]
+    pub(crate) rest_without_auth: bool,
+    /// Answer a stale version or a data conflict synchronously at `POST .../update` (409 with details, the seed
+    /// incident's behaviour) instead of 202 and an `Error` event without detail, as Genesys Cloud does.
+    #[arg(long)]
+    pub(crate) sync_errors: bool,
+}
+
+/// `250ms`, `2s` or a bare number of seconds; at most one hour.
+fn parse_processing_time(s: &str) -> Result<std::time::Duration, String> {
+    let bad = || format!("{s:?} is not a duration such as 250ms, 2s or 2");
+    let d = match s.strip_suffix("ms") {
+        Some(ms) => std::time::Duration::from_millis(ms.parse().map_err(|_| bad())?),
+        None => std::time::Duration::from_secs(s.strip_suffix('s').unwrap_or(s).parse().map_err(|_| bad())?),
+    };
+    if d > std::time::Duration::from_secs(3600) {
+        return Err(format!("{s:?} is longer than one hour"));
+    }
+    Ok(d)
 }

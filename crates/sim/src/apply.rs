@@ -9,7 +9,8 @@ use shiftgate_model::format::{Metadata, Text, UserRef, WireActivity, WireAgentSc
 use shiftgate_model::time::parse_instant;
 use shiftgate_model::{AgentIx, Interval};
 
-use crate::conflicts::{self, Conflict};
+use crate::config::Limits;
+use crate::conflicts::{self, Collector, Conflict};
 use crate::store::Store;
 
 /// `UpdateScheduleUploadSchema`, the gzip JSON body of a Genesys schedule update.
@@ -96,8 +97,12 @@ pub(crate) enum Rejection {
     /// (field, message) pairs.
     BadRequest(Vec<(String, String)>),
     Version(Vec<VersionMismatch>),
-    /// Each conflict with the request field it concerns, if any.
-    Conflicts(Vec<(Conflict, Option<String>)>),
+    /// Data conflicts: the listed ones (within [`Limits::conflicts_listed`] and the text budget), each with the
+    /// request field it concerns if any, and how many more were found.
+    Conflicts {
+        listed: Vec<(Conflict, Option<String>)>,
+        unlisted: u64,
+    },
 }
 
 /// An accepted write: the new store and what changed.
@@ -120,6 +125,7 @@ pub(crate) fn apply_upload(
     store: &Store,
     body: &UploadBody<'static>,
     next_id: &mut u64,
+    limits: &Limits,
 ) -> Result<Accepted, Rejection> {
     let mut bad = Vec::new();
     let mut stale = Vec::new();
@@ -269,20 +275,25 @@ pub(crate) fn apply_upload(
         }
     }
 
-    let field_of: BTreeMap<&str, String> = known.iter().map(|(i, u)| (*u, format!("agentSchedules[{i}]"))).collect();
-    let unknown_conflicts = unknown
-        .iter()
-        .map(|(i, user)| {
-            let span = upload_span(&body.agent_schedules[*i]).unwrap_or_else(|| store.model().period());
-            (conflicts::unknown_agent(user, span), Some(format!("agentSchedules[{i}].userId")))
-        })
-        .collect();
-    let checked: Vec<&str> = known.iter().map(|(_, u)| *u).filter(|u| !deleted.contains(u)).collect();
-    finish(&before, wire, &checked, unknown_conflicts, |agent| field_of.get(agent).cloned())
+    let mut field_of: BTreeMap<String, String> =
+        known.iter().map(|(i, u)| (u.to_string(), format!("agentSchedules[{i}]"))).collect();
+    let mut found = Collector::new(limits.conflicts_listed, limits.conflict_text_bytes);
+    for (i, user) in &unknown {
+        let span = upload_span(&body.agent_schedules[*i]).unwrap_or_else(|| store.model().period());
+        found.add(|| conflicts::unknown_agent(user, span));
+        field_of.insert(user.to_string(), format!("agentSchedules[{i}].userId"));
+    }
+    // Publishing makes the whole schedule live, so every agent's schedule is checked, not only the upload's.
+    let checked: Vec<String> = if body.published == Some(true) {
+        wire.agent_schedules.iter().filter_map(user_of).map(str::to_string).collect()
+    } else {
+        known.iter().map(|(_, u)| *u).filter(|u| !deleted.contains(u)).map(str::to_string).collect()
+    };
+    finish(&before, wire, &checked, found, |agent| field_of.get(agent).cloned())
 }
 
 /// Applies a REST PUT: the body's agent schedules replace the stored ones; everything else stays server-owned.
-pub(crate) fn apply_rest(store: &Store, body: &WireSnapshot<'static>) -> Result<Accepted, Rejection> {
+pub(crate) fn apply_rest(store: &Store, body: &WireSnapshot<'static>, limits: &Limits) -> Result<Accepted, Rejection> {
     let mut bad = Vec::new();
     let mut unknown = Vec::new();
     let mut kept = Vec::new();
@@ -315,24 +326,23 @@ pub(crate) fn apply_rest(store: &Store, body: &WireSnapshot<'static>) -> Result<
             s.description = Some(d);
         }
     }
-    let unknown_conflicts = unknown
-        .iter()
-        .map(|(i, u)| {
-            let span = schedule_span(&body.agent_schedules[*i]).unwrap_or_else(|| store.model().period());
-            (conflicts::unknown_agent(u, span), Some(format!("agentSchedules[{i}].user.id")))
-        })
-        .collect();
+    let mut found = Collector::new(limits.conflicts_listed, limits.conflict_text_bytes);
+    let mut field_of: BTreeMap<String, String> = BTreeMap::new();
+    for (i, u) in &unknown {
+        let span = schedule_span(&body.agent_schedules[*i]).unwrap_or_else(|| store.model().period());
+        found.add(|| conflicts::unknown_agent(u, span));
+        field_of.insert(u.to_string(), format!("agentSchedules[{i}].user.id"));
+    }
     let users: Vec<String> = wire.agent_schedules.iter().filter_map(user_of).map(str::to_string).collect();
-    let users: Vec<&str> = users.iter().map(String::as_str).collect();
-    finish(&before, wire, &users, unknown_conflicts, |_| None)
+    finish(&before, wire, &users, found, |agent| field_of.get(agent).cloned())
 }
 
 /// Sets versions, validates, checks conflicts of `checked` agents.
 fn finish(
     before: &WireSnapshot<'static>,
     mut wire: WireSnapshot<'static>,
-    checked: &[&str],
-    mut found: Vec<(Conflict, Option<String>)>,
+    checked: &[String],
+    mut found: Collector,
     field_of: impl Fn(&str) -> Option<String>,
 ) -> Result<Accepted, Rejection> {
     let mut changed = Vec::new();
@@ -365,13 +375,18 @@ fn finish(
         )
     })?;
     let agents: Vec<AgentIx> = checked.iter().filter_map(|u| store.model().agent_ix(u)).collect();
-    for c in conflicts::find(store.model(), &agents) {
-        let field = field_of(&c.agent_id);
-        found.push((c, field));
-    }
-    if !found.is_empty() {
-        found.sort();
-        return Err(Rejection::Conflicts(found));
+    conflicts::find(store.model(), &agents, &mut found);
+    let found = found.finish();
+    if !found.listed.is_empty() || found.unlisted > 0 {
+        let listed = found
+            .listed
+            .into_iter()
+            .map(|c| {
+                let field = field_of(&c.agent_id);
+                (c, field)
+            })
+            .collect();
+        return Err(Rejection::Conflicts { listed, unlisted: found.unlisted });
     }
     changed.sort();
     Ok(Accepted { store, changed_agents: changed })

@@ -4,8 +4,14 @@
 //! one: a non-TimeOff activity overlapping a PENDING or APPROVED time-off request of the agent (reflected or not),
 //! two overlapping shifts of one agent, an activity outside its shift, two overlapping activities of one shift,
 //! and a schedule for a user who is not an agent of the business unit.
+//!
+//! Bounded whatever the input: a [`Collector`] lists conflicts up to a count and a text budget and only counts
+//! the rest, and overlapping pairs are found by a sweep (sorted by start, the still-open intervals in a heap by
+//! end), which costs O(n log n) plus the pairs it lists: 3,000 mutually overlapping activities are ~4.5 million
+//! pairs, counted, never built.
 
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
@@ -69,8 +75,63 @@ pub(crate) fn unknown_agent(user: &str, span: Interval) -> Conflict {
     conflict(user, span, ConflictKind::UnknownAgent, format!("user {user} is not an agent of the business unit"))
 }
 
-/// Every conflict in the schedules of `agents`, sorted.
-pub(crate) fn find(snapshot: &Snapshot, agents: &[AgentIx]) -> Vec<Conflict> {
+/// Conflicts as found: the listed ones (sorted), and how many more there were.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Found {
+    pub listed: Vec<Conflict>,
+    pub unlisted: u64,
+}
+
+/// Lists conflicts up to a count and a text budget, then only counts them.
+#[derive(Debug)]
+pub(crate) struct Collector {
+    found: Found,
+    max: usize,
+    text_left: usize,
+    full: bool,
+}
+
+impl Collector {
+    pub(crate) fn new(max: usize, text_bytes: usize) -> Collector {
+        Collector { found: Found::default(), max, text_left: text_bytes, full: max == 0 }
+    }
+
+    fn is_full(&self) -> bool {
+        self.full
+    }
+
+    /// Lists the conflict `make` builds, or only counts it once the collector is full (`make` is not called).
+    pub(crate) fn add(&mut self, make: impl FnOnce() -> Conflict) {
+        if self.full {
+            self.found.unlisted += 1;
+            return;
+        }
+        let c = make();
+        let text = c.agent_id.len() + c.reason.len() + c.start.len() + c.end.len();
+        let text =
+            text + c.shift_id.as_ref().map_or(0, String::len) + c.time_off_request_id.as_ref().map_or(0, String::len);
+        if text > self.text_left {
+            self.full = true;
+            self.found.unlisted += 1;
+            return;
+        }
+        self.text_left -= text;
+        self.found.listed.push(c);
+        self.full = self.found.listed.len() >= self.max;
+    }
+
+    fn count(&mut self, n: usize) {
+        self.found.unlisted += n as u64;
+    }
+
+    pub(crate) fn finish(mut self) -> Found {
+        self.found.listed.sort();
+        self.found
+    }
+}
+
+/// Every conflict in the schedules of `agents`, into `out`.
+pub(crate) fn find(snapshot: &Snapshot, agents: &[AgentIx], out: &mut Collector) {
     // Group once: a write may name every agent of a large unit.
     let mut shifts_of: HashMap<AgentIx, Vec<&Shift>> = HashMap::new();
     for s in &snapshot.shifts {
@@ -86,65 +147,88 @@ pub(crate) fn find(snapshot: &Snapshot, agents: &[AgentIx]) -> Vec<Conflict> {
             marked.entry(m.agent).or_default().push(t);
         }
     }
-    let mut out = Vec::new();
     for &agent in agents {
         let id = snapshot.agent(agent).id.as_str();
         let mut shifts = shifts_of.remove(&agent).unwrap_or_default();
         shifts.sort_by(|a, b| (a.interval, a.id.as_str()).cmp(&(b.interval, b.id.as_str())));
-        shift_overlaps(id, &shifts, &mut out);
+        shift_overlaps(id, &shifts, out);
         for s in &shifts {
-            activity_problems(id, s, &mut out);
+            activity_problems(id, s, out);
         }
         let requests = requests_of.remove(&agent).unwrap_or_default();
         let markers = marked.remove(&agent).unwrap_or_default();
-        time_off_overlaps(id, &requests, &markers, &shifts, &mut out);
+        time_off_overlaps(id, &requests, &markers, &shifts, out);
     }
-    out.sort();
-    out
 }
 
-fn shift_overlaps(agent: &str, shifts: &[&Shift], out: &mut Vec<Conflict>) {
-    for (j, later) in shifts.iter().enumerate() {
-        for earlier in &shifts[..j] {
-            if let Some(iv) = earlier.interval.intersection(&later.interval) {
-                let mut c = conflict(
-                    agent,
-                    iv,
-                    ConflictKind::ShiftOverlap,
-                    format!("shift {} overlaps shift {} of the same agent", later.id, earlier.id),
-                );
-                c.shift_id = Some(later.id.to_string());
-                out.push(c);
+/// Calls `pair(earlier, later, overlap)` for every overlapping pair of `ivs` (sorted by start) while `out` lists,
+/// and only counts pairs once it is full. Each interval overlaps exactly the open intervals it meets.
+fn sweep_pairs(ivs: &[Interval], out: &mut Collector, mut pair: impl FnMut(usize, usize, Interval) -> Conflict) {
+    let mut open: BinaryHeap<Reverse<(chrono::DateTime<Utc>, usize)>> = BinaryHeap::new();
+    for (j, later) in ivs.iter().enumerate() {
+        while open.peek().is_some_and(|Reverse((end, _))| *end <= later.start) {
+            open.pop();
+        }
+        if out.is_full() {
+            out.count(open.len());
+        } else {
+            let mut earlier: Vec<usize> = open.iter().map(|Reverse((_, i))| *i).collect();
+            earlier.sort_unstable();
+            for i in earlier {
+                if let Some(iv) = ivs[i].intersection(later) {
+                    out.add(|| pair(i, j, iv));
+                }
             }
         }
+        open.push(Reverse((later.end, j)));
     }
 }
 
-fn activity_problems(agent: &str, shift: &Shift, out: &mut Vec<Conflict>) {
+fn shift_overlaps(agent: &str, shifts: &[&Shift], out: &mut Collector) {
+    let ivs: Vec<Interval> = shifts.iter().map(|s| s.interval).collect();
+    sweep_pairs(&ivs, out, |i, j, iv| {
+        let (earlier, later) = (shifts[i], shifts[j]);
+        let mut c = conflict(
+            agent,
+            iv,
+            ConflictKind::ShiftOverlap,
+            format!("shift {} overlaps shift {} of the same agent", later.id, earlier.id),
+        );
+        c.shift_id = Some(later.id.to_string());
+        c
+    });
+}
+
+fn activity_problems(agent: &str, shift: &Shift, out: &mut Collector) {
     for (k, a) in shift.activities.iter().enumerate() {
         if !shift.interval.contains(&a.interval) {
-            let mut c = conflict(
-                agent,
-                a.interval,
-                ConflictKind::ActivityOutsideShift,
-                format!("activity {k} of shift {} lies outside the shift", shift.id),
-            );
-            c.shift_id = Some(shift.id.to_string());
-            out.push(c);
-        }
-        for (m, b) in shift.activities.iter().enumerate().skip(k + 1) {
-            if let Some(iv) = a.interval.intersection(&b.interval) {
+            out.add(|| {
                 let mut c = conflict(
                     agent,
-                    iv,
-                    ConflictKind::ActivityOverlap,
-                    format!("activities {k} and {m} of shift {} overlap", shift.id),
+                    a.interval,
+                    ConflictKind::ActivityOutsideShift,
+                    format!("activity {k} of shift {} lies outside the shift", shift.id),
                 );
                 c.shift_id = Some(shift.id.to_string());
-                out.push(c);
-            }
+                c
+            });
         }
     }
+    // Activity numbers in messages are their places in the shift as given.
+    let mut order: Vec<usize> = (0..shift.activities.len()).collect();
+    order.sort_by_key(|&k| (shift.activities[k].interval, k));
+    let ivs: Vec<Interval> = order.iter().map(|&k| shift.activities[k].interval).collect();
+    sweep_pairs(&ivs, out, |i, j, iv| {
+        let (k, m) = (order[i].min(order[j]), order[i].max(order[j]));
+        let mut c = conflict(
+            agent,
+            iv,
+            ConflictKind::ActivityOverlap,
+            format!("activities {k} and {m} of shift {} overlap", shift.id),
+        );
+        c.shift_id = Some(shift.id.to_string());
+        c
+    });
 }
 
 /// Work time of a shift: its non-TimeOff activities, or the whole shift when it has none.
@@ -158,13 +242,18 @@ fn work_intervals(shift: &Shift) -> Vec<Interval> {
     v
 }
 
+/// Requests come from the store (never from the write), so this is linear in the write's activities.
 fn time_off_overlaps(
     id: &str,
     requests: &[&TimeOffRequest],
     markers: &[&TimeOffRequestId],
     shifts: &[&Shift],
-    out: &mut Vec<Conflict>,
+    out: &mut Collector,
 ) {
+    if requests.is_empty() {
+        return;
+    }
+    let work: Vec<Vec<Interval>> = shifts.iter().map(|s| work_intervals(s)).collect();
     for req in requests {
         let reflected = shifts
             .iter()
@@ -172,10 +261,10 @@ fn time_off_overlaps(
             .filter_map(|a| a.time_off_request.as_ref())
             .chain(markers.iter().copied())
             .any(|t| *t == req.id);
-        for shift in shifts {
+        for (shift, work) in shifts.iter().zip(&work) {
             // Adjacent work activities inside one request give one conflict, not one per activity.
             let mut merged: Vec<Interval> = Vec::new();
-            for w in work_intervals(shift) {
+            for w in work {
                 for r in &req.intervals {
                     if let Some(iv) = w.intersection(r) {
                         match merged.last_mut() {
@@ -186,22 +275,101 @@ fn time_off_overlaps(
                 }
             }
             for iv in merged {
-                let mut c = conflict(
-                    id,
-                    iv,
-                    ConflictKind::TimeOffOverlap,
-                    format!(
-                        "shift {} overlaps {} time-off request {}{}",
-                        shift.id,
-                        req.status.as_str(),
-                        req.id,
-                        if reflected { "" } else { " (not reflected in the schedule)" }
-                    ),
-                );
-                c.time_off_request_id = Some(req.id.to_string());
-                c.shift_id = Some(shift.id.to_string());
-                out.push(c);
+                out.add(|| {
+                    let mut c = conflict(
+                        id,
+                        iv,
+                        ConflictKind::TimeOffOverlap,
+                        format!(
+                            "shift {} overlaps {} time-off request {}{}",
+                            shift.id,
+                            req.status.as_str(),
+                            req.id,
+                            if reflected { "" } else { " (not reflected in the schedule)" }
+                        ),
+                    );
+                    c.time_off_request_id = Some(req.id.to_string());
+                    c.shift_id = Some(shift.id.to_string());
+                    c
+                });
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn iv(start_min: i64, len: i64) -> Interval {
+        Interval::from_length(Utc.timestamp_opt(1_800_000_000 + start_min * 60, 0).unwrap(), len)
+    }
+
+    fn pairs_brute(ivs: &[Interval]) -> Vec<(usize, usize)> {
+        let mut v = Vec::new();
+        for j in 0..ivs.len() {
+            for i in 0..j {
+                if ivs[i].overlaps(&ivs[j]) {
+                    v.push((i, j));
+                }
+            }
+        }
+        v.sort();
+        v
+    }
+
+    fn pairs_sweep(ivs: &[Interval], max: usize) -> (Vec<(usize, usize)>, u64) {
+        let mut out = Collector::new(max, usize::MAX);
+        let mut seen = Vec::new();
+        sweep_pairs(ivs, &mut out, |i, j, iv| {
+            seen.push((i, j));
+            conflict("a", iv, ConflictKind::ShiftOverlap, String::new())
+        });
+        let found = out.finish();
+        assert_eq!(found.listed.len(), seen.len());
+        seen.sort();
+        (seen, found.unlisted)
+    }
+
+    #[test]
+    fn the_sweep_finds_exactly_the_overlapping_pairs() {
+        // A brute-force reference over many small layouts, sorted by start as the callers sort them.
+        let mut seed = 7u64;
+        for _ in 0..500 {
+            let n = (seed % 9) as usize;
+            let mut ivs: Vec<Interval> = (0..n)
+                .map(|_| {
+                    seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                    iv(((seed >> 33) % 20) as i64, 1 + ((seed >> 45) % 8) as i64)
+                })
+                .collect();
+            ivs.sort();
+            let brute = pairs_brute(&ivs);
+            assert_eq!(pairs_sweep(&ivs, usize::MAX), (brute.clone(), 0), "{ivs:?}");
+            let (listed, unlisted) = pairs_sweep(&ivs, 3);
+            assert_eq!(listed.len() + unlisted as usize, brute.len(), "{ivs:?}");
+            assert!(listed.len() <= 3);
+        }
+    }
+
+    #[test]
+    fn thousands_of_overlapping_intervals_are_counted_not_built() {
+        let ivs: Vec<Interval> = (0..3000).map(|k| iv(k % 60, 120)).collect::<Vec<_>>();
+        let mut sorted = ivs.clone();
+        sorted.sort();
+        let (listed, unlisted) = pairs_sweep(&sorted, 100);
+        assert_eq!(listed.len(), 100);
+        assert_eq!(unlisted as usize + 100, 3000 * 2999 / 2);
+    }
+
+    #[test]
+    fn the_text_budget_stops_listing() {
+        let mut out = Collector::new(100, 100);
+        for _ in 0..10 {
+            out.add(|| conflict(&"x".repeat(40), iv(0, 1), ConflictKind::UnknownAgent, String::new()));
+        }
+        let found = out.finish();
+        assert_eq!((found.listed.len(), found.unlisted), (1, 9));
     }
 }

@@ -65,6 +65,9 @@ pub struct EditReport {
     pub agent_version: Option<i64>,
     /// One sentence for logs.
     pub description: String,
+    /// A schedule edit's own operation id, as announced on the schedules topic (`Processing`, then `Complete`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation_id: Option<String>,
 }
 
 /// Applies an edit to the store. `n` numbers edits (1, 2, ...).
@@ -109,6 +112,7 @@ fn bump(store: &mut Store, agent: Option<&str>, rng: &mut ChaCha8Rng, n: u64) ->
         schedule_version: 0,
         agent_version: None,
         description: String::new(),
+        operation_id: None,
     };
     if let Some(slot) = slot {
         let sched = &mut wire.agent_schedules[slot];
@@ -227,5 +231,6 @@ fn time_off(
             rfc3339(start),
             shift_id.map(|s| format!(" (over shift {s})")).unwrap_or_default()
         ),
+        operation_id: None,
     })
 }

@@ -105,6 +105,10 @@ pub enum FaultAction {
     /// (updates) Process the update; instead of its outcome event, subscribed sockets receive
     /// `v2.system.socket_closing` and are closed. Grammar: `closing`.
     SocketClosing,
+    /// Before the request is served, every update still processing ends now (applied or refused, its outcome
+    /// event published). With a long processing time, `settle@read#N` lands a write exactly between two reads.
+    /// Grammar: `settle`.
+    Settle,
 }
 
 impl FaultAction {
@@ -131,6 +135,7 @@ impl fmt::Display for FaultAction {
             FaultAction::Lost504 => f.write_str("lost504"),
             FaultAction::NoEvent => f.write_str("noevent"),
             FaultAction::SocketClosing => f.write_str("closing"),
+            FaultAction::Settle => f.write_str("settle"),
         }
     }
 }
@@ -251,7 +256,9 @@ impl FaultPlan {
     pub(crate) fn resolve(&self, kind: RequestKind, counts: &[(RequestKind, u32)], seed: u64) -> Resolved {
         let mut r = Resolved::default();
         let push = |r: &mut Resolved, a: FaultAction| match a {
-            FaultAction::Delay(_) | FaultAction::BumpVersion | FaultAction::AddPendingTimeOff => r.pre.push(a),
+            FaultAction::Delay(_) | FaultAction::BumpVersion | FaultAction::AddPendingTimeOff | FaultAction::Settle => {
+                r.pre.push(a)
+            }
             a if a.is_failure() => {
                 if r.fail.is_none() {
                     r.fail = Some(a);
@@ -360,8 +367,9 @@ fn parse_action(s: &str) -> Result<FaultAction, String> {
         "lost504" => no_arg(FaultAction::Lost504),
         "noevent" => no_arg(FaultAction::NoEvent),
         "closing" => no_arg(FaultAction::SocketClosing),
+        "settle" => no_arg(FaultAction::Settle),
         _ => Err(format!(
-            "unknown fault {name:?} (409-version, bump, timeoff, 429, 500, 502, 503, 504, delay, drop, lost504, noevent, closing)"
+            "unknown fault {name:?} (409-version, bump, timeoff, 429, 500, 502, 503, 504, delay, drop, lost504, noevent, closing, settle)"
         )),
     }
 }
@@ -444,8 +452,10 @@ mod tests {
 
     #[test]
     fn parses_the_documented_example_and_round_trips() {
-        let plan = FaultPlan::parse("409-version@1,429:2s@2,500@read#3,drop@4,seed=7,rate409=0.1").unwrap();
-        assert_eq!(plan.scripted.len(), 4);
+        let plan =
+            FaultPlan::parse("409-version@1,429:2s@2,500@read#3,drop@4,seed=7,rate409=0.1,settle@read#2").unwrap();
+        assert_eq!(plan.scripted.len(), 5);
+        assert_eq!((plan.scripted[4].action.clone(), plan.scripted[4].kind), (FaultAction::Settle, RequestKind::Read));
         assert_eq!(plan.scripted[1].action, FaultAction::TooManyRequests(Duration::from_secs(2)));
         assert_eq!(plan.scripted[2].kind, RequestKind::Read);
         assert_eq!(plan.seed, Some(7));

@@ -16,22 +16,24 @@ use crate::api_error::{ApiError, Limit, CORRELATION};
 use crate::editor::{EditAction, EditRequest};
 use crate::faults::{FaultAction, RequestKind};
 use crate::journal::{AttemptOutcome, RequestRecord};
-use crate::state::{AttemptSeq, ConnHandle, PostFaults, RateWindow, Sim};
+use crate::state::{AttemptSeq, ClientId, ConnHandle, PostFaults, RateWindow, Sim};
 
 /// How a path is treated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Route {
     pub kind: Option<RequestKind>,
     pub auth: bool,
+    /// The REST contract: a bearer token is required while the `restRequiresAuth` switch is on.
+    pub rest: bool,
     pub rate_limited: bool,
     /// `/__sim/...`: neither logged nor gated.
     pub control: bool,
 }
 
-pub(crate) fn classify(method: &Method, path: &str, rest_requires_auth: bool) -> Route {
-    let r = |kind, auth, rate_limited| Route { kind: Some(kind), auth, rate_limited, control: false };
+pub(crate) fn classify(method: &Method, path: &str) -> Route {
+    let r = |kind, auth, rate_limited| Route { kind: Some(kind), auth, rest: false, rate_limited, control: false };
     if path.starts_with("/__sim/") {
-        return Route { kind: None, auth: false, rate_limited: false, control: true };
+        return Route { kind: None, auth: false, rest: false, rate_limited: false, control: true };
     }
     if path == "/oauth/token" {
         return r(RequestKind::Token, false, false);
@@ -52,9 +54,9 @@ pub(crate) fn classify(method: &Method, path: &str, rest_requires_auth: bool) ->
     }
     if path.starts_with("/api/v2/wfm/scheduling/schedules/") {
         let kind = if method == Method::PUT { RequestKind::RestPut } else { RequestKind::Read };
-        return r(kind, rest_requires_auth, true);
+        return Route { rest: true, ..r(kind, false, true) };
     }
-    Route { kind: None, auth: false, rate_limited: false, control: false }
+    Route { kind: None, auth: false, rest: false, rate_limited: false, control: false }
 }
 
 /// Rate-limit figures for the `inin-ratelimit-*` headers.
@@ -123,7 +125,7 @@ impl Arrival {
         if let Ok(v) = HeaderValue::from_str(&self.corr) {
             resp.headers_mut().insert("inin-correlation-id", v);
         }
-        sim.journal().requests.push(RequestRecord {
+        sim.journal().push_request(RequestRecord {
             seq: self.seq,
             method: self.method,
             path: self.path,
@@ -145,7 +147,7 @@ impl Arrival {
 /// The middleware.
 pub(crate) async fn gate(State(sim): State<Arc<Sim>>, req: Request, next: Next) -> Response {
     let corr = uuid::Uuid::new_v4().to_string();
-    let route = classify(req.method(), req.uri().path(), sim.config.rest_requires_auth);
+    let route = classify(req.method(), req.uri().path());
     if route.control {
         return CORRELATION.scope(corr, next.run(req)).await;
     }
@@ -185,12 +187,14 @@ async fn admit(
     let client = {
         let st = sim.state.lock().await;
         let valid = token.as_ref().and_then(|t| st.tokens.get(t)).filter(|t| t.expires_at > Instant::now());
-        match (route.auth, valid) {
+        let auth = route.auth || (route.rest && st.switches.rest_requires_auth);
+        match (auth, valid) {
             (true, None) => return (ApiError::unauthorized().into_response(), false),
             (_, Some(t)) => t.client_id.clone(),
             (false, None) => "anonymous".to_string(),
         }
     };
+    req.extensions_mut().insert(ClientId(client.clone()));
     let rate = if route.rate_limited { rate_limit(&sim, &client).await } else { Ok(None) };
     let rate = match rate {
         Ok(r) => r,
@@ -206,9 +210,11 @@ async fn admit(
             FaultAction::Delay(d) => tokio::time::sleep(*d).await,
             FaultAction::BumpVersion | FaultAction::AddPendingTimeOff => {
                 let action = if *action == FaultAction::BumpVersion { EditAction::Bump } else { EditAction::TimeOff };
+                let limit = sim.config.limits.journal_records;
                 // An edit that finds nothing to edit is not the request's fault; the request goes on.
-                let _ = sim.state.lock().await.edit(&EditRequest { action, ..EditRequest::default() });
+                let _ = sim.state.lock().await.edit(&EditRequest { action, ..EditRequest::default() }, limit);
             }
+            FaultAction::Settle => crate::processing::finish(&sim, None).await,
             _ => {}
         }
     }
@@ -286,13 +292,13 @@ async fn record_fault_attempt(
     received: (DateTime<Utc>, u64),
 ) {
     let headers = req.headers().clone();
-    let body = axum::body::to_bytes(req.into_body(), sim.config.max_body_bytes).await.unwrap_or_default();
-    let st = sim.state.lock().await;
+    let limits = sim.config.limits;
+    let limit = if kind == RequestKind::Update { limits.json_body_bytes } else { limits.snapshot_body_bytes };
+    let body = crate::body::read_limited(req.into_body(), limit).await.unwrap_or_default();
     let mut attempt = match kind {
-        RequestKind::Update => crate::routes::update::describe(&st, &body),
-        _ => crate::routes::rest::describe(&st, &headers, &body),
+        RequestKind::Update => crate::routes::update::describe_faulted(sim, &body).await,
+        _ => crate::routes::rest::describe(&*sim.state.lock().await, &headers, &body),
     };
-    drop(st);
     (attempt.received_at, attempt.elapsed_ms) = received;
     attempt.outcome = AttemptOutcome::Fault;
     attempt.status = status;

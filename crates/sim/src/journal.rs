@@ -1,7 +1,7 @@
 //! What the simulator received: every request (method, path, time, status) and every write attempt (versions,
 //! payload hash, outcome), so tests can check ordering ("nothing before Retry-After") and what was written.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -49,6 +49,8 @@ pub enum WriteKind {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum AttemptOutcome {
+    /// Accepted for processing (202); the outcome replaces this when processing ends.
+    Processing,
     /// Accepted and applied.
     Applied,
     /// A schedule or agent version was stale (409, or 400 with the switch, or an async `Error` event).
@@ -91,7 +93,7 @@ pub struct WriteAttempt {
     pub payload_sha256: Option<String>,
     /// How it ended.
     pub outcome: AttemptOutcome,
-    /// The HTTP status answered (202 for an accepted update even when its event is `Error`).
+    /// The HTTP status answered (202 for an update accepted for processing, whatever its outcome).
     pub status: u16,
     /// The update's operation id (Genesys, when one was started).
     pub operation_id: Option<String>,
@@ -152,31 +154,53 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The records, behind a std mutex (never held across an await).
+/// The records, behind a std mutex (never held across an await). Each list keeps its newest
+/// [`crate::Limits::journal_records`] entries.
 #[derive(Debug, Default)]
 pub(crate) struct Journal {
-    pub requests: Vec<RequestRecord>,
-    pub attempts: Vec<WriteAttempt>,
+    pub requests: VecDeque<RequestRecord>,
+    pub attempts: VecDeque<WriteAttempt>,
     pub next_request: u64,
+    pub next_attempt: u64,
+    pub limit: usize,
 }
 
 impl Journal {
+    pub(crate) fn new(limit: usize) -> Journal {
+        Journal { limit: limit.max(1), ..Journal::default() }
+    }
+
     pub(crate) fn next_request_seq(&mut self) -> u64 {
         self.next_request += 1;
         self.next_request
     }
 
+    pub(crate) fn push_request(&mut self, r: RequestRecord) {
+        if self.requests.len() >= self.limit {
+            self.requests.pop_front();
+        }
+        self.requests.push_back(r);
+    }
+
     pub(crate) fn push_attempt(&mut self, mut a: WriteAttempt) -> u64 {
-        a.seq = self.attempts.len() as u64 + 1;
-        let seq = a.seq;
-        self.attempts.push(a);
-        seq
+        self.next_attempt += 1;
+        a.seq = self.next_attempt;
+        if self.attempts.len() >= self.limit {
+            self.attempts.pop_front();
+        }
+        self.attempts.push_back(a);
+        self.next_attempt
+    }
+
+    /// Changes an attempt still kept (its outcome once processing ended, a lost response).
+    pub(crate) fn update_attempt(&mut self, seq: u64, change: impl FnOnce(&mut WriteAttempt)) {
+        if let Some(a) = self.attempts.iter_mut().rev().find(|a| a.seq == seq) {
+            change(a);
+        }
     }
 
     /// Marks an attempt's response as lost (set after processing, when a post fault fires).
     pub(crate) fn mark_lost(&mut self, seq: u64) {
-        if let Some(a) = self.attempts.iter_mut().find(|a| a.seq == seq) {
-            a.response_lost = true;
-        }
+        self.update_attempt(seq, |a| a.response_lost = true);
     }
 }

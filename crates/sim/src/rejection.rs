@@ -4,6 +4,7 @@ use axum::http::StatusCode;
 
 use crate::api_error::{ApiError, Detail};
 use crate::apply::{Rejection, VersionMismatch};
+use crate::config::Limits;
 use crate::journal::AttemptOutcome;
 
 /// Code of a version mismatch (409 variant).
@@ -14,13 +15,47 @@ pub const DATA_CONFLICT_CODE: &str = "wfm.schedule.data.conflict";
 pub const VERSION_MISMATCH_MESSAGE: &str =
     "The version number of the modified resource must match the version number in the database";
 
-/// The error for a rejection. `as_400` picks the 400 variant of a version mismatch; `explain` adds `conflicts`.
-pub(crate) fn to_api_error(rej: &Rejection, schedule_id: &str, as_400: bool, explain: bool) -> ApiError {
+/// How a rejection is reported: which variant of a version mismatch, whether conflicts carry their reasons.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Reporting<'l> {
+    pub version_as_400: bool,
+    pub explain: bool,
+    pub limits: &'l Limits,
+}
+
+/// `" and N more"` when some were left out of a list.
+fn and_more(unlisted: u64) -> String {
+    if unlisted == 0 {
+        String::new()
+    } else {
+        format!(" and {unlisted} more")
+    }
+}
+
+/// The first items of a list whose text fits the count and byte budget, and how many were left out.
+fn within_budget<'a, T>(items: &'a [T], limits: &Limits, text: impl Fn(&T) -> usize) -> (&'a [T], u64) {
+    let mut left = limits.conflict_text_bytes;
+    let mut n = 0;
+    for item in items.iter().take(limits.conflicts_listed) {
+        let t = text(item);
+        if t > left {
+            break;
+        }
+        left -= t;
+        n += 1;
+    }
+    (&items[..n], (items.len() - n) as u64)
+}
+
+/// The error for a rejection; lists are bounded by `how.limits` and end with "and N more".
+pub(crate) fn to_api_error(rej: &Rejection, schedule_id: &str, how: Reporting<'_>) -> ApiError {
     match rej {
         Rejection::BadRequest(problems) => {
-            let summary: Vec<String> = problems.iter().map(|(f, m)| format!("{f}: {m}")).collect();
-            let mut e = ApiError::bad_request(format!("Invalid schedule update: {}", summary.join("; ")));
-            for (field, _) in problems {
+            let (listed, unlisted) = within_budget(problems, how.limits, |(f, m)| f.len() + m.len());
+            let summary: Vec<String> = listed.iter().map(|(f, m)| format!("{f}: {m}")).collect();
+            let mut e =
+                ApiError::bad_request(format!("Invalid schedule update: {}{}", summary.join("; "), and_more(unlisted)));
+            for (field, _) in listed {
                 e = e.detail(Detail {
                     error_code: "bad.request".into(),
                     field_name: Some(field.clone()),
@@ -29,11 +64,11 @@ pub(crate) fn to_api_error(rej: &Rejection, schedule_id: &str, as_400: bool, exp
             }
             e
         }
-        Rejection::Version(list) => version_error(list, schedule_id, as_400),
-        Rejection::Conflicts(list) => {
+        Rejection::Version(list) => version_error(list, schedule_id, how.version_as_400),
+        Rejection::Conflicts { listed, unlisted } => {
             let ranges: Vec<String> =
-                list.iter().map(|(c, _)| format!("{} {}/{}", c.agent_id, c.start, c.end)).collect();
-            let joined = ranges.join(", ");
+                listed.iter().map(|(c, _)| format!("{} {}/{}", c.agent_id, c.start, c.end)).collect();
+            let joined = format!("{}{}", ranges.join(", "), and_more(*unlisted));
             let mut e = ApiError::new(
                 StatusCode::CONFLICT,
                 DATA_CONFLICT_CODE,
@@ -41,7 +76,7 @@ pub(crate) fn to_api_error(rej: &Rejection, schedule_id: &str, as_400: bool, exp
             )
             .param("conflicts", joined);
             e.body.message_with_params = Some("The schedule update conflicts with existing data: {conflicts}".into());
-            for (c, field) in list {
+            for (c, field) in listed {
                 e = e.detail(Detail {
                     error_code: DATA_CONFLICT_CODE.into(),
                     field_name: field.clone(),
@@ -49,8 +84,8 @@ pub(crate) fn to_api_error(rej: &Rejection, schedule_id: &str, as_400: bool, exp
                     entity_name: Some(format!("{}/{}", c.start, c.end)),
                 });
             }
-            if explain {
-                e.body.conflicts = Some(list.iter().map(|(c, _)| c.clone()).collect());
+            if how.explain {
+                e.body.conflicts = Some(listed.iter().map(|(c, _)| c.clone()).collect());
             }
             e
         }
@@ -94,6 +129,6 @@ pub(crate) fn outcome(rej: &Rejection) -> AttemptOutcome {
     match rej {
         Rejection::BadRequest(_) => AttemptOutcome::BadRequest,
         Rejection::Version(_) => AttemptOutcome::VersionMismatch,
-        Rejection::Conflicts(_) => AttemptOutcome::DataConflict,
+        Rejection::Conflicts { .. } => AttemptOutcome::DataConflict,
     }
 }

@@ -16,7 +16,7 @@ use axum::serve::{IncomingStream, Listener};
 use shiftgate_model::format::WireSnapshot;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{watch, Mutex};
+use tokio::sync::{watch, Mutex, Semaphore};
 use tokio::task::JoinHandle;
 
 use crate::config::{SimConfig, Switches};
@@ -26,6 +26,9 @@ use crate::faults::FaultPlan;
 use crate::journal::{Journal, RequestRecord, WriteAttempt};
 use crate::state::{ConnHandle, OperationRecord, Sim, State};
 use crate::store::Store;
+
+/// Uploads decompressed and parsed at once: each may hold up to `Limits::upload_decompressed_bytes` and its parse.
+const DECODERS: usize = 2;
 
 pub(crate) struct KillableListener(TcpListener);
 
@@ -115,13 +118,16 @@ pub async fn start(config: SimConfig, snapshot: &[u8]) -> Result<SimServer, SimE
     let addr = listener.local_addr().map_err(|source| SimError::Bind { addr: config.listen, source })?;
     let (stop, stop_rx) = watch::channel(false);
     let state = State::new(store, &config);
+    let config_limits = config.limits;
     let sim = Arc::new(Sim {
         config,
         addr,
         started: Instant::now(),
         state: Mutex::new(state),
-        journal: StdMutex::new(Journal::default()),
+        journal: StdMutex::new(Journal::new(config_limits.journal_records)),
         shutdown: stop_rx.clone(),
+        processor: Mutex::new(()),
+        decoders: Semaphore::new(DECODERS),
     });
     let app = crate::routes::router(sim.clone()).into_make_service_with_connect_info::<ConnHandle>();
     let mut rx = stop_rx;
@@ -159,12 +165,12 @@ impl SimServer {
 
     /// Every write attempt received so far, in order.
     pub fn attempts(&self) -> Vec<WriteAttempt> {
-        self.sim.journal().attempts.clone()
+        self.sim.journal().attempts.iter().cloned().collect()
     }
 
     /// Every request received so far (test routes excluded), in arrival order.
     pub fn requests(&self) -> Vec<RequestRecord> {
-        let mut list = self.sim.journal().requests.clone();
+        let mut list: Vec<RequestRecord> = self.sim.journal().requests.iter().cloned().collect();
         list.sort_by_key(|r| r.seq);
         list
     }
@@ -184,9 +190,15 @@ impl SimServer {
         self.sim.state.lock().await.switches = switches;
     }
 
-    /// Runs the concurrent editor now.
+    /// Runs the concurrent editor now (a schedule edit is announced on the schedules topic as another writer's).
     pub async fn edit(&self, request: &EditRequest) -> Result<EditReport, SimError> {
-        self.sim.state.lock().await.edit(request)
+        self.sim.state.lock().await.edit(request, self.sim.config.limits.journal_records)
+    }
+
+    /// Ends every update still processing now (applied or refused, outcome event published), as a `settle`
+    /// fault does.
+    pub async fn settle(&self) {
+        crate::processing::finish(&self.sim, None).await;
     }
 
     /// Expires every issued token: the next call with one gets 401.
@@ -197,13 +209,13 @@ impl SimServer {
         }
     }
 
-    /// Replaces the store with a new snapshot (pending uploads and operations are forgotten).
+    /// Replaces the store with a new snapshot (upload slots are forgotten; updates still processing are judged
+    /// against the new store when they end).
     pub async fn seed(&self, snapshot: &[u8]) -> Result<(), SimError> {
         let store = Store::from_json(snapshot)?;
         let mut st = self.sim.state.lock().await;
         st.store = store;
         st.uploads.clear();
-        st.operations.clear();
         Ok(())
     }
 

@@ -1,7 +1,7 @@
 //! Shared server state: the store and everything around it (tokens, uploads, operations, channels, faults),
 //! behind one tokio mutex; the journal behind a std mutex so it can be read without an async context.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex as StdMutex, MutexGuard};
@@ -11,7 +11,7 @@ use chrono::Utc;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
-use tokio::sync::{mpsc, watch, Mutex};
+use tokio::sync::{mpsc, watch, Mutex, Semaphore};
 
 use crate::api_error::ErrorBody;
 use crate::config::{SimConfig, Switches};
@@ -19,7 +19,9 @@ use crate::editor::{EditReport, EditRequest};
 use crate::error::SimError;
 use crate::faults::{Counters, FaultPlan};
 use crate::journal::Journal;
+use crate::processing::PendingUpdate;
 use crate::store::Store;
+use crate::uploads::Uploads;
 
 /// Everything the handlers share.
 pub(crate) struct Sim {
@@ -29,6 +31,10 @@ pub(crate) struct Sim {
     pub state: Mutex<State>,
     pub journal: StdMutex<Journal>,
     pub shutdown: watch::Receiver<bool>,
+    /// Held while updates finish processing, so they finish one at a time and in order.
+    pub processor: Mutex<()>,
+    /// Permits to decompress and parse an upload (outside the state lock): bounds the memory that takes.
+    pub decoders: Semaphore,
 }
 
 impl Sim {
@@ -61,24 +67,13 @@ pub(crate) struct RateWindow {
     pub count: u32,
 }
 
-/// An upload slot handed out by `update/uploadurl`.
-#[derive(Clone, Debug)]
-pub(crate) struct Upload {
-    /// `(buId, weekId, scheduleId)` the key was issued for.
-    pub target: (String, String, String),
-    pub content_length: u64,
-    /// The decompressed JSON once uploaded.
-    pub body: Option<Vec<u8>>,
-    pub used: bool,
-}
-
 /// The outcome of an update operation, as the test route shows it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OperationRecord {
     /// The id `POST .../update` returned.
     pub operation_id: String,
-    /// `Complete` or `Error`.
+    /// `Processing`, then `Complete` or `Error`.
     pub status: String,
     /// Always `Update`.
     pub event_type: String,
@@ -88,7 +83,7 @@ pub struct OperationRecord {
     /// Sim-only: why an `Error` happened (the ErrorBody a synchronous answer would have carried).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sim_error: Option<ErrorBody>,
-    /// `pending`, `delivered`, or `suppressed` (by a `noevent` or `closing` fault).
+    /// `pending` (still processing), `delivered`, or `suppressed` (by a `noevent` or `closing` fault).
     pub event: String,
     /// Number of sockets the event was sent to.
     pub delivered_to: u32,
@@ -114,6 +109,10 @@ pub(crate) struct Channel {
     pub topics: Vec<String>,
     pub socket: Option<Socket>,
     pub expires: chrono::DateTime<Utc>,
+    /// The OAuth client that created it (channels are limited per client).
+    pub client: String,
+    /// Creation order.
+    pub created: u64,
 }
 
 /// The mutable state.
@@ -130,8 +129,12 @@ pub(crate) struct State {
     pub next_conn: u64,
     pub tokens: HashMap<String, Token>,
     pub rate: HashMap<String, RateWindow>,
-    pub uploads: HashMap<String, Upload>,
+    pub uploads: Uploads,
     pub operations: HashMap<String, OperationRecord>,
+    /// Operation ids, oldest first, so the oldest finished ones can be forgotten past the journal bound.
+    pub operation_order: VecDeque<String>,
+    /// Accepted updates still processing, in arrival order.
+    pub processing: VecDeque<PendingUpdate>,
     pub channels: HashMap<String, Channel>,
 }
 
@@ -150,8 +153,10 @@ impl State {
             next_conn: 0,
             tokens: HashMap::new(),
             rate: HashMap::new(),
-            uploads: HashMap::new(),
+            uploads: Uploads::default(),
             operations: HashMap::new(),
+            operation_order: VecDeque::new(),
+            processing: VecDeque::new(),
             channels: HashMap::new(),
         }
     }
@@ -164,10 +169,33 @@ impl State {
         self.counters = Counters::default();
     }
 
-    /// Runs the concurrent editor.
-    pub(crate) fn edit(&mut self, req: &EditRequest) -> Result<EditReport, SimError> {
+    /// Runs the concurrent editor. A schedule edit is another writer's update: its own operation, announced on
+    /// the schedules topic as `Processing` then `Complete` (a time-off request is not a schedule update and
+    /// announces nothing there).
+    pub(crate) fn edit(&mut self, req: &EditRequest, limit: usize) -> Result<EditReport, SimError> {
         self.edits += 1;
-        crate::editor::edit(&mut self.store, req, &mut self.editor_rng, self.edits, Utc::now())
+        let mut report = crate::editor::edit(&mut self.store, req, &mut self.editor_rng, self.edits, Utc::now())?;
+        if report.action == crate::editor::EditAction::Bump {
+            report.operation_id = Some(crate::processing::announce_other_writer(self, limit));
+        }
+        Ok(report)
+    }
+
+    /// Records an operation, forgetting the oldest finished ones past `limit`.
+    pub(crate) fn remember_operation(&mut self, op: OperationRecord, limit: usize) {
+        let id = op.operation_id.clone();
+        if self.operations.insert(id.clone(), op).is_none() {
+            self.operation_order.push_back(id);
+        }
+        while self.operation_order.len() > limit.max(1) {
+            let Some(old) = self.operation_order.pop_front() else { break };
+            if self.operations.get(&old).is_some_and(|o| o.status == "Processing") {
+                // Still processing: bounded by the held uploads; keep it and stop here.
+                self.operation_order.push_front(old);
+                break;
+            }
+            self.operations.remove(&old);
+        }
     }
 }
 
@@ -183,6 +211,10 @@ impl ConnHandle {
         self.kill.store(true, Ordering::SeqCst);
     }
 }
+
+/// Handed from the gate to handlers through request extensions: the OAuth client making the request.
+#[derive(Clone, Debug)]
+pub(crate) struct ClientId(pub String);
 
 /// Handed from a write handler to the gate through response extensions: which attempt the response belongs to.
 #[derive(Clone, Copy, Debug)]

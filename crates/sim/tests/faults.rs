@@ -35,7 +35,11 @@ async fn scripted_faults_fire_in_order_and_dropped_writes_are_applied() {
     // response never arrives.
     let gz = gzip(&serde_json::to_vec(&traded_upload(&snapshot, 17, 4, 9)).unwrap());
     let slot = upload_slot(&http, &base, &token, gz.len()).await;
-    let put = http.put(slot["url"].as_str().unwrap()).header("content-encoding", "gzip").body(gz);
+    let put = http
+        .put(slot["url"].as_str().unwrap())
+        .header("content-encoding", "gzip")
+        .header("content-type", "application/json")
+        .body(gz);
     assert_eq!(put.send().await.unwrap().status(), 200);
     let update = || {
         http.post(format!("{}/update", schedule_url(&base)))
@@ -48,6 +52,7 @@ async fn scripted_faults_fire_in_order_and_dropped_writes_are_applied() {
     assert_eq!(sim.schedule_version().await, 17);
     let lost = update().await;
     assert!(lost.is_err(), "the connection closes without a response: {lost:?}");
+    sim.settle().await;
     assert_eq!(sim.schedule_version().await, 18, "but the write was applied");
 
     let attempts = sim.attempts();
@@ -70,10 +75,14 @@ async fn the_concurrent_editor_makes_read_versions_stale() {
     let (http, base) = (http(), sim.base_url());
     let token = token(&http, &base).await;
 
-    // Read at 17, the editor bumps between read and write, the write is refused.
+    // Read at 17, the editor bumps between read and write, the write is refused (202, then an Error outcome).
     let stale = upload_and_update(&http, &base, &token, &traded_upload(&snapshot, 17, 4, 9)).await;
-    assert_eq!(stale.status(), 409);
-    assert_eq!(stale.json::<Value>().await.unwrap()["code"], "wfm.schedule.version.mismatch");
+    assert_eq!(stale.status(), 202);
+    let op = stale.json::<Value>().await.unwrap()["operationId"].as_str().unwrap().to_string();
+    sim.settle().await;
+    let record = sim.operation(&op).await.unwrap();
+    assert_eq!(record.status, "Error");
+    assert_eq!(record.sim_error.unwrap().code, "wfm.schedule.version.mismatch");
 
     // Re-read: the editor's change is there and versions moved; writing on top of it succeeds.
     let live = serde_json::to_value(sim.state().await).unwrap();
@@ -82,6 +91,7 @@ async fn the_concurrent_editor_makes_read_versions_stale() {
     assert_eq!(a100 + a200, 4 + 9 + 1, "exactly one agent was edited");
     let ok = upload_and_update(&http, &base, &token, &traded_upload(&live, 18, a100, a200)).await;
     assert_eq!(ok.status(), 202);
+    sim.settle().await;
     assert_eq!(sim.schedule_version().await, 19);
 
     let edit = EditRequest { action: EditAction::Bump, agent_id: Some("a-100".into()), ..Default::default() };
@@ -108,10 +118,12 @@ async fn a_pending_request_added_between_read_and_write_is_a_data_conflict() {
     assert_eq!(report["scheduleVersion"], 17, "time off does not move the schedule version");
 
     let resp = upload_and_update(&http, &base, &token, &traded_upload(&snapshot, 17, 4, 9)).await;
-    assert_eq!(resp.status(), 409);
-    let body: Value = resp.json().await.unwrap();
-    assert_eq!(body["details"][0]["entityId"], "a-200");
-    assert_eq!(body["details"][0]["entityName"], "2026-12-01T14:00:00Z/2026-12-01T18:00:00Z");
+    assert_eq!(resp.status(), 202, "refused when processing ends, as the platform does");
+    let op = resp.json::<Value>().await.unwrap()["operationId"].as_str().unwrap().to_string();
+    sim.settle().await;
+    let why = sim.operation(&op).await.unwrap().sim_error.unwrap();
+    assert_eq!(why.details[0].entity_id.as_deref(), Some("a-200"));
+    assert_eq!(why.details[0].entity_name.as_deref(), Some("2026-12-01T14:00:00Z/2026-12-01T18:00:00Z"));
     let attempt = &sim.attempts()[0];
     assert_eq!(attempt.outcome, AttemptOutcome::DataConflict);
     assert_eq!(attempt.conflicts[0].time_off_request_id.as_deref(), Some(report["timeOffRequestId"].as_str().unwrap()));
@@ -163,7 +175,7 @@ async fn socket_closing_replaces_the_outcome_event() {
 
 #[tokio::test]
 async fn fault_plans_can_be_set_over_http() {
-    let sim = start(config(), &example()).await;
+    let sim = start(rest_open(), &example()).await;
     let http = http();
     let url = format!("{}/__sim/faults", sim.base_url());
     let ok: Value = http.put(&url).body("503@read#1-2, seed=9").send().await.unwrap().json().await.unwrap();
@@ -183,7 +195,7 @@ async fn fault_plans_can_be_set_over_http() {
 #[tokio::test]
 async fn slow_and_lost_writes_still_apply() {
     let faults = FaultPlan::parse("delay:300ms@1,lost504@2").unwrap();
-    let sim = start(SimConfig { faults, ..config() }, &conflict_free()).await;
+    let sim = start(SimConfig { faults, ..rest_open() }, &conflict_free()).await;
     let url = format!("{}/api/v2/wfm/scheduling/schedules/{SCHEDULE}", sim.base_url());
     let impatient = reqwest::Client::builder().timeout(Duration::from_millis(100)).build().unwrap();
     let mut snapshot: Value = http().get(&url).send().await.unwrap().json().await.unwrap();

@@ -69,19 +69,22 @@ async fn reads_serve_the_snapshot_in_genesys_shapes() {
     let meta = get(format!("{WFM}/businessunits/{BU}/weeks/{WEEK}/schedules/{SCHEDULE}")).await;
     assert_eq!((meta["metadata"]["version"].as_i64(), meta["published"].as_bool()), (Some(17), Some(false)));
 
-    let query =
-        post(format!("{WFM}/businessunits/{BU}/weeks/{WEEK}/schedules/{SCHEDULE}/agentschedules/query"), json!({}))
-            .await;
-    assert_eq!(query["status"], "Complete");
-    assert_eq!(query["result"]["businessUnitTimeZone"], "America/Chicago");
-    let versions: Vec<(String, i64)> = query["result"]["agentSchedules"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| (a["user"]["id"].as_str().unwrap().to_string(), a["metadata"]["version"].as_i64().unwrap()))
-        .collect();
+    let query_url = format!("{WFM}/businessunits/{BU}/weeks/{WEEK}/schedules/{SCHEDULE}/agentschedules/query");
+    let mut versions: Vec<(String, i64)> = Vec::new();
+    for mu in ["mu-1", "mu-2"] {
+        let query = post(query_url.clone(), json!({ "managementUnitId": mu })).await;
+        assert_eq!(query["status"], "Complete");
+        assert_eq!(query["result"]["businessUnitTimeZone"], "America/Chicago");
+        assert_eq!(query["result"]["agentSchedules"][0]["shifts"][0]["schedule"]["id"], SCHEDULE);
+        versions.extend(
+            query["result"]["agentSchedules"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| (a["user"]["id"].as_str().unwrap().to_string(), a["metadata"]["version"].as_i64().unwrap())),
+        );
+    }
     assert_eq!(versions, vec![("a-100".to_string(), 4), ("a-200".to_string(), 9)]);
-    assert_eq!(query["result"]["agentSchedules"][0]["shifts"][0]["schedule"]["id"], SCHEDULE);
 
     let pending =
         post(format!("{WFM}/managementunits/mu-2/timeoffrequests/query"), json!({ "statuses": ["PENDING"] })).await;
@@ -126,7 +129,9 @@ async fn update_round_trip_applies_the_trade_and_reports_on_the_socket() {
     assert_eq!(started["status"], "Processing");
     let op = started["operationId"].as_str().unwrap().to_string();
 
-    let event = next_on(&mut ws, &format!("v2.workforcemanagement.businessunits.{BU}.schedules")).await;
+    let processing = next_on(&mut ws, SCHEDULES_TOPIC).await;
+    assert_eq!(processing["eventBody"], json!({ "status": "Processing", "operationId": op, "eventType": "Update" }));
+    let event = next_on(&mut ws, SCHEDULES_TOPIC).await;
     let body = &event["eventBody"];
     assert_eq!((body["status"].as_str(), body["eventType"].as_str()), (Some("Complete"), Some("Update")));
     assert_eq!(body["operationId"], op.as_str());
@@ -147,9 +152,9 @@ async fn update_round_trip_applies_the_trade_and_reports_on_the_socket() {
 }
 
 #[tokio::test]
-async fn stale_versions_are_409_or_the_400_variant() {
+async fn stale_versions_are_409_or_the_400_variant_when_errors_are_sync() {
     let snapshot = conflict_free();
-    let sim = start(config(), &snapshot).await;
+    let sim = start(sync_errors(), &snapshot).await;
     let (http, base) = (http(), sim.base_url());
     let token = token(&http, &base).await;
 
@@ -171,7 +176,8 @@ async fn stale_versions_are_409_or_the_400_variant() {
     assert_eq!((body["status"].as_i64(), body["messageParams"]["userId"].as_str()), (Some(409), Some("a-200")));
     assert_eq!(body["details"][0]["fieldName"], "agentSchedules[1].metadata.version");
 
-    sim.set_switches(Switches { version_conflict_as_400: true, ..Switches::default() }).await;
+    let sync = Switches { error_delivery: ErrorDelivery::Sync, ..Switches::default() };
+    sim.set_switches(Switches { version_conflict_as_400: true, ..sync }).await;
     let variant = upload_and_update(&http, &base, &token, &traded_upload(&snapshot, 16, 4, 9)).await;
     assert_eq!(variant.status(), 400);
     let body: Value = variant.json().await.unwrap();
@@ -180,9 +186,9 @@ async fn stale_versions_are_409_or_the_400_variant() {
 }
 
 #[tokio::test]
-async fn unreflected_pending_time_off_is_a_409_naming_agent_and_range() {
+async fn unreflected_pending_time_off_is_a_409_naming_agent_and_range_when_errors_are_sync() {
     let snapshot = example();
-    let sim = start(config(), &snapshot).await;
+    let sim = start(sync_errors(), &snapshot).await;
     let (http, base) = (http(), sim.base_url());
     let token = token(&http, &base).await;
     let resp = upload_and_update(&http, &base, &token, &traded_upload(&snapshot, 17, 4, 9)).await;
@@ -198,7 +204,8 @@ async fn unreflected_pending_time_off_is_a_409_naming_agent_and_range() {
     );
     assert!(body.get("conflicts").is_none(), "the platform does not say why unless explainConflicts is on");
 
-    sim.set_switches(Switches { explain_conflicts: true, ..Switches::default() }).await;
+    let sync = Switches { error_delivery: ErrorDelivery::Sync, ..Switches::default() };
+    sim.set_switches(Switches { explain_conflicts: true, ..sync }).await;
     let again = upload_and_update(&http, &base, &token, &traded_upload(&snapshot, 17, 4, 9)).await;
     let body: Value = again.json().await.unwrap();
     assert_eq!(body["conflicts"][0]["kind"], "TimeOffOverlap");
@@ -227,15 +234,17 @@ async fn unreflected_pending_time_off_is_a_409_naming_agent_and_range() {
 #[tokio::test]
 async fn async_delivery_reports_an_error_event_without_detail() {
     let snapshot = example();
-    let switches = Switches { error_delivery: ErrorDelivery::Async, ..Switches::default() };
-    let sim = start(SimConfig { switches, ..config() }, &snapshot).await;
+    assert_eq!(Switches::default().error_delivery, ErrorDelivery::Async, "the platform's way is the default");
+    let sim = start(config(), &snapshot).await;
     let (http, base) = (http(), sim.base_url());
     let token = token(&http, &base).await;
     let mut ws = subscribed_socket(&http, &base, &token).await;
     let resp = upload_and_update(&http, &base, &token, &traded_upload(&snapshot, 17, 4, 9)).await;
     assert_eq!(resp.status(), 202);
     let op = resp.json::<Value>().await.unwrap()["operationId"].as_str().unwrap().to_string();
-    let event = next_on(&mut ws, &format!("v2.workforcemanagement.businessunits.{BU}.schedules")).await;
+    let processing = next_on(&mut ws, SCHEDULES_TOPIC).await;
+    assert_eq!(processing["eventBody"], json!({ "status": "Processing", "operationId": op, "eventType": "Update" }));
+    let event = next_on(&mut ws, SCHEDULES_TOPIC).await;
     assert_eq!(event["eventBody"], json!({ "status": "Error", "operationId": op, "eventType": "Update" }));
     // Tests can still read why.
     let record: Value = http.get(format!("{base}/__sim/operations/{op}")).send().await.unwrap().json().await.unwrap();

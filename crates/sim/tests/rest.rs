@@ -17,7 +17,7 @@ fn traded(mut v: Value) -> Value {
 
 #[tokio::test]
 async fn etag_guards_the_whole_snapshot() {
-    let sim = start(config(), &example()).await;
+    let sim = start(rest_open(), &example()).await;
     let (http, base) = (http(), sim.base_url());
     let url = format!("{base}/api/v2/wfm/scheduling/schedules/{SCHEDULE}");
 
@@ -87,6 +87,7 @@ async fn applied_writes_can_keep_the_states_around_them_and_the_log_keeps_retry_
     use shiftgate_sim::{FaultPlan, SimConfig, Switches};
     let switches = Switches { record_states: true, ..Switches::default() };
     let faults = FaultPlan::parse("503:2s@write#1").unwrap();
+    let switches = Switches { rest_requires_auth: false, ..switches };
     let sim = start(SimConfig { switches, faults, ..config() }, &conflict_free()).await;
     let (http, base) = (http(), sim.base_url());
     let url = format!("{base}/api/v2/wfm/scheduling/schedules/{SCHEDULE}");
@@ -116,7 +117,7 @@ async fn applied_writes_can_keep_the_states_around_them_and_the_log_keeps_retry_
     assert_eq!(states.after, sim.state().await);
 
     // Off by default: no copies of the store.
-    let sim = start(config(), &conflict_free()).await;
+    let sim = start(rest_open(), &conflict_free()).await;
     let live: Value = http
         .get(format!("{}/api/v2/wfm/scheduling/schedules/{SCHEDULE}", sim.base_url()))
         .send()

@@ -4,11 +4,11 @@ use std::io::Write as _;
 
 use anyhow::Context as _;
 use shiftgate_model::Snapshot;
-use shiftgate_sim::{FaultPlan, SimConfig};
+use shiftgate_sim::{ErrorDelivery, FaultPlan, SimConfig, Switches};
 
 use crate::args::SimArgs;
 use crate::commands::demo::CHICAGO_WEEK;
-use crate::commands::publish::{runtime, CLIENT_ID_ENV, CLIENT_SECRET_ENV};
+use crate::commands::publish::{runtime, CLIENT_ID_ENV, CLIENT_SECRET_ENV, TOKEN_ENV};
 use crate::exit::{Failure, WithCode, INPUT, OK};
 use crate::input::{display_name, read_bytes};
 
@@ -18,7 +18,11 @@ const TEST_ROUTES: &[(&str, &str, &str)] = &[
     ("GET", "/__sim/attempts", "every write attempt (versions sent, payload hash, outcome)"),
     ("GET", "/__sim/requests", "every request in arrival order (time, status)"),
     ("GET, PUT", "/__sim/faults", "read or replace the fault plan (resets counters)"),
-    ("GET, PUT", "/__sim/switches", "{versionConflictAs400, errorDelivery: sync|async, explainConflicts}"),
+    (
+        "GET, PUT",
+        "/__sim/switches",
+        "{versionConflictAs400, errorDelivery: async|sync, explainConflicts, recordStates, restRequiresAuth}",
+    ),
     ("POST", "/__sim/editor", "concurrent editor: {\"action\": \"bump\"|\"timeoff\", \"agentId\"?}"),
     ("POST", "/__sim/seed", "replace the store with a snapshot"),
     ("POST", "/__sim/tokens/expire", "expire every issued token"),
@@ -36,9 +40,22 @@ pub(crate) fn run(args: &SimArgs) -> Result<u8, Failure> {
         .with_context(|| format!("{source} is not a valid snapshot"))
         .code(INPUT)?;
     let faults = FaultPlan::parse(args.faults.as_deref().unwrap_or("")).context("--faults").code(INPUT)?;
-    let config = SimConfig { listen: args.listen, faults, seed: args.seed, ..SimConfig::default() };
+    let switches = Switches {
+        rest_requires_auth: !args.rest_without_auth,
+        error_delivery: if args.sync_errors { ErrorDelivery::Sync } else { ErrorDelivery::Async },
+        ..Switches::default()
+    };
+    let config = SimConfig {
+        listen: args.listen,
+        faults,
+        seed: args.seed,
+        switches,
+        completion_delay: args.processing_time,
+        ..SimConfig::default()
+    };
     let (id, secret) = (config.client_id.clone(), config.client_secret.clone());
     let plan = config.faults.to_string();
+    let (processing, sync_errors, rest_open) = (args.processing_time, args.sync_errors, args.rest_without_auth);
     runtime()?.block_on(async move {
         let sim = shiftgate_sim::start(config, &bytes).await.context("the simulator could not start").code(INPUT)?;
         let url = sim.base_url();
@@ -58,15 +75,30 @@ pub(crate) fn run(args: &SimArgs) -> Result<u8, Failure> {
         let _ = writeln!(out, "  Genesys Cloud API flow and the REST contract on that one base URL; Ctrl-C stops it.");
         let _ = writeln!(out, "  OAuth client credentials it accepts: {CLIENT_ID_ENV}={id} {CLIENT_SECRET_ENV}={secret}");
         let _ = writeln!(out, "  faults: {}", if plan.is_empty() { "none" } else { &plan });
+        let _ = writeln!(
+            out,
+            "  updates process for {:?}; failed updates are reported {}; the REST contract {}",
+            processing,
+            if sync_errors { "synchronously (409 with details, --sync-errors)" } else { "as an Error event (as Genesys does)" },
+            if rest_open { "is open to anonymous clients (--rest-without-auth)" } else { "requires a bearer token" }
+        );
         let _ = writeln!(out, "\nTry:");
         let _ = writeln!(
             out,
             "  {CLIENT_ID_ENV}={id} {CLIENT_SECRET_ENV}={secret} shiftgate publish --api {url} --business-unit {} --week {} --schedule {} --dry-run",
             s.business_unit.id, s.schedule.week_date, s.schedule.id
         );
+        // The REST contract needs a bearer token unless --rest-without-auth: one from the same OAuth route.
+        let token = if rest_open {
+            String::new()
+        } else {
+            format!(
+                r#"{TOKEN_ENV}=$(curl -s -u {id}:{secret} -d grant_type=client_credentials {url}/oauth/token | sed -E 's/.*"access_token":"([^"]+)".*/\1/') "#
+            )
+        };
         let _ = writeln!(
             out,
-            "  shiftgate publish --platform rest --api {url} --business-unit {} --week {} --schedule {} --exclude-conflicting-trades",
+            "  {token}shiftgate publish --platform rest --api {url} --business-unit {} --week {} --schedule {} --exclude-conflicting-trades",
             s.business_unit.id, s.schedule.week_date, s.schedule.id
         );
         let _ = writeln!(out, "\nTest routes (no auth):");

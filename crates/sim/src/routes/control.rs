@@ -4,7 +4,6 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -14,6 +13,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::api_error::{ApiError, ApiResult};
+use crate::body::{JsonBody, SnapshotBody};
 use crate::config::ErrorDelivery;
 use crate::editor::EditRequest;
 use crate::faults::FaultPlan;
@@ -34,13 +34,12 @@ pub(crate) fn router() -> Router<Arc<Sim>> {
         .route("/__sim/channels/{id}/closing", post(closing))
 }
 
-async fn seed(State(sim): State<Arc<Sim>>, body: Bytes) -> ApiResult {
+async fn seed(State(sim): State<Arc<Sim>>, SnapshotBody(body): SnapshotBody) -> ApiResult {
     let store = Store::from_json(&body).map_err(|e| ApiError::bad_request(e.to_string()))?;
     let version = store.schedule_version();
     let mut st = sim.state.lock().await;
     st.store = store;
     st.uploads.clear();
-    st.operations.clear();
     Ok(Json(json!({ "scheduleVersion": version })).into_response())
 }
 
@@ -50,12 +49,12 @@ async fn state(State(sim): State<Arc<Sim>>) -> ApiResult {
 }
 
 async fn attempts(State(sim): State<Arc<Sim>>) -> ApiResult {
-    let list = sim.journal().attempts.clone();
+    let list: Vec<_> = sim.journal().attempts.iter().cloned().collect();
     Ok(Json(list).into_response())
 }
 
 async fn requests(State(sim): State<Arc<Sim>>) -> ApiResult {
-    let mut list = sim.journal().requests.clone();
+    let mut list: Vec<_> = sim.journal().requests.iter().cloned().collect();
     list.sort_by_key(|r| r.seq);
     Ok(Json(list).into_response())
 }
@@ -66,7 +65,7 @@ async fn faults(State(sim): State<Arc<Sim>>) -> ApiResult {
 }
 
 /// Body: the spec as plain text, or `{"faults": "<spec>"}`. Resets the request counters.
-async fn set_faults(State(sim): State<Arc<Sim>>, body: Bytes) -> ApiResult {
+async fn set_faults(State(sim): State<Arc<Sim>>, JsonBody(body): JsonBody) -> ApiResult {
     let text = String::from_utf8_lossy(&body).into_owned();
     let spec = match serde_json::from_str::<serde_json::Value>(&text) {
         Ok(v) => v.get("faults").and_then(|f| f.as_str()).map(str::to_string).unwrap_or(text),
@@ -82,28 +81,34 @@ async fn switches(State(sim): State<Arc<Sim>>) -> ApiResult {
     Ok(Json(sim.state.lock().await.switches).into_response())
 }
 
+/// A typo'd switch name is refused, not ignored.
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct SwitchPatch {
     version_conflict_as_400: Option<bool>,
     error_delivery: Option<ErrorDelivery>,
     explain_conflicts: Option<bool>,
+    record_states: Option<bool>,
+    rest_requires_auth: Option<bool>,
 }
 
-/// Body: any subset of `{"versionConflictAs400": bool, "errorDelivery": "sync"|"async", "explainConflicts": bool}`.
-async fn set_switches(State(sim): State<Arc<Sim>>, body: Bytes) -> ApiResult {
+/// Body: any subset of [`crate::Switches`] in camelCase; answers all of them.
+async fn set_switches(State(sim): State<Arc<Sim>>, JsonBody(body): JsonBody) -> ApiResult {
     let patch: SwitchPatch = super::json_body(&body)?;
     let mut st = sim.state.lock().await;
     let s = &mut st.switches;
     s.version_conflict_as_400 = patch.version_conflict_as_400.unwrap_or(s.version_conflict_as_400);
     s.error_delivery = patch.error_delivery.unwrap_or(s.error_delivery);
     s.explain_conflicts = patch.explain_conflicts.unwrap_or(s.explain_conflicts);
+    s.record_states = patch.record_states.unwrap_or(s.record_states);
+    s.rest_requires_auth = patch.rest_requires_auth.unwrap_or(s.rest_requires_auth);
     Ok(Json(*s).into_response())
 }
 
-async fn editor(State(sim): State<Arc<Sim>>, body: Bytes) -> ApiResult {
+async fn editor(State(sim): State<Arc<Sim>>, JsonBody(body): JsonBody) -> ApiResult {
     let req: EditRequest = super::json_body(&body)?;
-    let report = sim.state.lock().await.edit(&req).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let limit = sim.config.limits.journal_records;
+    let report = sim.state.lock().await.edit(&req, limit).map_err(|e| ApiError::bad_request(e.to_string()))?;
     Ok(Json(report).into_response())
 }
 

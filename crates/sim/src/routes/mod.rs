@@ -9,11 +9,12 @@ pub(crate) mod update;
 
 use std::sync::Arc;
 
-use axum::extract::DefaultBodyLimit;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{middleware, Router};
+use chrono::NaiveDate;
 use serde::de::DeserializeOwned;
+use shiftgate_model::time::parse_date;
 
 use crate::api_error::ApiError;
 use crate::state::Sim;
@@ -23,7 +24,6 @@ const WFM: &str = "/api/v2/workforcemanagement";
 
 pub(crate) fn router(sim: Arc<Sim>) -> Router {
     let schedule = format!("{WFM}/businessunits/{{bu}}/weeks/{{week}}/schedules/{{sid}}");
-    let limit = sim.config.max_body_bytes;
     Router::new()
         .route("/oauth/token", post(oauth::token))
         .route(&format!("{WFM}/businessunits/{{bu}}"), get(reads::business_unit))
@@ -47,7 +47,6 @@ pub(crate) fn router(sim: Arc<Sim>) -> Router {
         .merge(control::router())
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(sim.clone(), crate::gate::gate))
-        .layer(DefaultBodyLimit::max(limit))
         .with_state(sim)
 }
 
@@ -64,10 +63,26 @@ pub(crate) fn check_bu(store: &Store, bu: &str) -> Result<(), ApiError> {
     }
 }
 
-/// 404 unless the path names the stored schedule (business unit, week and id).
+/// 400 unless a `weekId` / `weekDateId` path segment is a `yyyy-MM-dd` date ("first day of schedule week in
+/// yyyy-MM-dd", wfm-api.md §1.2).
+pub(crate) fn parse_week(name: &str, week: &str) -> Result<NaiveDate, ApiError> {
+    parse_date(week).ok_or_else(|| ApiError::bad_request(format!("{name} must be a date in yyyy-MM-dd, got {week:?}")))
+}
+
+/// The path names the stored schedule: a malformed week is 400; another business unit, week or schedule is 404.
 pub(crate) fn check_schedule(store: &Store, bu: &str, week: &str, sid: &str) -> Result<(), ApiError> {
+    parse_week("weekId", week)?;
     check_bu(store, bu)?;
     if week == store.week_date() && sid == store.schedule_id() {
+        Ok(())
+    } else {
+        Err(ApiError::not_found())
+    }
+}
+
+/// 404 unless the management unit is one of the store's (the units its agents belong to).
+pub(crate) fn check_mu(store: &Store, mu: &str) -> Result<(), ApiError> {
+    if store.management_units().iter().any(|m| m == mu) {
         Ok(())
     } else {
         Err(ApiError::not_found())

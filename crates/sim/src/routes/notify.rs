@@ -8,23 +8,26 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Bytes;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::Json;
+use axum::{Extension, Json};
 use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
 use crate::api_error::{correlation_id, ApiError, ApiResult};
-use crate::faults::FaultAction;
-use crate::state::{Channel, Sim, Socket, State as SimState, WsCommand};
+use crate::body::JsonBody;
+use crate::state::{Channel, ClientId, Sim, Socket, State as SimState, WsCommand};
 
-/// Most topics one channel may hold (the platform's documented limit).
+/// Most topics one channel may hold (the platform's documented limit, wfm-api.md §6.7).
 const MAX_TOPICS: usize = 1000;
+
+/// Most channels one client may hold; the next one replaces the oldest, unconnected ones first (wfm-api.md §6.7:
+/// "20 channels per user and app; the 21st replaces the oldest, and channels without a connection go first").
+const MAX_CHANNELS: usize = 20;
 
 fn connect_uri(sim: &Sim, id: &str) -> String {
     format!("ws://{}/channels/{id}", sim.addr)
@@ -34,11 +37,23 @@ fn channel_json(sim: &Sim, id: &str, c: &Channel) -> Value {
     json!({ "id": id, "connectUri": connect_uri(sim, id), "expires": c.expires.to_rfc3339() })
 }
 
-pub(crate) async fn create(State(sim): State<Arc<Sim>>) -> ApiResult {
+pub(crate) async fn create(State(sim): State<Arc<Sim>>, client: Option<Extension<ClientId>>) -> ApiResult {
+    let client = client.map(|Extension(ClientId(c))| c).unwrap_or_default();
     let id = uuid::Uuid::new_v4().to_string();
-    let channel = Channel { topics: Vec::new(), socket: None, expires: Utc::now() + chrono::Duration::hours(24) };
+    let mut st = sim.state.lock().await;
+    st.next_conn += 1;
+    let created = st.next_conn;
+    let expires = Utc::now() + chrono::Duration::hours(24);
+    let channel = Channel { topics: Vec::new(), socket: None, expires, client: client.clone(), created };
     let body = channel_json(&sim, &id, &channel);
-    sim.state.lock().await.channels.insert(id, channel);
+    let mine = st.channels.iter().filter(|(_, c)| c.client == client);
+    if mine.clone().count() >= MAX_CHANNELS {
+        let oldest = mine.min_by_key(|(_, c)| (c.socket.is_some(), c.created)).map(|(id, _)| id.clone());
+        if let Some(s) = oldest.and_then(|old| st.channels.remove(&old)).and_then(|c| c.socket) {
+            let _ = s.tx.send(WsCommand::Close);
+        }
+    }
+    st.channels.insert(id, channel);
     Ok(Json(body).into_response())
 }
 
@@ -104,11 +119,15 @@ async fn subscribe(sim: &Sim, id: &str, body: &[u8], replace: bool) -> ApiResult
     Ok(Json(json!({ "entities": answer })).into_response())
 }
 
-pub(crate) async fn replace(State(sim): State<Arc<Sim>>, Path(id): Path<String>, body: Bytes) -> ApiResult {
+pub(crate) async fn replace(
+    State(sim): State<Arc<Sim>>,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> ApiResult {
     subscribe(&sim, &id, &body, true).await
 }
 
-pub(crate) async fn add(State(sim): State<Arc<Sim>>, Path(id): Path<String>, body: Bytes) -> ApiResult {
+pub(crate) async fn add(State(sim): State<Arc<Sim>>, Path(id): Path<String>, JsonBody(body): JsonBody) -> ApiResult {
     subscribe(&sim, &id, &body, false).await
 }
 
@@ -232,28 +251,16 @@ pub(crate) fn close_sockets(st: &SimState, channels: &[String], delay: Duration)
     n
 }
 
-/// After `completion_delay`, publishes an update's outcome (or suppresses it, per the post faults).
-pub(crate) async fn deliver_outcome(sim: Arc<Sim>, operation_id: String, post: Vec<FaultAction>) {
-    tokio::time::sleep(sim.config.completion_delay).await;
-    let mut st = sim.state.lock().await;
+/// Publishes an event body on the business unit's schedules topic; returns to how many sockets.
+pub(crate) fn publish_schedule_event(st: &SimState, body: Value) -> u32 {
     let topic = schedules_topic(st.store.bu_id());
-    let Some(op) = st.operations.get(&operation_id).cloned() else { return };
-    let (event, delivered) = if post.contains(&FaultAction::NoEvent) {
-        ("suppressed", 0)
-    } else if post.contains(&FaultAction::SocketClosing) {
-        let subscribed: Vec<String> =
-            st.channels.iter().filter(|(_, c)| c.topics.contains(&topic)).map(|(id, _)| id.clone()).collect();
-        close_sockets(&st, &subscribed, sim.config.socket_close_delay);
-        ("suppressed", 0)
-    } else {
-        let mut body = json!({ "status": op.status, "operationId": op.operation_id, "eventType": op.event_type });
-        if let Some(r) = &op.result {
-            body["result"] = r.clone();
-        }
-        ("delivered", publish(&st, &topic, &envelope(&topic, body)))
-    };
-    if let Some(op) = st.operations.get_mut(&operation_id) {
-        op.event = event.to_string();
-        op.delivered_to = delivered;
-    }
+    publish(st, &topic, &envelope(&topic, body))
+}
+
+/// Sends `v2.system.socket_closing` to every socket subscribed to the schedules topic, then closes them.
+pub(crate) fn close_schedule_sockets(st: &SimState, delay: Duration) -> u32 {
+    let topic = schedules_topic(st.store.bu_id());
+    let subscribed: Vec<String> =
+        st.channels.iter().filter(|(_, c)| c.topics.contains(&topic)).map(|(id, _)| id.clone()).collect();
+    close_sockets(st, &subscribed, delay)
 }

@@ -4,7 +4,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -12,6 +11,7 @@ use axum::Json;
 use base64::Engine;
 use serde_json::json;
 
+use crate::body::JsonBody;
 use crate::state::{Sim, Token};
 
 fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
@@ -59,7 +59,7 @@ fn parse_form(body: &[u8]) -> HashMap<String, String> {
         .collect()
 }
 
-pub(crate) async fn token(State(sim): State<Arc<Sim>>, headers: HeaderMap, body: Bytes) -> Response {
+pub(crate) async fn token(State(sim): State<Arc<Sim>>, headers: HeaderMap, JsonBody(body): JsonBody) -> Response {
     let form = parse_form(&body);
     if form.get("grant_type").map(String::as_str) != Some("client_credentials") {
         return oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", "grant_type must be client_credentials");
@@ -69,7 +69,20 @@ pub(crate) async fn token(State(sim): State<Arc<Sim>>, headers: HeaderMap, body:
             let token = format!("sim-{}", uuid::Uuid::new_v4().simple());
             let ttl = sim.config.token_ttl;
             let expires_at = Instant::now() + ttl;
-            sim.state.lock().await.tokens.insert(token.clone(), Token { client_id: id, expires_at });
+            let mut st = sim.state.lock().await;
+            // Bounded: expired tokens go first, then the oldest live one.
+            if st.tokens.len() >= sim.config.limits.tokens {
+                let now = Instant::now();
+                st.tokens.retain(|_, t| t.expires_at > now);
+            }
+            if st.tokens.len() >= sim.config.limits.tokens {
+                let oldest = st.tokens.iter().min_by_key(|(_, t)| t.expires_at).map(|(k, _)| k.clone());
+                if let Some(k) = oldest {
+                    st.tokens.remove(&k);
+                }
+            }
+            st.tokens.insert(token.clone(), Token { client_id: id, expires_at });
+            drop(st);
             Json(json!({ "access_token": token, "token_type": "bearer", "expires_in": ttl.as_secs() })).into_response()
         }
         _ => oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "client not found or bad secret"),

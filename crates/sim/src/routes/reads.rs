@@ -3,18 +3,17 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::response::IntoResponse;
 use axum::Json;
-use chrono::{Datelike, Duration, Weekday};
+use chrono::{Datelike, NaiveDate, Weekday};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use shiftgate_model::time::{parse_date, parse_instant};
-use shiftgate_model::Interval;
+use shiftgate_model::time::parse_date;
 
-use super::{check_bu, check_schedule, json_body, WFM};
+use super::{check_bu, check_mu, check_schedule, json_body, parse_week, WFM};
 use crate::api_error::{ApiError, ApiResult};
+use crate::body::JsonBody;
 use crate::state::Sim;
 use crate::store::Store;
 
@@ -99,22 +98,33 @@ pub(crate) async fn activity_codes(State(sim): State<Arc<Sim>>, Path(bu): Path<S
     Ok(Json(json!({ "entities": entities })).into_response())
 }
 
-/// 400 unless `week` is a date on the business unit's first day of the week.
-fn check_week(store: &Store, week: &str) -> Result<(), ApiError> {
-    let start = store.model().business_unit.start_day_of_week;
-    match parse_date(week) {
-        Some(d) if d.weekday() == start => Ok(()),
-        Some(_) => Err(ApiError::bad_request(format!("weekId {week} is not a {}", weekday_name(start)))),
-        None => Err(ApiError::bad_request(format!("weekId must be yyyy-MM-dd, got {week:?}"))),
+/// `includeOnlyPublished` and the like: absent is false; anything but `true`/`false` is a 400.
+fn flag(q: &HashMap<String, String>, name: &str) -> Result<bool, ApiError> {
+    match q.get(name).map(String::as_str) {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(other) => Err(ApiError::bad_request(format!("{name} must be true or false, got {other:?}"))),
     }
 }
 
-pub(crate) async fn list_schedules(State(sim): State<Arc<Sim>>, Path((bu, week)): Path<(String, String)>) -> ApiResult {
+/// `GET WFM/businessunits/{bu}/weeks/{weekId}/schedules`: a malformed week is 400, a date that is not a start of
+/// the unit's week 400 \[D, wfm-api.md §5\], another week an empty list; `includeOnlyPublished=true` leaves out an
+/// unpublished schedule.
+pub(crate) async fn list_schedules(
+    State(sim): State<Arc<Sim>>,
+    Path((bu, week)): Path<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult {
+    let date = parse_week("weekId", &week)?;
+    let only_published = flag(&q, "includeOnlyPublished")?;
     let st = sim.state.lock().await;
     check_bu(&st.store, &bu)?;
-    check_week(&st.store, &week)?;
-    let entities =
-        if week == st.store.week_date() { vec![schedule_metadata_json(&st.store, false)] } else { Vec::new() };
+    let start = st.store.model().business_unit.start_day_of_week;
+    if date.weekday() != start {
+        return Err(ApiError::bad_request(format!("weekId {week} is not a {}", weekday_name(start))));
+    }
+    let listed = week == st.store.week_date() && (st.store.published() || !only_published);
+    let entities = if listed { vec![schedule_metadata_json(&st.store, false)] } else { Vec::new() };
     Ok(Json(json!({ "entities": entities })).into_response())
 }
 
@@ -124,28 +134,35 @@ pub(crate) async fn schedule_metadata(
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult {
     let st = sim.state.lock().await;
-    check_bu(&st.store, &bu)?;
-    check_week(&st.store, &week)?;
     check_schedule(&st.store, &bu, &week, &sid)?;
     Ok(Json(schedule_metadata_json(&st.store, expands(&q, "managementUnits.agents"))).into_response())
 }
 
+/// `BuQueryAgentSchedulesRequest` (BuQueryAgentSchedulesRequest.md): `managementUnitId` required.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct AgentQuery {
     management_unit_id: Option<String>,
     user_ids: Option<Vec<String>>,
+    team_ids: Option<Vec<String>>,
 }
 
 pub(crate) async fn agent_schedules(
     State(sim): State<Arc<Sim>>,
     Path((bu, week, sid)): Path<(String, String, String)>,
-    body: Bytes,
+    JsonBody(body): JsonBody,
 ) -> ApiResult {
     let q: AgentQuery = json_body(&body)?;
     let st = sim.state.lock().await;
     check_schedule(&st.store, &bu, &week, &sid)?;
-    let members = st.store.agents_of(q.management_unit_id.as_deref());
+    let mu = q.management_unit_id.as_deref().ok_or_else(|| ApiError::bad_request("managementUnitId is required"))?;
+    check_mu(&st.store, mu)?;
+    // The simulator has no teams; answering as if it had would be a guess, so it refuses \[D\].
+    if q.team_ids.as_ref().is_some_and(|t| !t.is_empty()) {
+        return Err(ApiError::bad_request("teamIds: the simulator does not model teams"));
+    }
+    // "The IDs of the users to query. Omit to query all user schedules in the management unit."
+    let members = st.store.agents_of(Some(mu));
     let schedule_ref = json!({ "id": sid, "weekDate": week });
     let list: Vec<Value> = st
         .store
@@ -184,42 +201,63 @@ fn allows(list: &Option<Vec<String>>, id: &str) -> bool {
     list.as_ref().is_none_or(|v| v.iter().any(|x| x == id))
 }
 
+/// `TimeOffRequestQueryBody` (TimeOffRequestQueryBody.md).
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct TimeOffQuery {
     ids: Option<Vec<String>>,
     user_ids: Option<Vec<String>>,
     statuses: Option<Vec<String>>,
+    substatuses: Option<Vec<String>>,
     date_range: Option<DateRange>,
 }
 
+/// `DateRange` (DateRange.md): inclusive `yyyy-MM-dd` dates in the management unit's time zone.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct DateRange {
-    start_date: String,
-    end_date: String,
+    start_date: Option<String>,
+    end_date: Option<String>,
 }
 
-pub(crate) async fn time_off(State(sim): State<Arc<Sim>>, Path(mu): Path<String>, body: Bytes) -> ApiResult {
-    let q: TimeOffQuery = json_body(&body)?;
-    let st = sim.state.lock().await;
-    let model = st.store.model();
-    let zone = model.zone();
-    // Dates are inclusive local dates of the unit; instants are taken as they are.
-    let range = match &q.date_range {
-        None => None,
-        Some(r) => {
-            let start = parse_date(&r.start_date)
-                .map(|d| zone.day_start(d))
-                .or_else(|| parse_instant(&r.start_date))
-                .ok_or_else(|| ApiError::bad_request(format!("bad dateRange.startDate {:?}", r.start_date)))?;
-            let end = parse_date(&r.end_date)
-                .map(|d| zone.day_start(d + Duration::days(1)))
-                .or_else(|| parse_instant(&r.end_date))
-                .ok_or_else(|| ApiError::bad_request(format!("bad dateRange.endDate {:?}", r.end_date)))?;
-            Some(Interval::new(start, end))
-        }
+/// Status values a time-off request can have (wfm-api.md §1.8).
+const TIME_OFF_STATUSES: [&str; 4] = ["PENDING", "APPROVED", "DENIED", "CANCELED"];
+
+/// The inclusive local date range of a query. Both ends are required when `dateRange` is given: DateRange.md
+/// marks them optional but does not say what a half-open range means, so the stricter reading \[D\].
+fn date_range(r: &DateRange) -> Result<(NaiveDate, NaiveDate), ApiError> {
+    let date = |name: &str, v: &Option<String>| {
+        let v = v.as_deref().ok_or_else(|| ApiError::bad_request(format!("dateRange.{name} is required")))?;
+        parse_date(v).ok_or_else(|| {
+            ApiError::bad_request(format!("dateRange.{name} must be a date in yyyy-MM-dd (DateRange), got {v:?}"))
+        })
     };
+    let (start, end) = (date("startDate", &r.start_date)?, date("endDate", &r.end_date)?);
+    if end < start {
+        return Err(ApiError::bad_request(format!("dateRange.endDate {end} is before dateRange.startDate {start}")));
+    }
+    Ok((start, end))
+}
+
+pub(crate) async fn time_off(
+    State(sim): State<Arc<Sim>>,
+    Path(mu): Path<String>,
+    JsonBody(body): JsonBody,
+) -> ApiResult {
+    let q: TimeOffQuery = json_body(&body)?;
+    let range = q.date_range.as_ref().map(date_range).transpose()?;
+    if let Some(bad) = q.statuses.iter().flatten().find(|s| !TIME_OFF_STATUSES.contains(&s.as_str())) {
+        return Err(ApiError::bad_request(format!("statuses: {bad:?} is not one of {}", TIME_OFF_STATUSES.join(", "))));
+    }
+    // The store keeps no substatus; filtering on one would be a guess, so it refuses \[D\].
+    if q.substatuses.as_ref().is_some_and(|s| !s.is_empty()) {
+        return Err(ApiError::bad_request("substatuses: the simulator does not model time-off substatuses"));
+    }
+    let st = sim.state.lock().await;
+    check_mu(&st.store, &mu)?;
+    let model = st.store.model();
+    // The business unit's zone stands for each management unit's (the snapshot gives units no zone of their own).
+    let zone = model.zone();
     let members = st.store.agents_of(Some(&mu));
     let wire_by_id: HashMap<&str, &shiftgate_model::format::WireTimeOffRequest<'static>> =
         st.store.wire().time_off_requests.iter().filter_map(|w| Some((w.id.as_ref()?.as_str(), w))).collect();
@@ -228,11 +266,16 @@ pub(crate) async fn time_off(State(sim): State<Arc<Sim>>, Path(mu): Path<String>
         .iter()
         .filter(|r| {
             let agent = model.agent(r.agent).id.as_str();
+            // A request matches when any of its days (full-day) or start instants (partial-day) falls, as a
+            // local date of the unit, in the inclusive range.
+            let in_range = |(start, end): (NaiveDate, NaiveDate)| {
+                r.intervals.iter().any(|iv| (start..=end).contains(&zone.local_date(iv.start)))
+            };
             members.iter().any(|m| m == agent)
                 && allows(&q.ids, r.id.as_str())
                 && allows(&q.user_ids, agent)
                 && allows(&q.statuses, r.status.as_str())
-                && range.is_none_or(|rg| r.intervals.iter().any(|iv| iv.overlaps(&rg)))
+                && range.is_none_or(in_range)
         })
         .filter_map(|r| {
             let mut v = to_value(wire_by_id.get(r.id.as_str())?);
@@ -244,10 +287,16 @@ pub(crate) async fn time_off(State(sim): State<Arc<Sim>>, Path(mu): Path<String>
     Ok(Json(json!({ "entities": entities })).into_response())
 }
 
+/// `GET WFM/managementunits/{mu}/weeks/{weekDateId}/shifttrades`: a malformed week is 400; an unknown unit, or a
+/// week other than the schedule's (the only week the simulator knows), 404 \[D\].
 pub(crate) async fn shift_trades(State(sim): State<Arc<Sim>>, Path((mu, week)): Path<(String, String)>) -> ApiResult {
+    parse_week("weekDateId", &week)?;
     let st = sim.state.lock().await;
+    check_mu(&st.store, &mu)?;
+    if week != st.store.week_date() {
+        return Err(ApiError::not_found());
+    }
     let members = st.store.agents_of(Some(&mu));
-    let this_week = week == st.store.week_date();
     let schedule = json!({
         "id": st.store.schedule_id(), "weekDate": st.store.week_date(),
         "businessUnit": { "id": st.store.bu_id() },
@@ -257,7 +306,6 @@ pub(crate) async fn shift_trades(State(sim): State<Arc<Sim>>, Path((mu, week)): 
         .wire()
         .shift_trades
         .iter()
-        .filter(|_| this_week)
         .filter(|t| {
             let ids = [&t.initiating_user, &t.receiving_user];
             ids.iter()

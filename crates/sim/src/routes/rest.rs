@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -10,8 +9,10 @@ use shiftgate_model::format::WireSnapshot;
 
 use crate::api_error::{ApiError, ApiResult};
 use crate::apply::{apply_rest, Rejection};
+use crate::body::SnapshotBody;
+use crate::config::Limits;
 use crate::journal::{sha256_hex, AttemptOutcome, LandedStates, WriteAttempt, WriteKind};
-use crate::rejection::{outcome, to_api_error};
+use crate::rejection::{outcome, to_api_error, Reporting};
 use crate::state::{AttemptSeq, Sim, State as SimState};
 use crate::store::{parse_owned, Store};
 
@@ -72,13 +73,13 @@ pub(crate) async fn put(
     State(sim): State<Arc<Sim>>,
     Path(id): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    SnapshotBody(body): SnapshotBody,
 ) -> Response {
     let mut guard = sim.state.lock().await;
     let st = &mut *guard;
     let mut attempt = describe(st, &headers, &body);
     attempt.elapsed_ms = sim.elapsed_ms();
-    let result = put_inner(st, &id, &headers, &body, &mut attempt);
+    let result = put_inner(st, &id, &headers, &body, &mut attempt, &sim.config.limits);
     attempt.schedule_version_after = st.store.schedule_version();
     drop(guard);
     let mut resp = match result {
@@ -93,7 +94,14 @@ pub(crate) async fn put(
     resp
 }
 
-fn put_inner(st: &mut SimState, id: &str, headers: &HeaderMap, body: &[u8], a: &mut WriteAttempt) -> ApiResult {
+fn put_inner(
+    st: &mut SimState,
+    id: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+    a: &mut WriteAttempt,
+    limits: &Limits,
+) -> ApiResult {
     check_id(&st.store, id)?;
     let Some(if_match) = tags(headers, "if-match") else {
         a.outcome = AttemptOutcome::PreconditionRequired;
@@ -117,13 +125,15 @@ fn put_inner(st: &mut SimState, id: &str, headers: &HeaderMap, body: &[u8], a: &
         a.outcome = AttemptOutcome::BadRequest;
         ApiError::bad_request(format!("Invalid snapshot body: {e}"))
     })?;
-    match apply_rest(&st.store, &snapshot) {
+    match apply_rest(&st.store, &snapshot, limits) {
         Err(rej) => {
             a.outcome = outcome(&rej);
-            if let Rejection::Conflicts(list) = &rej {
-                a.conflicts = list.iter().map(|(c, _)| c.clone()).collect();
+            if let Rejection::Conflicts { listed, .. } = &rej {
+                a.conflicts = listed.iter().map(|(c, _)| c.clone()).collect();
             }
-            Err(to_api_error(&rej, st.store.schedule_id(), false, true))
+            // The REST contract always says why (the seed's `conflicts` list).
+            let how = Reporting { version_as_400: false, explain: true, limits };
+            Err(to_api_error(&rej, st.store.schedule_id(), how))
         }
         Ok(accepted) => {
             let before = std::mem::replace(&mut st.store, accepted.store);

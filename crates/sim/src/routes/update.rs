@@ -1,26 +1,28 @@
-//! The Genesys update flow: `update/uploadurl`, the pre-signed `PUT /uploads/{key}` (gzip), and `update`, whose
-//! outcome goes out as a notification event.
+//! The Genesys update flow: `update/uploadurl`, the pre-signed `PUT /uploads/{key}` (object storage's rules, in
+//! `uploads`), and `update`, which answers 202 and hands the update to `processing`.
 
-use std::io::Read;
 use std::sync::Arc;
 
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{json, Map, Value};
 
-use super::{check_schedule, json_body, reads::schedule_metadata_json};
+use super::{check_schedule, json_body};
 use crate::api_error::{ApiError, ApiResult};
-use crate::apply::{apply_upload, Rejection, UploadBody};
-use crate::journal::{sha256_hex, AttemptOutcome, LandedStates, WriteAttempt, WriteKind};
-use crate::rejection::{outcome, to_api_error};
-use crate::state::{AttemptSeq, OperationRecord, PostFaults, Sim, State as SimState, Upload};
-use crate::store::parse_owned;
+use crate::apply::{apply_upload, Rejection};
+use crate::body::{read_limited, JsonBody};
+use crate::journal::{AttemptOutcome, WriteAttempt, WriteKind};
+use crate::processing::{begin, decode, Decoded, PendingUpdate};
+use crate::rejection::{outcome, to_api_error, Reporting};
+use crate::state::{AttemptSeq, PostFaults, Sim};
+use crate::uploads::{check_request, StorageRefusal, UPLOAD_HEADERS};
 use crate::ErrorDelivery;
 
+/// `UploadUrlRequestBody`: `contentLengthBytes` is required (UploadUrlRequestBody.md).
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct UploadUrlRequest {
@@ -30,10 +32,11 @@ struct UploadUrlRequest {
 pub(crate) async fn upload_url(
     State(sim): State<Arc<Sim>>,
     Path((bu, week, sid)): Path<(String, String, String)>,
-    body: Bytes,
+    JsonBody(body): JsonBody,
 ) -> ApiResult {
     let req: UploadUrlRequest = json_body(&body)?;
-    let max = sim.config.max_body_bytes as i64;
+    let limits = &sim.config.limits;
+    let max = limits.upload_bytes as i64;
     let length = match req.content_length_bytes {
         Some(n) if (1..=max).contains(&n) => n as u64,
         other => {
@@ -42,68 +45,42 @@ pub(crate) async fn upload_url(
     };
     let mut st = sim.state.lock().await;
     check_schedule(&st.store, &bu, &week, &sid)?;
-    let key = uuid::Uuid::new_v4().simple().to_string();
-    let upload = Upload { target: (bu, week, sid), content_length: length, body: None, used: false };
-    st.uploads.insert(key.clone(), upload);
+    let key = st.uploads.issue((bu, week, sid), length, limits)?;
+    let headers: Map<String, Value> = UPLOAD_HEADERS.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
     Ok(Json(json!({
         "uploadKey": key,
         "url": format!("{}/uploads/{key}", sim.base_url()),
-        "headers": { "Content-Type": "application/json", "Content-Encoding": "gzip" },
+        "headers": headers,
         "uploadBodySchema": null,
     }))
     .into_response())
 }
 
-fn gunzip(body: &[u8], limit: usize) -> Result<Vec<u8>, String> {
-    let mut out = Vec::new();
-    let mut dec = flate2::read::GzDecoder::new(body).take(limit as u64 + 1);
-    dec.read_to_end(&mut out).map_err(|e| format!("body is not valid gzip: {e}"))?;
-    if out.len() > limit {
-        return Err(format!("decompressed body exceeds {limit} bytes"));
-    }
-    Ok(out)
-}
-
+/// `PUT <url>`: object storage, not the Genesys API; refusals are storage's (see `uploads`).
 pub(crate) async fn upload(
     State(sim): State<Arc<Sim>>,
     Path(key): Path<String>,
+    uri: Uri,
     headers: HeaderMap,
-    body: Bytes,
-) -> ApiResult {
-    let encoding = headers.get("content-encoding").and_then(|v| v.to_str().ok()).unwrap_or("");
-    if !encoding.eq_ignore_ascii_case("gzip") {
-        return Err(ApiError::bad_request("the upload must be sent with Content-Encoding: gzip"));
+    body: Body,
+) -> Response {
+    match store_upload(&sim, &key, uri.query(), &headers, body).await {
+        Ok(()) => StatusCode::OK.into_response(),
+        Err(refusal) => refusal.into_response(),
     }
-    let mut st = sim.state.lock().await;
-    let up = st.uploads.get_mut(&key).ok_or_else(ApiError::not_found)?;
-    if up.used {
-        return Err(ApiError::bad_request("this upload key was already used by an update"));
-    }
-    if body.len() as u64 != up.content_length {
-        return Err(ApiError::bad_request(format!(
-            "body is {} bytes but uploadurl announced contentLengthBytes {}",
-            body.len(),
-            up.content_length
-        )));
-    }
-    up.body = Some(gunzip(&body, sim.config.max_body_bytes).map_err(ApiError::bad_request)?);
-    Ok(StatusCode::OK.into_response())
 }
 
-/// What an upload says about itself, for the journal.
-fn describe_bytes(st: &SimState, bytes: &[u8], elapsed_ms: u64) -> WriteAttempt {
-    let mut a = WriteAttempt::received(WriteKind::GenesysUpdate, elapsed_ms, st.store.schedule_version());
-    a.payload_sha256 = Some(sha256_hex(bytes));
-    if let Ok(b) = serde_json::from_slice::<UploadBody<'_>>(bytes) {
-        a.schedule_version_sent = b.metadata.and_then(|m| m.version);
-        a.published = b.published;
-        for s in &b.agent_schedules {
-            if let Some(u) = &s.user_id {
-                a.agent_versions_sent.insert(u.as_str().to_string(), s.metadata.as_ref().and_then(|m| m.version));
-            }
-        }
-    }
-    a
+async fn store_upload(
+    sim: &Sim,
+    key: &str,
+    query: Option<&str>,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<(), StorageRefusal> {
+    check_request(headers, query)?;
+    let limits = &sim.config.limits;
+    let bytes = read_limited(body, limits.upload_bytes).await.map_err(StorageRefusal::too_large)?;
+    sim.state.lock().await.uploads.put(key, bytes, limits)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -112,124 +89,133 @@ struct UpdateRequest {
     upload_key: Option<String>,
 }
 
-/// Journal entry for an update a fault answered (body is the `{uploadKey}` request).
-pub(crate) fn describe(st: &SimState, body: &[u8]) -> WriteAttempt {
-    let key = serde_json::from_slice::<UpdateRequest>(body).ok().and_then(|r| r.upload_key);
-    let bytes = key.and_then(|k| st.uploads.get(&k)).and_then(|u| u.body.clone()).unwrap_or_default();
-    let mut a = describe_bytes(st, &bytes, 0);
-    if bytes.is_empty() {
-        a.payload_sha256 = None;
+/// What an upload says about itself, for the journal.
+fn describe(decoded: &Decoded, elapsed_ms: u64, current_version: i64) -> WriteAttempt {
+    let mut a = WriteAttempt::received(WriteKind::GenesysUpdate, elapsed_ms, current_version);
+    let b = &decoded.body;
+    a.payload_sha256 = Some(decoded.sha256.clone());
+    a.schedule_version_sent = b.metadata.as_ref().and_then(|m| m.version);
+    a.published = b.published;
+    for s in &b.agent_schedules {
+        if let Some(u) = &s.user_id {
+            a.agent_versions_sent.insert(u.as_str().to_string(), s.metadata.as_ref().and_then(|m| m.version));
+        }
     }
     a
 }
 
+/// Journal entry for an update a fault answered (body is the `{uploadKey}` request; the key is not taken).
+pub(crate) async fn describe_faulted(sim: &Sim, body: &[u8]) -> WriteAttempt {
+    let key = serde_json::from_slice::<UpdateRequest>(body).ok().and_then(|r| r.upload_key);
+    let (gzip, version) = {
+        let st = sim.state.lock().await;
+        (key.and_then(|k| st.uploads.peek(&k)), st.store.schedule_version())
+    };
+    match gzip {
+        Some(g) => match decode(sim, g).await {
+            Ok(d) => describe(&d, 0, version),
+            Err(_) => WriteAttempt::received(WriteKind::GenesysUpdate, 0, version),
+        },
+        None => WriteAttempt::received(WriteKind::GenesysUpdate, 0, version),
+    }
+}
+
+/// `POST S/update`: 400s for a malformed request are synchronous; an update refused on arrival (stale version,
+/// data conflict) is answered synchronously only with `errorDelivery: "sync"`; everything else is 202
+/// `Processing`, judged and applied when processing ends.
 pub(crate) async fn update(
     State(sim): State<Arc<Sim>>,
     Path(ids): Path<(String, String, String)>,
     post: Option<Extension<PostFaults>>,
-    body: Bytes,
+    JsonBody(body): JsonBody,
 ) -> Response {
     let post = post.map(|Extension(p)| p).unwrap_or_default();
     let elapsed_ms = sim.elapsed_ms();
-    match update_inner(&sim, ids, post, &body).await {
-        Ok(resp) => resp,
-        Err(e) => {
-            // Refused before the upload could be judged (bad key, wrong schedule): still a write attempt.
-            let version = sim.state.lock().await.store.schedule_version();
-            let mut a = WriteAttempt::received(WriteKind::GenesysUpdate, elapsed_ms, version);
+    let (mut resp, attempt) = match update_inner(&sim, ids, post, &body, elapsed_ms).await {
+        Ok(done) => done,
+        Err((e, attempt)) => {
+            let mut a = match attempt {
+                Some(a) => a,
+                // Refused before the upload could be read (bad key, wrong schedule): still a write attempt.
+                None => {
+                    let version = sim.state.lock().await.store.schedule_version();
+                    WriteAttempt::received(WriteKind::GenesysUpdate, elapsed_ms, version)
+                }
+            };
             a.status = e.body.status;
-            let seq = sim.journal().push_attempt(a);
-            let mut resp = e.into_response();
-            resp.extensions_mut().insert(AttemptSeq(seq));
-            resp
+            (e.into_response(), Some(a))
         }
+    };
+    if let Some(a) = attempt {
+        let seq = sim.journal().push_attempt(a);
+        resp.extensions_mut().insert(AttemptSeq(seq));
     }
+    resp
 }
+
+type Refused = (ApiError, Option<WriteAttempt>);
 
 async fn update_inner(
     sim: &Arc<Sim>,
     (bu, week, sid): (String, String, String),
     post: PostFaults,
     body: &[u8],
-) -> ApiResult {
-    let req: UpdateRequest = json_body(body)?;
+    elapsed_ms: u64,
+) -> Result<(Response, Option<WriteAttempt>), Refused> {
+    let req: UpdateRequest = json_body(body).map_err(|e| (e, None))?;
+    let key = req.upload_key.ok_or_else(|| (ApiError::bad_request("uploadKey is required"), None))?;
+    let gzip = {
+        let mut st = sim.state.lock().await;
+        check_schedule(&st.store, &bu, &week, &sid).map_err(|e| (e, None))?;
+        let ttl = sim.config.limits.upload_ttl;
+        st.uploads.take(&key, &(bu, week, sid.clone()), ttl).map_err(|e| (e, None))?
+    };
+    // Decompressed and parsed outside the state lock; a refusal gives the held bytes back.
+    let decoded = match decode(sim, gzip.clone()).await {
+        Ok(d) => d,
+        Err(message) => {
+            let version = {
+                let mut st = sim.state.lock().await;
+                st.uploads.release(gzip.len());
+                st.store.schedule_version()
+            };
+            let mut a = WriteAttempt::received(WriteKind::GenesysUpdate, elapsed_ms, version);
+            a.outcome = AttemptOutcome::BadRequest;
+            return Err((ApiError::bad_request(format!("Invalid schedule update: {message}")), Some(a)));
+        }
+    };
     let mut guard = sim.state.lock().await;
     let st = &mut *guard;
-    check_schedule(&st.store, &bu, &week, &sid)?;
-    let key = req.upload_key.ok_or_else(|| ApiError::bad_request("uploadKey is required"))?;
-    let up = st.uploads.get_mut(&key).ok_or_else(|| ApiError::bad_request(format!("unknown uploadKey {key}")))?;
-    if up.target != (bu, week, sid.clone()) {
-        return Err(ApiError::bad_request("uploadKey was issued for another schedule"));
-    }
-    if up.used {
-        return Err(ApiError::bad_request("uploadKey was already used"));
-    }
-    let bytes = up.body.clone().ok_or_else(|| ApiError::bad_request("nothing was uploaded for this uploadKey"))?;
-    up.used = true;
-
-    let mut attempt = describe_bytes(st, &bytes, sim.elapsed_ms());
-    let result = match parse_owned::<UploadBody<'static>>(&bytes) {
-        Err(e) => Err(Rejection::BadRequest(vec![("(body)".into(), format!("not a schedule update: {e}"))])),
-        Ok(b) => apply_upload(&st.store, &b, &mut st.next_shift_id),
-    };
-    let switches = st.switches;
-    let operation_id = uuid::Uuid::new_v4().to_string();
-    let op = match result {
-        Err(rej) => {
+    let mut attempt = describe(&decoded, elapsed_ms, st.store.schedule_version());
+    // Judged on arrival only to answer what is answered synchronously; the store changes when processing ends.
+    let mut scratch_ids = st.next_shift_id;
+    let judged = apply_upload(&st.store, &decoded.body, &mut scratch_ids, &sim.config.limits);
+    if let Err(rej) = judged {
+        let sync = st.switches.error_delivery == ErrorDelivery::Sync || matches!(rej, Rejection::BadRequest(_));
+        if sync {
+            st.uploads.release(gzip.len());
             attempt.outcome = outcome(&rej);
-            if let Rejection::Conflicts(list) = &rej {
-                attempt.conflicts = list.iter().map(|(c, _)| c.clone()).collect();
+            if let Rejection::Conflicts { listed, .. } = &rej {
+                attempt.conflicts = listed.iter().map(|(c, _)| c.clone()).collect();
             }
-            let err = to_api_error(&rej, &sid, switches.version_conflict_as_400, switches.explain_conflicts);
-            let sync = switches.error_delivery == ErrorDelivery::Sync || matches!(rej, Rejection::BadRequest(_));
-            if sync {
-                attempt.status = err.body.status;
-                let seq = sim.journal().push_attempt(attempt);
-                let mut resp = err.into_response();
-                resp.extensions_mut().insert(AttemptSeq(seq));
-                return Ok(resp);
-            }
-            error_operation(&operation_id, err.finished_body())
+            let how = Reporting {
+                version_as_400: st.switches.version_conflict_as_400,
+                explain: st.switches.explain_conflicts,
+                limits: &sim.config.limits,
+            };
+            return Err((to_api_error(&rej, &sid, how), Some(attempt)));
         }
-        Ok(accepted) => {
-            let before = std::mem::replace(&mut st.store, accepted.store);
-            if switches.record_states {
-                attempt.states = Some(LandedStates::new(&before, &st.store));
-            }
-            attempt.outcome = AttemptOutcome::Applied;
-            attempt.changed_agents = accepted.changed_agents;
-            OperationRecord {
-                operation_id: operation_id.clone(),
-                status: "Complete".into(),
-                event_type: "Update".into(),
-                result: Some(schedule_metadata_json(&st.store, false)),
-                sim_error: None,
-                event: "pending".into(),
-                delivered_to: 0,
-            }
-        }
-    };
-    attempt.schedule_version_after = st.store.schedule_version();
+    }
+    let operation_id = uuid::Uuid::new_v4().to_string();
+    attempt.outcome = AttemptOutcome::Processing;
     attempt.status = StatusCode::ACCEPTED.as_u16();
     attempt.operation_id = Some(operation_id.clone());
-    st.operations.insert(operation_id.clone(), op);
+    let attempt_seq = sim.journal().push_attempt(attempt);
+    let pending = PendingUpdate { operation_id: operation_id.clone(), gzip, attempt_seq, post: post.0 };
+    begin(sim, st, pending);
     drop(guard);
-    let seq = sim.journal().push_attempt(attempt);
-    tokio::spawn(crate::routes::notify::deliver_outcome(sim.clone(), operation_id.clone(), post.0));
     let mut resp =
         (StatusCode::ACCEPTED, Json(json!({ "status": "Processing", "operationId": operation_id }))).into_response();
-    resp.extensions_mut().insert(AttemptSeq(seq));
-    Ok(resp)
-}
-
-fn error_operation(id: &str, body: crate::api_error::ErrorBody) -> OperationRecord {
-    OperationRecord {
-        operation_id: id.to_string(),
-        status: "Error".into(),
-        event_type: "Update".into(),
-        result: None,
-        sim_error: Some(body),
-        event: "pending".into(),
-        delivered_to: 0,
-    }
+    resp.extensions_mut().insert(AttemptSeq(attempt_seq));
+    Ok((resp, None))
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use serde_json::{json, Value};
-use shiftgate_sim::{SimConfig, SimServer};
+use shiftgate_sim::{ErrorDelivery, SimConfig, SimServer, Switches};
 use tokio_tungstenite::tungstenite::Message;
 
 pub const BU: &str = "bu-chi";
@@ -28,6 +28,16 @@ pub fn conflict_free() -> Value {
 
 pub fn config() -> SimConfig {
     SimConfig { completion_delay: Duration::from_millis(5), ..SimConfig::default() }
+}
+
+/// The REST contract open to anonymous clients (for tests of its ETag rules, not of its auth).
+pub fn rest_open() -> SimConfig {
+    SimConfig { switches: Switches { rest_requires_auth: false, ..Switches::default() }, ..config() }
+}
+
+/// Refused updates answered synchronously (the seed incident's behaviour).
+pub fn sync_errors() -> SimConfig {
+    SimConfig { switches: Switches { error_delivery: ErrorDelivery::Sync, ..Switches::default() }, ..config() }
 }
 
 pub async fn start(config: SimConfig, snapshot: &Value) -> SimServer {
