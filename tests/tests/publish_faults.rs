@@ -309,6 +309,7 @@ async fn execute(case: &Case, doc: &Value) -> Ran {
         error_delivery: if case.async_errors { ErrorDelivery::Async } else { ErrorDelivery::Sync },
         explain_conflicts: false,
         record_states: true,
+        ..Switches::default()
     };
     let config = SimConfig {
         faults: plan,

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 use shiftgate_model::time::parse_instant;
-use shiftgate_model::{Roster, Shift, Side, Snapshot, TradeProblem};
+use shiftgate_model::{Roster, Shift, Snapshot};
 
 /// Everything one publish attempt writes.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -194,34 +194,6 @@ pub fn compare(plan: &UpdatePlan, sent_etag: Option<&str>, live: &Value, live_et
     LiveFacts { version_moved, schedule_moved, ours_on_agents, ours_live }
 }
 
-/// The approved trades whose shifts already sit with the users they were traded to (indexes into
-/// [`Snapshot::trades`], in application order): a re-run after a publish, or a resumed one, finds them so.
-/// Nothing moves for them and they are no integrity problem (DESIGN.md §3).
-///
-/// TODO(model): the model reports these itself as `Roster::already_applied` (and no longer lists them in
-/// `Roster::failed`). Once that field lands, this body becomes `roster.already_applied.clone()`. Until then it
-/// reads them off the failures: every shift the trade names is held by the user it was traded to, and nothing
-/// else is wrong with it.
-pub fn already_applied(snapshot: &Snapshot, roster: &Roster) -> Vec<usize> {
-    roster
-        .failed
-        .iter()
-        .filter(|f| {
-            let trade = &snapshot.trades[f.trade_ix];
-            let named = 1 + usize::from(trade.receiving_shift.is_some());
-            let moved = f.problems.iter().filter(|p| match p {
-                TradeProblem::WrongOwner { side: Side::Initiating, actual, .. } => {
-                    trade.receiving_user.as_ref() == Some(actual)
-                }
-                TradeProblem::WrongOwner { side: Side::Receiving, actual, .. } => &trade.initiating_user == actual,
-                _ => false,
-            });
-            moved.count() == named && f.problems.len() == named
-        })
-        .map(|f| f.trade_ix)
-        .collect()
-}
-
 fn is_deleted(shift: &Value) -> bool {
     shift.get("delete").and_then(Value::as_bool) == Some(true)
 }
@@ -330,24 +302,5 @@ mod tests {
         assert_eq!(compare(&plan, None, &torn, None), facts(true, false, true, false));
         // An ETag change alone counts as moved.
         assert!(compare(&plan, Some("\"1\""), &doc, Some("\"2\"")).version_moved);
-    }
-
-    #[test]
-    fn a_trade_whose_shifts_sit_with_their_new_owners_is_already_applied() {
-        let doc = testdata::example_document();
-        let snapshot = testdata::snapshot_of(&doc);
-        assert!(already_applied(&snapshot, &apply_trades(&snapshot)).is_empty(), "a fresh trade applies");
-        // The schedule after the swap was published: tr-4's shifts already sit with their new owners.
-        let plan = build_plan(&snapshot, &doc, &apply_trades(&snapshot));
-        let after = testdata::snapshot_of(&apply_plan(&doc, &plan, true));
-        assert_eq!(already_applied(&after, &apply_trades(&after)), [0]);
-        // Only one side moved (someone moved s-9 back by hand): broken, not applied.
-        let mut half = apply_plan(&doc, &plan, true);
-        let s9 = half["agentSchedules"][0]["shifts"].as_array_mut().unwrap().remove(0);
-        half["agentSchedules"][1]["shifts"].as_array_mut().unwrap().push(s9);
-        let half = testdata::snapshot_of(&half);
-        let roster = apply_trades(&half);
-        assert_eq!(roster.failed.len(), 1);
-        assert!(already_applied(&half, &roster).is_empty());
     }
 }

@@ -28,7 +28,7 @@ use crate::explain::{explain_conflict, parse_conflicts};
 use crate::outcome::{
     ExcludedTrade, GiveUpReason, PublishOutcome, PublishReport, WriteFate, WriteReport, REPORT_FORMAT,
 };
-use crate::plan::{already_applied, build_plan, compare, LiveFacts};
+use crate::plan::{build_plan, compare, LiveFacts};
 use crate::platform::{Fetched, PlatformClient, PlatformError, Response, Step, Submission, SubmitResult, Target};
 use crate::retry::{next_delay, parse_retry_after, rate_limit_wait, RateLimitDecision, RateLimitPolicy, RetryPolicy};
 use crate::validator::{PublishFinding, Validation, Validator};

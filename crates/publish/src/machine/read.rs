@@ -199,7 +199,7 @@ impl<P: PlatformClient> Run<'_, P> {
         /// Trades named one by one before "... and N more" (the report lists them all).
         const NAMED: usize = 20;
         let ids: Vec<String> =
-            already_applied(snapshot, roster).into_iter().map(|t| snapshot.trades[t].id.to_string()).collect();
+            roster.already_applied.iter().map(|&t| snapshot.trades[t].id.to_string()).collect();
         for id in ids.iter().take(NAMED) {
             self.say(format!("{id} already applied: its shifts already sit with their new owners, nothing moves."));
         }
