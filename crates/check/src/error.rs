@@ -126,7 +126,7 @@ pub enum ConfigError {
         rule: String,
     },
     /// A parameter the rule does not declare.
-    #[error("{}[rules.{rule:?}].{param}: unknown parameter (declared: {})", in_file(file), if declared.is_empty() { "none".to_string() } else { declared.join(", ") })]
+    #[error("{}[rules.{rule:?}]: unknown parameter {param:?} (declared: {})", in_file(file), if declared.is_empty() { "none".to_string() } else { declared.join(", ") })]
     UnknownParam {
         /// The config file.
         file: String,
@@ -151,6 +151,25 @@ pub enum ConfigError {
         /// The value as written.
         got: String,
     },
+    /// More than one of the above, in the order of the file's rules; one per line.
+    #[error("{}", lines(.0))]
+    Several(Vec<ConfigError>),
+}
+
+impl ConfigError {
+    /// One error for a list of problems: `None` for none, the problem itself for one, [`ConfigError::Several`]
+    /// otherwise.
+    pub(crate) fn all(mut problems: Vec<ConfigError>) -> Option<ConfigError> {
+        match problems.len() {
+            0 => None,
+            1 => problems.pop(),
+            _ => Some(ConfigError::Several(problems)),
+        }
+    }
+}
+
+fn lines(problems: &[ConfigError]) -> String {
+    problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
 }
 
 fn in_file(file: &str) -> String {

@@ -248,12 +248,16 @@ impl RuleSet {
             }
             rules.push(rule);
         }
+        // Every problem of the configuration at once, so a site fixes its file in one pass.
+        let mut problems = Vec::new();
         for (id, rc) in &config.rules {
-            let rule = rules
-                .iter_mut()
-                .find(|r| &r.id == id)
-                .ok_or_else(|| ConfigError::UnknownRule { file: config.path.clone(), rule: id.clone() })?;
-            configure(rule, rc, &config.path)?;
+            match rules.iter_mut().find(|r| &r.id == id) {
+                Some(rule) => problems.extend(configure(rule, rc, &config.path)),
+                None => problems.push(ConfigError::UnknownRule { file: config.path.clone(), rule: id.clone() }),
+            }
+        }
+        if let Some(first) = ConfigError::all(problems) {
+            return Err(first.into());
         }
         rules.retain(|r| selected.contains(&r.pack));
         for r in &mut rules {
@@ -275,7 +279,9 @@ impl RuleSet {
 }
 
 /// Applies one `[rules."id"]` table: severity, enablement, and parameters checked against their declarations.
-fn configure(rule: &mut Rule, rc: &crate::config::RuleConfig, file: &str) -> Result<(), ConfigError> {
+/// Returns what does not fit.
+fn configure(rule: &mut Rule, rc: &crate::config::RuleConfig, file: &str) -> Vec<ConfigError> {
+    let mut problems = Vec::new();
     if let Some(s) = rc.severity {
         rule.severity = s;
     }
@@ -283,22 +289,29 @@ fn configure(rule: &mut Rule, rc: &crate::config::RuleConfig, file: &str) -> Res
         rule.enabled = e;
     }
     for (name, value) in &rc.params {
-        let kind = rule.param_kinds.get(name).ok_or_else(|| ConfigError::UnknownParam {
-            file: file.to_string(),
-            rule: rule.id.clone(),
-            param: name.clone(),
-            declared: rule.param_kinds.keys().cloned().collect(),
-        })?;
-        let v = kind.accept(&Given::from_toml(value)).ok_or_else(|| ConfigError::BadValue {
-            file: file.to_string(),
-            rule: rule.id.clone(),
-            param: name.clone(),
-            allowed: kind.to_string(),
-            got: value.to_string(),
-        })?;
-        rule.params.insert(name.as_str().into(), v);
+        let Some(kind) = rule.param_kinds.get(name) else {
+            problems.push(ConfigError::UnknownParam {
+                file: file.to_string(),
+                rule: rule.id.clone(),
+                param: name.clone(),
+                declared: rule.param_kinds.keys().cloned().collect(),
+            });
+            continue;
+        };
+        match kind.accept(&Given::from_toml(value)) {
+            Some(v) => {
+                rule.params.insert(name.as_str().into(), v);
+            }
+            None => problems.push(ConfigError::BadValue {
+                file: file.to_string(),
+                rule: rule.id.clone(),
+                param: name.clone(),
+                allowed: kind.to_string(),
+                got: value.to_string(),
+            }),
+        }
     }
-    Ok(())
+    problems
 }
 
 fn read_meta(engine: &Engine, budget: &RunBudget, file: &RuleFile, ast: AST) -> Result<Rule, LoadError> {

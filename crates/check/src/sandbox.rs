@@ -52,15 +52,18 @@ pub struct Limits {
 }
 
 impl Default for Limits {
+    /// The heaviest shipped rule runs about 1,000 operations per call on real rosters: 250,000 leaves room for
+    /// rules that loop over months of history, and stops a runaway loop long before the time budget, even in a
+    /// debug build on a busy machine, so a runaway loop always reads as one.
     fn default() -> Self {
         Limits {
-            max_operations: 2_000_000,
+            max_operations: 250_000,
             max_call_levels: 32,
             max_variables: 256,
             max_string_size: 8 * 1024,
             max_array_size: 10_000,
             max_map_size: 1_000,
-            call_time: Duration::from_secs(3),
+            call_time: Duration::from_secs(2),
             run_time: Duration::from_secs(120),
             max_findings: 1_000,
             max_message_bytes: 4 * 1024,
