@@ -326,7 +326,10 @@ fn read_meta(engine: &Engine, budget: &RunBudget, file: &RuleFile, ast: AST) -> 
     let mut scope = Scope::new();
     let meta: Dynamic = budget
         .call(|| engine.call_fn_with_options(CallFnOptions::new().eval_ast(false), &mut scope, &ast, "meta", ()))
-        .map_err(|e| LoadError::BadMeta { at: location(&file.path, e.position()), message: e.to_string() })?;
+        .map_err(|e| LoadError::BadMeta {
+            at: location(&file.path, e.position()),
+            message: crate::sandbox::stopped(&e, budget.limits()).unwrap_or_else(|| e.to_string()),
+        })?;
     let bad = |message: String| LoadError::BadMeta { at: at(), message };
     let map = meta.try_cast::<Map>().ok_or_else(|| bad("must return a map #{ id, title, severity, params }".into()))?;
     let text = |key: &str| -> Result<String, LoadError> {

@@ -220,8 +220,8 @@ impl Checker {
                 },
                 agent: agent_id(),
                 message: format!(
-                    "the run's findings grew past {} MiB (the cap on one run's report); the rule was stopped",
-                    max >> 20
+                    "the run's findings grew past {} (the cap on one run's report); the rule was stopped",
+                    crate::sandbox::size(max)
                 ),
             });
         }

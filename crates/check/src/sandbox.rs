@@ -142,6 +142,27 @@ impl Stop {
     }
 }
 
+/// What stopped a script, if the sandbox did (looking through the calls it was stopped in).
+pub(crate) fn stopped(err: &EvalAltResult, limits: &Limits) -> Option<String> {
+    let mut e = err;
+    while let EvalAltResult::ErrorInFunctionCall(_, _, inner, _) = e {
+        e = inner;
+    }
+    match e {
+        EvalAltResult::ErrorTerminated(token, _) => Stop::of(token).map(|s| s.describe(limits)),
+        _ => None,
+    }
+}
+
+/// `512 MiB`, or bytes for what is not a whole number of MiB.
+pub(crate) fn size(bytes: usize) -> String {
+    if bytes >= 1 << 20 && bytes % (1 << 20) == 0 {
+        format!("{} MiB", bytes >> 20)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
 fn seconds(d: Duration) -> String {
     format!("{} s", d.as_secs_f64())
 }
@@ -225,6 +246,11 @@ impl RunBudget {
             deadline: Instant::now() + limits.run_time.min(YEAR),
             first_failure: Arc::new(AtomicUsize::new(usize::MAX)),
         }
+    }
+
+    /// The limits it enforces.
+    pub(crate) fn limits(&self) -> &Limits {
+        &self.limits
     }
 
     /// Records that the check of an agent failed.
