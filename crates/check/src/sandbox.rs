@@ -156,7 +156,7 @@ pub(crate) fn stopped(err: &EvalAltResult, limits: &Limits) -> Option<String> {
 
 /// `512 MiB`, or bytes for what is not a whole number of MiB.
 pub(crate) fn size(bytes: usize) -> String {
-    if bytes >= 1 << 20 && bytes % (1 << 20) == 0 {
+    if bytes >= 1 << 20 && bytes.is_multiple_of(1 << 20) {
         format!("{} MiB", bytes >> 20)
     } else {
         format!("{bytes} bytes")
