@@ -4,7 +4,7 @@
 //! shared between them. What scripts may use of Rhai and the limits they run under are in [`crate::sandbox`].
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rhai::{Array, Dynamic, Engine, EvalAltResult, ImmutableString, Map, OptimizationLevel, Shared};
+use rhai::{Array, Dynamic, Engine, EvalAltResult, ImmutableString, Map, NativeCallContext, OptimizationLevel, Shared};
 
 use crate::handles::*;
 use crate::sandbox::{restrict, text_bytes, Limits, Stop};
@@ -310,41 +310,40 @@ fn register_globals(e: &mut Engine) {
 /// much `cause` and `refs` text.
 fn register_report(e: &mut Engine, limits: &Limits) {
     let limits = *limits;
-    let capped = move |message: &str, extra: Option<&Map>| -> Result<(), Box<EvalAltResult>> {
+    let capped = move |ctx: &NativeCallContext, message: &str, extra: Option<&Map>| -> Result<(), Box<EvalAltResult>> {
+        let stop = |sentence: String| {
+            Stop::Cap { sentence, source: ctx.call_source().map(str::to_string), at: ctx.call_position() }.error()
+        };
         if message.len() > limits.max_message_bytes {
-            return Err(Stop::Cap(format!(
+            return Err(stop(format!(
                 "report(): a message of {} bytes; the cap is {} bytes per finding",
                 message.len(),
                 limits.max_message_bytes
-            ))
-            .error());
+            )));
         }
         if let Some(extra) = extra {
-            let bytes = text_bytes(&Dynamic::from(extra.clone()));
-            if bytes > limits.max_extra_bytes {
-                return Err(Stop::Cap(format!(
+            if text_bytes(&Dynamic::from(extra.clone())) > limits.max_extra_bytes {
+                return Err(stop(format!(
                     "report(): cause and refs of over {0} bytes; the cap is {0} bytes per finding",
                     limits.max_extra_bytes
-                ))
-                .error());
+                )));
             }
         }
         let reported = SINK.with(|s| s.borrow().as_ref().map_or(0, |s| s.findings.len()));
         if reported >= limits.max_findings {
-            return Err(Stop::Cap(format!(
+            return Err(stop(format!(
                 "report(): more than {0} findings; the cap is {0} findings per rule and agent",
                 limits.max_findings
-            ))
-            .error());
+            )));
         }
         Ok(())
     };
-    e.register_fn("report", move |subject: Dynamic, message: &str| {
-        capped(message, None)?;
+    e.register_fn("report", move |ctx: NativeCallContext, subject: Dynamic, message: &str| {
+        capped(&ctx, message, None)?;
         report(subject, message, None)
     });
-    e.register_fn("report", move |subject: Dynamic, message: &str, extra: Map| {
-        capped(message, Some(&extra))?;
+    e.register_fn("report", move |ctx: NativeCallContext, subject: Dynamic, message: &str, extra: Map| {
+        capped(&ctx, message, Some(&extra))?;
         report(subject, message, Some(extra))
     });
 }

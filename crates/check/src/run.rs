@@ -254,10 +254,18 @@ fn run_error(rule: &str, path: &str, agent: &str, err: &EvalAltResult, limits: &
         }
         e = inner;
     }
-    let pos = e.position();
+    let mut pos = e.position();
     let (kind, message) = match e {
         EvalAltResult::ErrorTerminated(token, _) => match Stop::of(token) {
-            Some(stop) => (RunErrorKind::Limit, stop.describe(limits)),
+            Some(stop) => {
+                if let Stop::Cap { source: src, at, .. } = &stop {
+                    pos = *at;
+                    if let Some(src) = src.as_ref().filter(|s| !s.is_empty()) {
+                        source.clone_from(src);
+                    }
+                }
+                (RunErrorKind::Limit, stop.describe(limits))
+            }
             None => (RunErrorKind::Limit, "stopped by the sandbox".to_string()),
         },
         EvalAltResult::ErrorDataTooLarge(what, _) => (

@@ -104,8 +104,16 @@ pub(crate) enum Stop {
     CallTime,
     /// The run's wall-clock budget.
     RunTime,
-    /// A cap on what `report()` takes, with the sentence that says which.
-    Cap(String),
+    /// A cap on what `report()` takes: the sentence that says which, and where `report()` was called (Rhai
+    /// drops the position of an error that stops a script).
+    Cap {
+        /// What was capped.
+        sentence: String,
+        /// The script the call is in, if known.
+        source: Option<String>,
+        /// The call.
+        at: Position,
+    },
     /// The check of an earlier agent failed; this one need not finish.
     Cancelled,
 }
@@ -136,7 +144,7 @@ impl Stop {
                 "the run exceeded its time limit of {} for all agents; the rule was stopped",
                 seconds(limits.run_time)
             ),
-            Stop::Cap(sentence) => sentence.clone(),
+            Stop::Cap { sentence, .. } => sentence.clone(),
             Stop::Cancelled => "stopped because the check of an earlier agent failed".to_string(),
         }
     }

@@ -425,6 +425,13 @@ pub(crate) fn run_error(err: &RunError, snapshot: &str, library: &RuleLibrary) -
             "a throw stops the whole check (exit 3, nothing is published): report a finding with report(subject, message) instead".to_string(),
             line_span,
         )
+    } else if err.message.starts_with("Function not found") {
+        (
+            "rule::unknown-function",
+            "no such function".to_string(),
+            "rule scripts can call the script API (rules/README.md, sections 3-6) and Rhai's functions for numbers, strings, arrays and maps; nothing that reads the clock, waits, exits or reads files (section 11)".to_string(),
+            token_span,
+        )
     } else if err.message.contains("undeclared parameter") {
         (
             "rule::undeclared-parameter",
