@@ -8,6 +8,9 @@
 //! - [`RuleLibrary`] (rule files: built in, or `--rules DIR`) → [`RuleSet::load`] with a [`Config`] → compiled rules.
 //! - [`Checker`]: runs a rule set over a [`shiftgate_model::Snapshot`] (one Rhai engine per worker thread).
 //! - [`Report`] of [`Finding`]s, sorted by (agent, start, rule, fingerprint) whatever the thread count.
+//! - [`Limits`]: the sandbox scripts run in (no clock, bounded values, operation and wall-clock budgets per call
+//!   and per run, caps on findings); [`ParamKind`]: what values a parameter's `meta()` declaration allows, which
+//!   configuration and per-agent values are checked against when they are loaded.
 //!
 //! What it does not do: no file output, no rendering, no network, no clock (`as_of` is passed in). A rule
 //! violation is a [`Finding`]; only broken scripts or configuration are errors ([`LoadError`], [`ConfigError`],
