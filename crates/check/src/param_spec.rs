@@ -13,8 +13,8 @@ use rhai::{Array, Dynamic, ImmutableString, Map};
 
 /// Longest free-text parameter value, in bytes (tags, names).
 pub const MAX_TEXT_PARAM: usize = 200;
-/// Most items in a list parameter.
-pub const MAX_LIST_PARAM: usize = 64;
+/// Most items in a list parameter (so a list stays well inside the sandbox's string limit).
+pub const MAX_LIST_PARAM: usize = 16;
 
 /// What values a parameter takes.
 #[derive(Clone, Debug, PartialEq)]

@@ -8,8 +8,10 @@
 //! Rhai's own operation limit does not see work done inside native callbacks (`sort`, `map`, `filter` with a
 //! closure run on a copy of the counter), so operations are counted here, in `on_progress`, which every script
 //! operation passes through. The same hook enforces the wall-clock budgets. A native function is one operation
-//! however long it runs, so the value sizes are chosen to keep each one short: `examples/native_costs.rs` in the
-//! benches measures the slowest ones on the largest values the limits allow (rules/README.md, section 11).
+//! however long it runs, so the value sizes are chosen to keep each one short: on the largest values the limits
+//! allow, the slowest (`sort` of 10,000 items) takes about a millisecond in a release build (rules/README.md,
+//! section 11, has the figures: scripts calling each function 1,000 times, timed with `shiftgate check`). The
+//! clock is read every 16 operations, so a call overruns its budget by a few tens of milliseconds at most.
 
 use std::cell::{Cell, RefCell};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -59,15 +61,15 @@ impl Default for Limits {
         Limits {
             max_operations: 250_000,
             max_call_levels: 32,
-            max_variables: 256,
-            max_string_size: 8 * 1024,
+            max_variables: 128,
+            max_string_size: 4 * 1024,
             max_array_size: 10_000,
-            max_map_size: 1_000,
+            max_map_size: 500,
             call_time: Duration::from_secs(2),
             run_time: Duration::from_secs(120),
             max_findings: 1_000,
-            max_message_bytes: 4 * 1024,
-            max_extra_bytes: 8 * 1024,
+            max_message_bytes: 2 * 1024,
+            max_extra_bytes: 4 * 1024,
             max_report_bytes: 512 * 1024 * 1024,
         }
     }
@@ -314,8 +316,8 @@ pub(crate) fn restrict(e: &mut Engine, limits: &Limits) {
     register_bounded_replace(e, limits.max_string_size);
 }
 
-/// `replace` builds its whole result before Rhai checks its size: replacing `""` in an 8 KiB string with an 8 KiB
-/// string would allocate 64 MiB. These versions (registered on the engine, so they shadow the library's) refuse a
+/// `replace` builds its whole result before Rhai checks its size: replacing `""` in a 4 KiB string with a 4 KiB
+/// string would allocate 16 MiB (and 4 TiB under a 1 MiB limit). These versions (registered on the engine, so they shadow the library's) refuse a
 /// result over the string limit before building it.
 fn register_bounded_replace(e: &mut Engine, max: usize) {
     fn replaced(s: &mut ImmutableString, find: &str, with: &str, max: usize) -> Result<(), Box<EvalAltResult>> {
