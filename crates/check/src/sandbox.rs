@@ -199,42 +199,42 @@ const YEAR: Duration = Duration::from_secs(365 * 24 * 3600);
 /// How often (in operations) the clock is read: a clock read costs about as much as 20 simple operations.
 const CLOCK_EVERY: u64 = 16;
 
+/// The deadline of the running call, and whether it is the run's (which ends before the call's own would).
 #[derive(Clone, Copy)]
-struct CallState {
-    ops: u64,
-    max_ops: u64,
-    deadline: Instant,
-    /// Whether `deadline` is the run's (which ends before the call's own would).
-    run_deadline: bool,
+struct Deadline {
+    at: Instant,
+    run: bool,
 }
 
 thread_local! {
-    /// The budget of the call running on this thread, if any.
-    static CALL: Cell<Option<CallState>> = const { Cell::new(None) };
+    /// Operations of the running call so far, and its budget (0: no call is running). Touched on every operation,
+    /// so it holds only what every operation needs.
+    static OPS: Cell<(u64, u64)> = const { Cell::new((0, 0)) };
+    /// The deadline of the running call, read every [`CLOCK_EVERY`] operations.
+    static DEADLINE: Cell<Option<Deadline>> = const { Cell::new(None) };
     /// The run's first failure and the index of the agent this thread checks, to stop once an earlier agent failed.
     static AGENT: RefCell<Option<(Arc<AtomicUsize>, usize)>> = const { RefCell::new(None) };
 }
 
 /// Counts one operation against the running call's budget; `Some` stops the script.
 fn progress() -> Option<Stop> {
-    let state = CALL.with(|cell| {
-        let mut s = cell.get()?;
-        s.ops += 1;
-        cell.set(Some(s));
-        Some(s)
+    let (ops, max) = OPS.with(|cell| {
+        let (ops, max) = cell.get();
+        cell.set((ops + 1, max));
+        (ops + 1, max)
     });
-    // Fail closed: a script running outside a budgeted call is stopped at once.
-    let Some(s) = state else { return Some(Stop::Operations) };
-    if s.ops > s.max_ops {
+    // Fail closed: a script running outside a budgeted call (max 0) is stopped at once.
+    if ops > max {
         return Some(Stop::Operations);
     }
-    if s.ops % CLOCK_EVERY != 0 {
+    if ops % CLOCK_EVERY != 0 {
         return None;
     }
     if AGENT.with(|a| a.borrow().as_ref().is_some_and(|(first, me)| first.load(Ordering::Relaxed) < *me)) {
         return Some(Stop::Cancelled);
     }
-    (Instant::now() >= s.deadline).then_some(if s.run_deadline { Stop::RunTime } else { Stop::CallTime })
+    let deadline = DEADLINE.with(Cell::get)?;
+    (Instant::now() >= deadline.at).then_some(if deadline.run { Stop::RunTime } else { Stop::CallTime })
 }
 
 /// The budgets of one run; every script call goes through [`RunBudget::call`]. Once the check of an agent fails,
@@ -288,12 +288,13 @@ impl RunBudget {
             return Err(Stop::RunTime.error());
         }
         let own = now + self.limits.call_time.min(YEAR);
-        let run_deadline = own >= self.deadline;
-        let deadline = if run_deadline { self.deadline } else { own };
-        let state = CallState { ops: 0, max_ops: self.limits.max_operations, deadline, run_deadline };
-        let outer = CALL.with(|c| c.replace(Some(state)));
+        let run = own >= self.deadline;
+        let deadline = Deadline { at: if run { self.deadline } else { own }, run };
+        let outer_ops = OPS.with(|c| c.replace((0, self.limits.max_operations)));
+        let outer_deadline = DEADLINE.with(|c| c.replace(Some(deadline)));
         let result = f();
-        CALL.with(|c| c.set(outer));
+        OPS.with(|c| c.set(outer_ops));
+        DEADLINE.with(|c| c.set(outer_deadline));
         result
     }
 }
