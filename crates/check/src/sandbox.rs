@@ -318,8 +318,8 @@ pub(crate) fn restrict(e: &mut Engine, limits: &Limits) {
 }
 
 /// `replace` builds its whole result before Rhai checks its size: replacing `""` in a 4 KiB string with a 4 KiB
-/// string would allocate 16 MiB (and 4 TiB under a 1 MiB limit). These versions (registered on the engine, so they shadow the library's) refuse a
-/// result over the string limit before building it.
+/// string would allocate 16 MiB (and 1 TiB under a 1 MiB limit). These versions (registered on the engine, so
+/// they shadow the library's) refuse a result over the string limit before building it.
 fn register_bounded_replace(e: &mut Engine, max: usize) {
     fn replaced(s: &mut ImmutableString, find: &str, with: &str, max: usize) -> Result<(), Box<EvalAltResult>> {
         if s.is_empty() {
