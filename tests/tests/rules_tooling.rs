@@ -62,6 +62,36 @@ diagnostic_test!(
 diagnostic_test!(top_level_code_is_underlined, "top-level-code", 2, "long-shift.rhai:3:1]");
 diagnostic_test!(a_throw_fails_closed_at_the_throw, "throw", 3, "long-shift.rhai:10:13]");
 diagnostic_test!(a_runaway_loop_is_stopped_by_the_operation_limit, "op-limit", 3, "long-shift.rhai:");
+diagnostic_test!(scripts_cannot_sleep, "sleep", 3, "long-shift.rhai:9:9]");
+diagnostic_test!(a_loop_of_slow_native_calls_is_stopped_by_the_time_limit, "time-limit", 3, "long-shift.rhai:");
+diagnostic_test!(a_flood_of_findings_is_stopped_by_the_cap, "report-flood", 3, "long-shift.rhai:10:13]");
+diagnostic_test!(a_number_without_a_range_is_refused_at_load, "bare-number", 2, "long-shift.rhai:4:105]");
+
+#[test]
+fn configuration_values_outside_the_declared_ranges_exit_2_naming_file_rule_parameter_and_range() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("shiftgate.toml");
+    std::fs::write(
+        &cfg,
+        "[rules.\"core.hours.weekly-paid\"]\nmax_minutes = -1\n\n[rules.\"core.timeoff.pending-conflict\"]\nseverity_when_pending = \"nope\"\n",
+    )
+    .unwrap();
+    let o = run(&["check", "--config", cfg.to_str().unwrap(), DESIGN]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    let file = cfg.display();
+    assert!(
+        err.contains(&format!(
+            "{file}: [rules.\"core.hours.weekly-paid\"].max_minutes: must be an integer from 60 to 10080, got -1"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("{file}: [rules.\"core.timeoff.pending-conflict\"].severity_when_pending: must be one of \"error\", \"warning\", \"info\", got \"nope\"")),
+        "{err}"
+    );
+    assert!(o.stdout.is_empty());
+}
 
 #[test]
 fn duplicate_ids_name_both_files_and_undeclared_parameters_say_so() {

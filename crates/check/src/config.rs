@@ -10,6 +10,9 @@
 //! [rules."core.shift.one-per-day"]
 //! enabled = false
 //! ```
+//!
+//! Parsing checks the shape; [`crate::RuleSet::load`] checks every value against what the rule's `meta()`
+//! declares (type, range, allowed values), so a value a rule cannot use stops the gate before it runs.
 
 use std::collections::BTreeMap;
 
@@ -28,6 +31,9 @@ pub struct Config {
     /// Per-rule settings, keyed by rule id.
     #[serde(default)]
     pub rules: BTreeMap<String, RuleConfig>,
+    /// The file it was read from, as errors name it (empty when it was not read from a file).
+    #[serde(skip)]
+    pub path: String,
 }
 
 /// Settings of one rule.
@@ -47,6 +53,9 @@ pub struct RuleConfig {
 impl Config {
     /// Parses TOML text; `path` is only used in messages.
     pub fn from_toml(text: &str, path: &str) -> Result<Config, ConfigError> {
-        toml::from_str(text).map_err(|e| ConfigError::Parse { path: path.to_string(), message: e.to_string() })
+        let mut config: Config =
+            toml::from_str(text).map_err(|e| ConfigError::Parse { path: path.to_string(), message: e.to_string() })?;
+        config.path = path.to_string();
+        Ok(config)
     }
 }

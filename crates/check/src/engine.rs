@@ -1,65 +1,25 @@
 //! The hardened Rhai engine and the script API registered on it.
 //!
 //! One engine is built per worker thread (a shared engine does not scale across threads); compiled rules are
-//! shared between them. The engine has no file, network or `eval` access, strict variables, and limits on
-//! operations, call depth, expression depth and value sizes.
+//! shared between them. What scripts may use of Rhai and the limits they run under are in [`crate::sandbox`].
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rhai::packages::{Package, StandardPackage};
-use rhai::{Array, Dynamic, Engine, ImmutableString, Map, OptimizationLevel, Shared};
+use rhai::{Array, Dynamic, Engine, EvalAltResult, ImmutableString, Map, NativeCallContext, OptimizationLevel, Shared};
 
 use crate::handles::*;
-use crate::subject::{current_world, report, runtime, trade_failure_problems};
+use crate::sandbox::{restrict, text_bytes, Limits, Stop};
+use crate::subject::{current_world, report, runtime, trade_failure_problems, SINK};
 use crate::timeline::{status_str, ActivityIssueKind};
 
-/// Sandbox limits. Operations bound the work of one `check` call on one agent.
-#[derive(Clone, Copy, Debug)]
-pub struct Limits {
-    /// Maximum Rhai operations per call.
-    pub max_operations: u64,
-    /// Maximum call depth.
-    pub max_call_levels: usize,
-    /// Maximum string size in bytes.
-    pub max_string_size: usize,
-    /// Maximum array length.
-    pub max_array_size: usize,
-    /// Maximum map size.
-    pub max_map_size: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            max_operations: 2_000_000,
-            max_call_levels: 32,
-            max_string_size: 64 * 1024,
-            max_array_size: 200_000,
-            max_map_size: 10_000,
-        }
-    }
-}
-
-/// Builds a hardened engine with the script API. `std` is the standard package, built once and shared.
-pub(crate) fn build_engine(limits: &Limits, std: &Shared<rhai::Module>) -> Engine {
+/// Builds a hardened engine with the script API. `library` is the sandbox's part of Rhai's library, built once
+/// and shared.
+pub(crate) fn build_engine(limits: &Limits, library: &Shared<rhai::Module>) -> Engine {
     let mut e = Engine::new_raw();
-    e.register_global_module(std.clone());
-    e.set_max_operations(limits.max_operations);
-    e.set_max_call_levels(limits.max_call_levels);
-    e.set_max_expr_depths(64, 32);
-    e.set_max_string_size(limits.max_string_size);
-    e.set_max_array_size(limits.max_array_size);
-    e.set_max_map_size(limits.max_map_size);
-    e.set_max_modules(0);
-    e.set_strict_variables(true);
-    e.set_fail_on_invalid_map_property(true);
-    e.disable_symbol("eval");
+    e.register_global_module(library.clone());
+    restrict(&mut e, limits);
     e.set_optimization_level(OptimizationLevel::Simple);
-    register_api(&mut e);
+    register_api(&mut e, limits);
     e
-}
-
-pub(crate) fn standard_package() -> Shared<rhai::Module> {
-    StandardPackage::new().as_shared_module()
 }
 
 fn minutes(t: DateTime<Utc>) -> i64 {
@@ -79,7 +39,7 @@ macro_rules! spanned_getters {
     )*};
 }
 
-fn register_api(e: &mut Engine) {
+fn register_api(e: &mut Engine, limits: &Limits) {
     e.register_type_with_name::<AgentHandle>("Agent")
         .register_type_with_name::<ShiftHandle>("Shift")
         .register_type_with_name::<ActivityHandle>("Activity")
@@ -120,6 +80,7 @@ fn register_api(e: &mut Engine) {
     register_pairs(e);
     register_buckets(e);
     register_globals(e);
+    register_report(e, limits);
     crate::api_ext::register(e);
     crate::api_lists::register(e);
     crate::filters::register(e);
@@ -309,8 +270,6 @@ fn register_buckets(e: &mut Engine) {
 }
 
 fn register_globals(e: &mut Engine) {
-    e.register_fn("report", |subject: Dynamic, message: &str| report(subject, message, None));
-    e.register_fn("report", |subject: Dynamic, message: &str, extra: Map| report(subject, message, Some(extra)));
     e.register_fn("fmt_minutes", fmt_minutes);
     e.register_fn("fmt_time", |t: i64| -> Result<ImmutableString, Box<rhai::EvalAltResult>> {
         let w = current_world().ok_or_else(|| runtime("fmt_time() needs a running check"))?;
@@ -345,6 +304,48 @@ fn register_globals(e: &mut Engine) {
         let d = shiftgate_model::time::parse_date(date)
             .ok_or_else(|| runtime(format!("day_start(): not a yyyy-MM-dd date: {date:?}")))?;
         Ok(minutes(w.zone.day_start(d)))
+    });
+}
+
+/// `report(subject, message[, extra])`, within the caps of one call: how many findings, how long a message, how
+/// much `cause` and `refs` text.
+fn register_report(e: &mut Engine, limits: &Limits) {
+    let limits = *limits;
+    let capped = move |ctx: &NativeCallContext, message: &str, extra: Option<&Map>| -> Result<(), Box<EvalAltResult>> {
+        let stop = |sentence: String| {
+            Stop::Cap { sentence, source: ctx.call_source().map(str::to_string), at: ctx.call_position() }.error()
+        };
+        if message.len() > limits.max_message_bytes {
+            return Err(stop(format!(
+                "report(): a message of {} bytes; the cap is {} bytes per finding",
+                message.len(),
+                limits.max_message_bytes
+            )));
+        }
+        if let Some(extra) = extra {
+            if text_bytes(&Dynamic::from(extra.clone())) > limits.max_extra_bytes {
+                return Err(stop(format!(
+                    "report(): cause and refs of over {0} bytes; the cap is {0} bytes per finding",
+                    limits.max_extra_bytes
+                )));
+            }
+        }
+        let reported = SINK.with(|s| s.borrow().as_ref().map_or(0, |s| s.findings.len()));
+        if reported >= limits.max_findings {
+            return Err(stop(format!(
+                "report(): more than {0} findings; the cap is {0} findings per rule and agent",
+                limits.max_findings
+            )));
+        }
+        Ok(())
+    };
+    e.register_fn("report", move |ctx: NativeCallContext, subject: Dynamic, message: &str| {
+        capped(&ctx, message, None)?;
+        report(subject, message, None)
+    });
+    e.register_fn("report", move |ctx: NativeCallContext, subject: Dynamic, message: &str, extra: Map| {
+        capped(&ctx, message, Some(&extra))?;
+        report(subject, message, Some(extra))
     });
 }
 

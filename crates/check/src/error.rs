@@ -85,6 +85,16 @@ pub enum LoadError {
         /// Parameters `meta()` declares.
         declared: Vec<String>,
     },
+    /// A parameter declaration in `meta()` is not valid (a number without a range, a default outside it, ...).
+    #[error("{at}: meta(): parameter `{param}`: {message}")]
+    BadParam {
+        /// The file (and the place, when known).
+        at: ScriptLocation,
+        /// The parameter.
+        param: String,
+        /// What is wrong.
+        message: String,
+    },
     /// A pack was asked for that does not exist.
     #[error("unknown rule pack {name:?} (available: {})", available.join(", "))]
     UnknownPack {
@@ -95,7 +105,8 @@ pub enum LoadError {
     },
 }
 
-/// A configuration that does not fit the loaded rules (exit code 2).
+/// A configuration that does not fit the loaded rules (exit code 2). `file` is the configuration's path, or empty
+/// for a configuration that was not read from a file.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The TOML does not parse or has unknown top-level keys.
@@ -107,14 +118,18 @@ pub enum ConfigError {
         message: String,
     },
     /// A `[rules."id"]` table names a rule that no pack has.
-    #[error("[rules.{rule:?}]: unknown rule (see `shiftgate rules list`)")]
+    #[error("{}[rules.{rule:?}]: unknown rule (see `shiftgate rules list --all`)", in_file(file))]
     UnknownRule {
+        /// The config file.
+        file: String,
         /// The id.
         rule: String,
     },
     /// A parameter the rule does not declare.
-    #[error("[rules.{rule:?}]: unknown parameter {param:?} (declared: {})", if declared.is_empty() { "none".to_string() } else { declared.join(", ") })]
+    #[error("{}[rules.{rule:?}]: unknown parameter {param:?} (declared: {})", in_file(file), if declared.is_empty() { "none".to_string() } else { declared.join(", ") })]
     UnknownParam {
+        /// The config file.
+        file: String,
         /// The rule.
         rule: String,
         /// The parameter.
@@ -122,30 +137,92 @@ pub enum ConfigError {
         /// Parameters the rule declares.
         declared: Vec<String>,
     },
-    /// A parameter or setting of the wrong type.
-    #[error("[rules.{rule:?}].{param}: expected {expected}, got {got}")]
+    /// A parameter value of the wrong type or outside what the rule declares.
+    #[error("{}[rules.{rule:?}].{param}: must be {allowed}, got {got}", in_file(file))]
     BadValue {
+        /// The config file.
+        file: String,
         /// The rule.
         rule: String,
-        /// The key.
+        /// The parameter.
         param: String,
-        /// What was expected.
-        expected: String,
-        /// What was given.
+        /// What the rule allows, e.g. `an integer from 60 to 2880`.
+        allowed: String,
+        /// The value as written.
         got: String,
     },
+    /// More than one of the above, in the order of the file's rules; one per line.
+    #[error("{}", lines(.0))]
+    Several(Vec<ConfigError>),
 }
 
-/// A rule that failed while checking an agent (exit code 3): the gate fails closed.
+impl ConfigError {
+    /// One error for a list of problems: `None` for none, the problem itself for one, [`ConfigError::Several`]
+    /// otherwise.
+    pub(crate) fn all(mut problems: Vec<ConfigError>) -> Option<ConfigError> {
+        match problems.len() {
+            0 => None,
+            1 => problems.pop(),
+            _ => Some(ConfigError::Several(problems)),
+        }
+    }
+}
+
+fn lines(problems: &[ConfigError]) -> String {
+    problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+}
+
+fn in_file(file: &str) -> String {
+    if file.is_empty() {
+        String::new()
+    } else {
+        format!("{file}: ")
+    }
+}
+
+/// What made a check run fail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunErrorKind {
+    /// The script failed: it threw, called something that does not exist, mixed types, ... (exit code 3).
+    Script,
+    /// The script ran past a sandbox limit: operations, time, value sizes, findings (exit code 3).
+    Limit,
+    /// An agent's own parameter (`agents[i].params`) does not fit the rule's declaration: an input error
+    /// (exit code 2), found before any rule runs.
+    AgentParam,
+}
+
+/// A check run that failed. For [`RunErrorKind::Script`] and [`RunErrorKind::Limit`] the gate fails closed
+/// (exit code 3); for [`RunErrorKind::AgentParam`] the input is wrong (exit code 2).
 #[derive(Debug, thiserror::Error)]
-#[error("{at}: rule {rule} failed while checking agent {agent}: {message}")]
+#[error("{}", self.describe())]
 pub struct RunError {
+    /// What kind of failure.
+    pub kind: RunErrorKind,
     /// The rule id.
     pub rule: String,
-    /// Where in the script.
+    /// Where: the place in the script, or for [`RunErrorKind::AgentParam`] the JSON path in the snapshot.
     pub at: ScriptLocation,
     /// The agent being checked.
     pub agent: String,
-    /// What happened (a thrown error, an operation limit, a type error, ...).
+    /// What happened.
     pub message: String,
+}
+
+impl RunError {
+    /// Whether the input (not a rule) is at fault: exit code 2 rather than 3.
+    pub fn is_input_error(&self) -> bool {
+        self.kind == RunErrorKind::AgentParam
+    }
+
+    fn describe(&self) -> String {
+        match self.kind {
+            RunErrorKind::AgentParam => {
+                format!("{}: {} (agent {}, rule {})", self.at, self.message, self.agent, self.rule)
+            }
+            _ => {
+                format!("{}: rule {} failed while checking agent {}: {}", self.at, self.rule, self.agent, self.message)
+            }
+        }
+    }
 }

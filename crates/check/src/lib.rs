@@ -10,6 +10,9 @@
 //! - [`RuleLibrary`] (rule files: built in, or `--rules DIR`) → [`RuleSet::load`] with a [`Config`] → compiled rules.
 //! - [`Checker`]: runs a rule set over a [`shiftgate_model::Snapshot`] (one Rhai engine per worker thread).
 //! - [`Report`] of [`Finding`]s, sorted by (agent, start, rule, fingerprint) whatever the thread count.
+//! - [`Limits`]: the sandbox scripts run in (no clock, bounded values, operation and wall-clock budgets per call
+//!   and per run, caps on findings); [`ParamKind`]: what values a parameter's `meta()` declaration allows, which
+//!   configuration and per-agent values are checked against when they are loaded.
 //!
 //! What it does not do: no file output, no rendering, no network, no clock (`as_of` is passed in). A rule
 //! violation is a [`Finding`]; only broken scripts or configuration are errors ([`LoadError`], [`ConfigError`],
@@ -27,18 +30,21 @@ mod finding;
 mod handles;
 mod loop_skip;
 mod overlaps;
+mod param_spec;
 mod params_scan;
 mod report;
 mod rule;
 mod run;
+mod sandbox;
 mod subject;
 mod timeline;
 
 pub use config::{Config, RuleConfig};
-pub use engine::Limits;
-pub use error::{ConfigError, LoadError, RunError, ScriptLocation};
+pub use error::{ConfigError, LoadError, RunError, RunErrorKind, ScriptLocation};
 pub use finding::{Finding, Severity};
 pub use overlaps::sweep_overlaps;
+pub use param_spec::{ParamKind, MAX_LIST_PARAM, MAX_TEXT_PARAM};
 pub use report::{Report, RuleRef, SnapshotRef, Summary, REPORT_FORMAT};
 pub use rule::{pack_prefix, Rule, RuleFile, RuleLibrary, RuleSet, RuleSetError};
 pub use run::Checker;
+pub use sandbox::Limits;

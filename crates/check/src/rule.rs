@@ -8,9 +8,11 @@ use rhai::{CallFnOptions, Dynamic, Engine, Map, Scope, AST};
 use sha2::{Digest, Sha256};
 
 use crate::config::Config;
-use crate::engine::{build_engine, standard_package, Limits};
-use crate::error::{ConfigError, LoadError, ScriptLocation};
+use crate::engine::build_engine;
+use crate::error::{ConfigError, LoadError, RunError, RunErrorKind, ScriptLocation};
 use crate::finding::{hex, Severity};
+use crate::param_spec::{declare, Given, ParamKind};
+use crate::sandbox::{sandbox_package, with_script_stack, Limits, RunBudget};
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
@@ -114,6 +116,8 @@ pub struct Rule {
     pub enabled: bool,
     /// Parameters declared by `meta()`, with their defaults.
     pub defaults: Map,
+    /// What values each declared parameter takes.
+    pub param_kinds: BTreeMap<String, ParamKind>,
     /// Effective parameters (defaults with overrides).
     pub params: Map,
     /// Hash of the script and its effective parameters, for reports.
@@ -195,8 +199,20 @@ impl RuleSet {
         config: &Config,
         limits: Limits,
     ) -> Result<RuleSet, RuleSetError> {
-        let std = standard_package();
+        with_script_stack(|| Self::load_here(library, packs, config, limits)).unwrap_or_else(|source| {
+            Err(LoadError::Io { path: "(a thread to load the rules on)".into(), source }.into())
+        })
+    }
+
+    fn load_here(
+        library: &RuleLibrary,
+        packs: &[String],
+        config: &Config,
+        limits: Limits,
+    ) -> Result<RuleSet, RuleSetError> {
+        let std = sandbox_package();
         let engine = build_engine(&limits, &std);
+        let budget = RunBudget::start(&limits);
         let available = library.packs();
         let selected: Vec<String> = if !packs.is_empty() {
             packs.to_vec()
@@ -217,7 +233,7 @@ impl RuleSet {
         let mut rules: Vec<Rule> = Vec::new();
         for file in library.files.iter().filter(|f| f.pack != "lib") {
             let own = compile(&engine, file)?;
-            let rule = read_meta(&engine, file, lib.merge(&own))?;
+            let rule = read_meta(&engine, &budget, file, lib.merge(&own))?;
             if let Some((param, pos)) = crate::params_scan::first_undeclared(&own, &rule.defaults) {
                 let declared = rule.defaults.keys().map(|k| k.to_string()).collect();
                 return Err(LoadError::UndeclaredParam { at: location(&file.path, pos), param, declared }.into());
@@ -232,29 +248,16 @@ impl RuleSet {
             }
             rules.push(rule);
         }
+        // Every problem of the configuration at once, so a site fixes its file in one pass.
+        let mut problems = Vec::new();
         for (id, rc) in &config.rules {
-            let rule =
-                rules.iter_mut().find(|r| &r.id == id).ok_or_else(|| ConfigError::UnknownRule { rule: id.clone() })?;
-            if let Some(s) = rc.severity {
-                rule.severity = s;
+            match rules.iter_mut().find(|r| &r.id == id) {
+                Some(rule) => problems.extend(configure(rule, rc, &config.path)),
+                None => problems.push(ConfigError::UnknownRule { file: config.path.clone(), rule: id.clone() }),
             }
-            if let Some(e) = rc.enabled {
-                rule.enabled = e;
-            }
-            for (name, value) in &rc.params {
-                let default = rule.defaults.get(name.as_str()).ok_or_else(|| ConfigError::UnknownParam {
-                    rule: id.clone(),
-                    param: name.clone(),
-                    declared: rule.defaults.keys().map(|k| k.to_string()).collect(),
-                })?;
-                let v = toml_to_dynamic(value, default).ok_or_else(|| ConfigError::BadValue {
-                    rule: id.clone(),
-                    param: name.clone(),
-                    expected: default.type_name().to_string(),
-                    got: value.type_str().to_string(),
-                })?;
-                rule.params.insert(name.as_str().into(), v);
-            }
+        }
+        if let Some(first) = ConfigError::all(problems) {
+            return Err(first.into());
         }
         rules.retain(|r| selected.contains(&r.pack));
         for r in &mut rules {
@@ -275,7 +278,43 @@ impl RuleSet {
     }
 }
 
-fn read_meta(engine: &Engine, file: &RuleFile, ast: AST) -> Result<Rule, LoadError> {
+/// Applies one `[rules."id"]` table: severity, enablement, and parameters checked against their declarations.
+/// Returns what does not fit.
+fn configure(rule: &mut Rule, rc: &crate::config::RuleConfig, file: &str) -> Vec<ConfigError> {
+    let mut problems = Vec::new();
+    if let Some(s) = rc.severity {
+        rule.severity = s;
+    }
+    if let Some(e) = rc.enabled {
+        rule.enabled = e;
+    }
+    for (name, value) in &rc.params {
+        let Some(kind) = rule.param_kinds.get(name) else {
+            problems.push(ConfigError::UnknownParam {
+                file: file.to_string(),
+                rule: rule.id.clone(),
+                param: name.clone(),
+                declared: rule.param_kinds.keys().cloned().collect(),
+            });
+            continue;
+        };
+        match kind.accept(&Given::from_toml(value)) {
+            Some(v) => {
+                rule.params.insert(name.as_str().into(), v);
+            }
+            None => problems.push(ConfigError::BadValue {
+                file: file.to_string(),
+                rule: rule.id.clone(),
+                param: name.clone(),
+                allowed: kind.to_string(),
+                got: value.to_string(),
+            }),
+        }
+    }
+    problems
+}
+
+fn read_meta(engine: &Engine, budget: &RunBudget, file: &RuleFile, ast: AST) -> Result<Rule, LoadError> {
     let at = || location(&file.path, rhai::Position::NONE);
     let has = |name: &str, arity: usize| ast.iter_functions().any(|f| f.name == name && f.params.len() == arity);
     if !has("meta", 0) {
@@ -285,9 +324,12 @@ fn read_meta(engine: &Engine, file: &RuleFile, ast: AST) -> Result<Rule, LoadErr
         return Err(LoadError::MissingFunction { at: at(), signature: "fn check(agent, params)" });
     }
     let mut scope = Scope::new();
-    let meta: Dynamic = engine
-        .call_fn_with_options(CallFnOptions::new().eval_ast(false), &mut scope, &ast, "meta", ())
-        .map_err(|e| LoadError::BadMeta { at: location(&file.path, e.position()), message: e.to_string() })?;
+    let meta: Dynamic = budget
+        .call(|| engine.call_fn_with_options(CallFnOptions::new().eval_ast(false), &mut scope, &ast, "meta", ()))
+        .map_err(|e| LoadError::BadMeta {
+            at: location(&file.path, e.position()),
+            message: crate::sandbox::stopped(&e, budget.limits()).unwrap_or_else(|| e.to_string()),
+        })?;
     let bad = |message: String| LoadError::BadMeta { at: at(), message };
     let map = meta.try_cast::<Map>().ok_or_else(|| bad("must return a map #{ id, title, severity, params }".into()))?;
     let text = |key: &str| -> Result<String, LoadError> {
@@ -305,12 +347,20 @@ fn read_meta(engine: &Engine, file: &RuleFile, ast: AST) -> Result<Rule, LoadErr
     let sev = text("severity")?;
     let severity =
         Severity::parse(&sev).ok_or_else(|| bad(format!("severity must be error, warning or info, got {sev:?}")))?;
-    let defaults = match map.get("params") {
+    let declared = match map.get("params") {
         None => Map::new(),
         Some(p) => {
-            p.clone().try_cast::<Map>().ok_or_else(|| bad("`params` must be a map of parameter defaults".into()))?
+            p.clone().try_cast::<Map>().ok_or_else(|| bad("`params` must be a map of parameter declarations".into()))?
         }
     };
+    let mut defaults = Map::new();
+    let mut param_kinds = BTreeMap::new();
+    for (name, value) in &declared {
+        let (kind, default) =
+            declare(value).map_err(|message| LoadError::BadParam { at: at(), param: name.to_string(), message })?;
+        defaults.insert(name.clone(), default);
+        param_kinds.insert(name.to_string(), kind);
+    }
     for key in map.keys() {
         if !["id", "title", "severity", "params"].contains(&key.as_str()) {
             return Err(bad(format!("unknown key `{key}` (allowed: id, title, severity, params)")));
@@ -327,6 +377,7 @@ fn read_meta(engine: &Engine, file: &RuleFile, ast: AST) -> Result<Rule, LoadErr
         enabled: true,
         params: defaults.clone(),
         defaults,
+        param_kinds,
         hash: String::new(),
         loop_source: crate::loop_skip::single_loop(&ast),
         ast: Arc::new(ast),
@@ -335,84 +386,56 @@ fn read_meta(engine: &Engine, file: &RuleFile, ast: AST) -> Result<Rule, LoadErr
     })
 }
 
-fn toml_to_dynamic(v: &toml::Value, like: &Dynamic) -> Option<Dynamic> {
-    Some(match v {
-        toml::Value::Integer(i) if like.is_int() => Dynamic::from(*i),
-        toml::Value::Integer(i) if like.is_float() => Dynamic::from(*i as f64),
-        toml::Value::Float(f) if like.is_float() => Dynamic::from(*f),
-        toml::Value::Boolean(b) if like.is_bool() => Dynamic::from(*b),
-        toml::Value::String(s) if like.is_string() => Dynamic::from(rhai::ImmutableString::from(s.as_str())),
-        toml::Value::Array(a) if like.is_array() => {
-            Dynamic::from(a.iter().map(toml_plain).collect::<Option<rhai::Array>>()?)
-        }
-        _ => return None,
-    })
+/// Effective parameters of agents that override some (agent `params` keyed `<rule id>.<param>`), checked once
+/// per run against the rules' declarations.
+#[derive(Default)]
+pub(crate) struct AgentOverrides {
+    /// (agent index, rule index in the rule set) -> that agent's effective parameters for that rule.
+    by_agent_rule: std::collections::HashMap<(usize, usize), Map>,
 }
 
-fn toml_plain(v: &toml::Value) -> Option<Dynamic> {
-    Some(match v {
-        toml::Value::Integer(i) => Dynamic::from(*i),
-        toml::Value::Float(f) => Dynamic::from(*f),
-        toml::Value::Boolean(b) => Dynamic::from(*b),
-        toml::Value::String(s) => Dynamic::from(rhai::ImmutableString::from(s.as_str())),
-        _ => return None,
-    })
-}
-
-/// Per-agent parameter overrides: agent `params` keyed `<rule id>.<param>`.
-pub(crate) fn agent_params(rule: &Rule, agent: &BTreeMap<String, serde_json::Value>) -> Option<Map> {
-    if agent.is_empty() {
-        return None;
-    }
-    let mut params = rule.params.clone();
-    let mut changed = false;
-    for (k, v) in agent {
-        if let Some(name) = k.strip_prefix(rule.id.as_str()).and_then(|r| r.strip_prefix('.')) {
-            if rule.defaults.contains_key(name) {
-                params.insert(name.into(), crate::engine::json_to_dynamic(v));
-                changed = true;
-            }
-        }
-    }
-    changed.then_some(params)
-}
-
-/// Checks every agent's `params` that name a selected rule (`<rule id>.<param>`): the parameter must be declared
-/// and have its default's type. Returns (agent index, key, problem) for the first offender.
-pub(crate) fn check_agent_params(rules: &[Rule], agents: &[shiftgate_model::Agent]) -> Option<(usize, String, String)> {
-    for (i, agent) in agents.iter().enumerate() {
-        for (key, value) in &agent.params {
-            let Some(rule) =
-                rules.iter().find(|r| key.strip_prefix(r.id.as_str()).is_some_and(|rest| rest.starts_with('.')))
-            else {
-                continue;
-            };
-            let name = &key[rule.id.len() + 1..];
-            let Some(default) = rule.defaults.get(name) else {
-                let declared: Vec<String> = rule.defaults.keys().map(|k| k.to_string()).collect();
-                return Some((
-                    i,
-                    key.clone(),
-                    format!("rule {} declares no parameter {name:?} (declared: {})", rule.id, declared.join(", ")),
-                ));
-            };
-            let given = crate::engine::json_to_dynamic(value);
-            let fits = given.type_id() == default.type_id() || (default.is_float() && given.is_int());
-            if !fits {
-                let kind = match default.type_name() {
-                    "i64" => "an integer",
-                    "f64" => "a number",
-                    "bool" => "true or false",
-                    "string" | "ImmutableString" => "a string",
-                    other => other,
+impl AgentOverrides {
+    /// Reads every agent's `params` that name one of the enabled `rules` (`<rule id>.<param>`). An undeclared
+    /// parameter or a value outside its declaration is an input error naming the agent and the JSON path.
+    pub(crate) fn read(rules: &[Rule], agents: &[shiftgate_model::Agent]) -> Result<AgentOverrides, RunError> {
+        let mut out = AgentOverrides::default();
+        for (a, agent) in agents.iter().enumerate() {
+            for (key, value) in &agent.params {
+                let Some((r, rule)) = rules.iter().enumerate().find(|(_, r)| {
+                    r.enabled && key.strip_prefix(r.id.as_str()).is_some_and(|rest| rest.starts_with('.'))
+                }) else {
+                    continue;
                 };
-                return Some((
-                    i,
-                    key.clone(),
-                    format!("must be {kind} like the rule's default {default}, got {value}"),
-                ));
+                let name = &key[rule.id.len() + 1..];
+                let fail = |message: String| RunError {
+                    kind: RunErrorKind::AgentParam,
+                    rule: rule.id.clone(),
+                    at: ScriptLocation { path: format!("agents[{a}].params.{key:?}"), line: None, column: None },
+                    agent: agent.id.to_string(),
+                    message,
+                };
+                let Some(kind) = rule.param_kinds.get(name) else {
+                    let declared: Vec<&str> = rule.param_kinds.keys().map(String::as_str).collect();
+                    return Err(fail(format!(
+                        "rule {} declares no parameter {name:?} (declared: {})",
+                        rule.id,
+                        if declared.is_empty() { "none".to_string() } else { declared.join(", ") }
+                    )));
+                };
+                let v = kind
+                    .accept(&Given::from_json(value))
+                    .ok_or_else(|| fail(format!("per-agent parameter must be {kind}, got {value}")))?;
+                out.by_agent_rule.entry((a, r)).or_insert_with(|| rule.params.clone()).insert(name.into(), v);
             }
         }
+        Ok(out)
     }
-    None
+
+    /// The agent's own parameters for a rule, if it overrides any.
+    pub(crate) fn get(&self, agent: usize, rule: usize) -> Option<&Map> {
+        if self.by_agent_rule.is_empty() {
+            return None;
+        }
+        self.by_agent_rule.get(&(agent, rule))
+    }
 }

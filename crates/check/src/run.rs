@@ -1,5 +1,6 @@
 //! Running rules over agents in parallel, with deterministic output.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, Utc};
@@ -8,13 +9,22 @@ use rhai::{CallFnOptions, Dynamic, EvalAltResult, Scope};
 use shiftgate_model::{apply_trades, AgentIx, Roster, Snapshot};
 
 use crate::engine::build_engine;
-use crate::error::{RunError, ScriptLocation};
+use crate::error::{RunError, RunErrorKind, ScriptLocation};
 use crate::finding::Finding;
 use crate::handles::AgentHandle;
 use crate::report::Report;
-use crate::rule::{agent_params, RuleSet};
+use crate::rule::{AgentOverrides, RuleSet};
+use crate::sandbox::{Limits, RunBudget, Stop, SCRIPT_STACK};
 use crate::subject::{Sink, SINK};
 use crate::timeline::{agent_facts, World};
+
+/// What one run shares between its workers: the agents' own parameters, the time budget, the report's size.
+struct RunState {
+    world: Arc<World>,
+    overrides: AgentOverrides,
+    budget: RunBudget,
+    report_bytes: AtomicUsize,
+}
 
 /// Runs a rule set over snapshots.
 pub struct Checker {
@@ -35,7 +45,13 @@ impl std::fmt::Debug for Checker {
 impl Checker {
     /// A checker over `jobs` worker threads (`None`: one per core).
     pub fn new(rules: RuleSet, jobs: Option<usize>) -> Checker {
-        let pool = jobs.and_then(|n| rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build().ok());
+        // Its own threads, with the stack scripts need (`SCRIPT_STACK`); rayon's global pool is the fallback.
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(jobs.map_or(0, |n| n.max(1)))
+            .stack_size(SCRIPT_STACK)
+            .thread_name(|i| format!("shiftgate-check-{i}"))
+            .build()
+            .ok();
         let threads = pool.as_ref().map_or_else(rayon::current_num_threads, rayon::ThreadPool::current_num_threads);
         let engines = (0..threads).map(|_| Mutex::new(None)).collect();
         Checker { rules, pool, skip_empty_loops: true, engines }
@@ -66,21 +82,17 @@ impl Checker {
         roster: Arc<Roster>,
         as_of: DateTime<Utc>,
     ) -> Result<Report, RunError> {
-        let enabled: Vec<_> = self.rules.rules.iter().filter(|r| r.enabled).cloned().collect();
-        if let Some((i, key, problem)) = crate::rule::check_agent_params(&enabled, &snapshot.agents) {
-            let agent = snapshot.agents[i].id.to_string();
-            return Err(RunError {
-                rule: key.rsplit_once('.').map(|(r, _)| r.to_string()).unwrap_or_default(),
-                at: ScriptLocation { path: format!("agents[{i}].params.{key:?}"), line: None, column: None },
-                agent,
-                message: format!("per-agent parameter {problem}"),
-            });
-        }
-        let world = Arc::new(World::new(snapshot.clone(), roster, as_of));
-        let run = || self.run_all(&world);
+        let overrides = AgentOverrides::read(&self.rules.rules, &snapshot.agents)?;
+        let run = RunState {
+            world: Arc::new(World::new(snapshot.clone(), roster, as_of)),
+            overrides,
+            budget: RunBudget::start(&self.rules.limits),
+            report_bytes: AtomicUsize::new(0),
+        };
+        let run_all = || self.run_all(&run);
         let per_agent = match &self.pool {
-            Some(pool) => pool.install(run),
-            None => run(),
+            Some(pool) => pool.install(run_all),
+            None => run_all(),
         };
         let mut findings = Vec::new();
         for result in per_agent {
@@ -90,8 +102,8 @@ impl Checker {
         Ok(Report::new(&snapshot, as_of, &self.rules, findings))
     }
 
-    fn run_all(&self, world: &Arc<World>) -> Vec<Result<Vec<Finding>, RunError>> {
-        let n = world.snapshot.agents.len();
+    fn run_all(&self, run: &RunState) -> Vec<Result<Vec<Finding>, RunError>> {
+        let n = run.world.snapshot.agents.len();
         let new_engine = || (build_engine(&self.rules.limits, &self.rules.std), Scope::new());
         (0..n)
             .into_par_iter()
@@ -103,11 +115,11 @@ impl Checker {
                     Some(slot) => {
                         let mut slot = slot.lock().unwrap_or_else(PoisonError::into_inner);
                         let (engine, scope) = slot.get_or_insert_with(new_engine);
-                        self.run_agent(engine, scope, world, agent)
+                        run.budget.for_agent(a, || self.run_agent(engine, scope, run, agent))
                     }
                     None => {
                         let (engine, mut scope) = new_engine();
-                        self.run_agent(&engine, &mut scope, world, agent)
+                        run.budget.for_agent(a, || self.run_agent(&engine, &mut scope, run, agent))
                     }
                 }
             })
@@ -118,17 +130,26 @@ impl Checker {
         &self,
         engine: &rhai::Engine,
         scope: &mut Scope<'static>,
-        world: &Arc<World>,
+        run: &RunState,
         agent: AgentIx,
     ) -> Result<Vec<Finding>, RunError> {
+        let world = &run.world;
+        let index = agent.0 as usize;
+        if run.budget.cancelled(index) {
+            return Ok(Vec::new());
+        }
         let facts = Arc::new(agent_facts(world, agent));
         let agent_value = Dynamic::from(AgentHandle(facts.clone()));
-        let own_params = &world.snapshot.agent(agent).params;
+        let agent_id = || world.snapshot.agent(agent).id.to_string();
         let mut findings = Vec::new();
-        for rule in self.rules.rules.iter().filter(|r| r.enabled) {
-            let own = agent_params(rule, own_params);
+        for (r, rule) in self.rules.rules.iter().enumerate().filter(|(_, r)| r.enabled) {
+            if run.budget.cancelled(index) {
+                // An earlier agent's failure is what the run reports; this agent's findings are not needed.
+                return Ok(Vec::new());
+            }
+            let own = run.overrides.get(index, r);
             if let Some(source) = rule.loop_source.as_ref().filter(|_| self.skip_empty_loops) {
-                if source.is_empty(&facts, own.as_ref().unwrap_or(&rule.params)) {
+                if source.is_empty(&facts, own.unwrap_or(&rule.params)) {
                     continue;
                 }
             }
@@ -140,18 +161,25 @@ impl Checker {
                     findings: Vec::new(),
                 })
             });
-            let params = own.unwrap_or_else(|| rule.params.clone());
+            let params = own.cloned().unwrap_or_else(|| rule.params.clone());
             let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
-            let result = engine.call_fn_with_options::<Dynamic>(
-                options,
-                scope,
-                &rule.ast,
-                "check",
-                (agent_value.clone(), params),
-            );
+            let result = run.budget.call(|| {
+                engine.call_fn_with_options::<Dynamic>(
+                    options,
+                    scope,
+                    &rule.ast,
+                    "check",
+                    (agent_value.clone(), params),
+                )
+            });
             let sink = SINK.with(|s| s.borrow_mut().take());
             if let Err(err) = result {
-                let mut failure = run_error(&rule.id, &rule.path, world.snapshot.agent(agent).id.as_str(), &err);
+                if is_cancelled(&err) {
+                    return Ok(Vec::new());
+                }
+                run.budget.failed(index);
+                let limits = &self.rules.limits;
+                let mut failure = run_error(&rule.id, &rule.path, &agent_id(), &err, limits);
                 if failure.at.line.is_none() && failure.at.path == rule.path {
                     // Rhai sometimes has no position (e.g. a loop the optimizer emptied): point at `fn check`.
                     failure.at.line = rule.check_line;
@@ -159,14 +187,65 @@ impl Checker {
                 }
                 return Err(failure);
             }
-            findings.extend(sink.map(|s| s.findings).unwrap_or_default());
+            let new = sink.map(|s| s.findings).unwrap_or_default();
+            self.count_report_bytes(run, &new, rule, index, &agent_id)?;
+            findings.extend(new);
         }
         Ok(findings)
     }
+
+    /// Adds a call's findings to the run's report size; past the cap the run fails, naming the rule that crossed it.
+    fn count_report_bytes(
+        &self,
+        run: &RunState,
+        new: &[Finding],
+        rule: &crate::Rule,
+        agent_index: usize,
+        agent_id: &dyn Fn() -> String,
+    ) -> Result<(), RunError> {
+        if new.is_empty() {
+            return Ok(());
+        }
+        let bytes: usize = new.iter().map(finding_bytes).sum();
+        let max = self.rules.limits.max_report_bytes;
+        if run.report_bytes.fetch_add(bytes, Ordering::Relaxed).saturating_add(bytes) > max {
+            run.budget.failed(agent_index);
+            return Err(RunError {
+                kind: RunErrorKind::Limit,
+                rule: rule.id.clone(),
+                at: ScriptLocation {
+                    path: rule.path.clone(),
+                    line: rule.check_line,
+                    column: rule.check_line.map(|_| 1),
+                },
+                agent: agent_id(),
+                message: format!(
+                    "the run's findings grew past {} (the cap on one run's report); the rule was stopped",
+                    crate::sandbox::size(max)
+                ),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Whether the sandbox stopped a call because an earlier agent failed.
+fn is_cancelled(err: &EvalAltResult) -> bool {
+    let mut e = err;
+    while let EvalAltResult::ErrorInFunctionCall(_, _, inner, _) = e {
+        e = inner;
+    }
+    matches!(e, EvalAltResult::ErrorTerminated(token, _) if Stop::of(token) == Some(Stop::Cancelled))
+}
+
+/// What a finding costs in memory, roughly: its texts plus a fixed part.
+fn finding_bytes(f: &Finding) -> usize {
+    let refs: usize = f.refs.iter().map(|(k, ids)| k.len() + ids.iter().map(String::len).sum::<usize>()).sum();
+    256 + f.message.len() + f.cause.iter().map(String::len).sum::<usize>() + refs
 }
 
 /// Digs through nested function-call errors to the innermost one, keeping the innermost file name.
-fn run_error(rule: &str, path: &str, agent: &str, err: &EvalAltResult) -> RunError {
+fn run_error(rule: &str, path: &str, agent: &str, err: &EvalAltResult, limits: &Limits) -> RunError {
     let mut source = path.to_string();
     let mut e = err;
     while let EvalAltResult::ErrorInFunctionCall(_, src, inner, _) = e {
@@ -175,20 +254,46 @@ fn run_error(rule: &str, path: &str, agent: &str, err: &EvalAltResult) -> RunErr
         }
         e = inner;
     }
-    let pos = e.position();
-    let message = match e {
-        EvalAltResult::ErrorTooManyOperations(_) => {
-            "exceeded the operation limit (a runaway loop?); the rule was stopped".to_string()
-        }
-        EvalAltResult::ErrorRuntime(v, _) => format!("script threw: {v}"),
+    let mut pos = e.position();
+    let (kind, message) = match e {
+        EvalAltResult::ErrorTerminated(token, _) => match Stop::of(token) {
+            Some(stop) => {
+                if let Stop::Cap { source: src, at, .. } = &stop {
+                    pos = *at;
+                    if let Some(src) = src.as_ref().filter(|s| !s.is_empty()) {
+                        source.clone_from(src);
+                    }
+                }
+                (RunErrorKind::Limit, stop.describe(limits))
+            }
+            None => (RunErrorKind::Limit, "stopped by the sandbox".to_string()),
+        },
+        EvalAltResult::ErrorDataTooLarge(what, _) => (
+            RunErrorKind::Limit,
+            format!(
+                "{what} over the sandbox limit (strings {} bytes, arrays {} items, maps {} entries); the rule was stopped",
+                limits.max_string_size, limits.max_array_size, limits.max_map_size
+            ),
+        ),
+        EvalAltResult::ErrorTooManyVariables(_) => (
+            RunErrorKind::Limit,
+            format!("more than {} variables at once; the rule was stopped", limits.max_variables),
+        ),
+        EvalAltResult::ErrorStackOverflow(_) => (
+            RunErrorKind::Limit,
+            format!("calls nested deeper than {}; the rule was stopped", limits.max_call_levels),
+        ),
+        EvalAltResult::ErrorRuntime(v, _) => (RunErrorKind::Script, format!("script threw: {v}")),
         // Maps in rule scripts are almost always `params` (read through another variable, which the load-time scan
         // cannot follow), so name the likely cause.
-        EvalAltResult::ErrorPropertyNotFound(name, _) => {
-            format!("property `{name}` not found; if it is a parameter, it is an undeclared parameter: declare it with a default in meta() params")
-        }
-        other => other.to_string().split(" (line ").next().unwrap_or_default().to_string(),
+        EvalAltResult::ErrorPropertyNotFound(name, _) => (
+            RunErrorKind::Script,
+            format!("property `{name}` not found; if it is a parameter, it is an undeclared parameter: declare it with a default in meta() params"),
+        ),
+        other => (RunErrorKind::Script, other.to_string().split(" (line ").next().unwrap_or_default().to_string()),
     };
     RunError {
+        kind,
         rule: rule.to_string(),
         at: ScriptLocation { path: source, line: pos.line(), column: pos.position() },
         agent: agent.to_string(),

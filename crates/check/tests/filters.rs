@@ -12,7 +12,8 @@ use shiftgate_model::Snapshot;
 const AGREE: &str = r#"
 fn meta() {
     #{ id: "core.test.filters", title: "filters agree with loops", severity: "info",
-       params: #{ minutes: 600, count: 1, days: 6 } }
+       params: #{ minutes: #{ value: 600, min: 0, max: 100000 }, count: #{ value: 1, min: 0, max: 100 },
+                  days: #{ value: 6, min: 0, max: 1000 } } }
 }
 
 fn ids(list) { let out = []; for x in list { out.push(`${x.start}-${x.end}`); } out }

@@ -209,7 +209,7 @@ fn one_loop_per_list() -> RuleSet {
             pack: "core".into(),
             path: format!("loop-{i}.rhai"),
             source: format!(
-                "fn meta() {{ #{{ id: \"core.loop.{i}\", title: \"{call}\", severity: \"info\", params: #{{ minutes: 480 }} }} }}\n\
+                "fn meta() {{ #{{ id: \"core.loop.{i}\", title: \"{call}\", severity: \"info\", params: #{{ minutes: #{{ value: 480, min: 0, max: 10080 }} }} }} }}\n\
                  fn check(agent, params) {{ for x in agent.{call} {{ report(x, \"{call}\"); }} }}"
             ),
         })

@@ -10,7 +10,7 @@ use std::fmt;
 use std::io::IsTerminal as _;
 
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
-use shiftgate_check::{Limits, LoadError, RuleLibrary, RunError, ScriptLocation};
+use shiftgate_check::{Limits, LoadError, RuleLibrary, RunError, RunErrorKind, ScriptLocation};
 
 /// A diagnostic about one rule script, with the script's text so it can be shown.
 #[derive(Debug)]
@@ -174,6 +174,18 @@ impl<'a> Script<'a> {
         out
     }
 
+    /// The declaration of parameter `name` inside `meta()`'s `params`: its value, or the name.
+    fn param_declaration(&self, name: &str) -> Option<(usize, usize)> {
+        let (params, _) = self.meta_key("params")?;
+        let (k, len) = self.find_from(params, &format!("{name}:"))?;
+        let after = k + len;
+        let value = after + self.text[after..].len() - self.text[after..].trim_start().len();
+        match self.token(value) {
+            (o, l) if l > 0 => Some((o, l)),
+            _ => Some((k, len - 1)),
+        }
+    }
+
     /// The value of `key:` inside `fn meta()`, or the key itself.
     fn meta_key(&self, key: &str) -> Option<(usize, usize)> {
         let from = self.function("meta").map(|(i, _)| i).unwrap_or(0);
@@ -280,6 +292,13 @@ pub(crate) fn load_error(err: &LoadError, library: &RuleLibrary) -> Option<Scrip
                     "declare it in meta() with its default, e.g. params: #{{ {param}: ... }}, or use a declared one"
                 ))
         }
+        LoadError::BadParam { at, param, message } => {
+            let script = Script::find(library, &at.path);
+            let span = script.as_ref().and_then(|s| s.param_declaration(param));
+            diag("rule::parameter", format!("meta(): parameter `{param}`: {message}"))
+                .at(script.as_ref(), at, span, "declared here")
+                .help("a number declares its range, e.g. max_days: #{ value: 6, min: 1, max: 31 }; a string may list its values with one_of; booleans, strings and lists of strings may be bare defaults (rules/README.md, section 9)")
+        }
         LoadError::Io { .. } | LoadError::UnknownPack { .. } => return None,
     })
 }
@@ -345,13 +364,24 @@ fn bad_meta(library: &RuleLibrary, at: &ScriptLocation, message: &str) -> Script
     diag("rule::meta", format!("meta(): {message}")).at(script.as_ref(), at, span, label).help(help)
 }
 
-/// A diagnostic for a rule that failed while checking an agent of `snapshot` (the gate fails closed).
+/// A diagnostic for a rule that failed while checking an agent of `snapshot` (the gate fails closed), or for an
+/// agent's own parameter that does not fit the rule (an input error).
 pub(crate) fn run_error(err: &RunError, snapshot: &str, library: &RuleLibrary) -> ScriptDiagnostic {
+    if err.kind == RunErrorKind::AgentParam {
+        return diag("input::agent-parameter", format!("{snapshot}: {}: {}", err.at, err.message))
+            .help(format!(
+                "agent {} overrides a parameter of rule {}: fix the value in the snapshot, or remove it to use the rule's setting (`shiftgate rules explain {}` lists the parameters)",
+                err.agent, err.rule, err.rule
+            ));
+    }
     let script = Script::find(library, &err.at.path);
     let start = script.as_ref().and_then(|s| s.at(&err.at));
-    let limit = Limits::default().max_operations;
+    let limits = Limits::default();
+    let limit = limits.max_operations;
     // Rhai does not always know where a script was when it is stopped; the checker then points at `fn check`.
     let at_function = start.is_some_and(|o| script.as_ref().is_some_and(|s| s.text[o..].starts_with("fn ")));
+    let line_span = start.and_then(|o| script.as_ref().map(|s| s.to_line_end(o)));
+    let token_span = start.and_then(|o| script.as_ref().map(|s| s.token(o)));
     let (code, label, help, span) = if err.message.starts_with("exceeded the operation limit") {
         (
             "rule::operation-limit",
@@ -361,28 +391,60 @@ pub(crate) fn run_error(err: &RunError, snapshot: &str, library: &RuleLibrary) -
                 format!("still running here after {limit} operations")
             },
             format!("check(agent, params) may run at most {limit} operations per agent: look for a loop that never ends, or work the checker already does natively (rules/README.md)"),
-            start.and_then(|o| script.as_ref().map(|s| s.to_line_end(o))),
+            line_span,
+        )
+    } else if err.kind == RunErrorKind::Limit && err.message.contains("time limit") {
+        (
+            "rule::time-limit",
+            if at_function { "this call ran out of time (the exact place is unknown)".to_string() } else { "still running here".to_string() },
+            format!(
+                "a call may take at most {} s and a run {} s: look for a loop that sorts, searches or copies large arrays or strings over and over (rules/README.md, section 11)",
+                limits.call_time.as_secs_f64(),
+                limits.run_time.as_secs_f64()
+            ),
+            line_span,
+        )
+    } else if err.kind == RunErrorKind::Limit && err.message.starts_with("report()") {
+        (
+            "rule::findings-cap",
+            "reported here".to_string(),
+            "report one finding per problem with a short message (details go in measured, limit, cause and refs); a rule that finds that many problems in one agent's week has a bug".to_string(),
+            line_span,
+        )
+    } else if err.kind == RunErrorKind::Limit {
+        (
+            "rule::sandbox-limit",
+            "stopped here".to_string(),
+            "rule scripts run with limits on value sizes, variables and call depth (rules/README.md, section 11): keep the work in the checker's native functions".to_string(),
+            line_span,
         )
     } else if err.message.starts_with("script threw") {
         (
             "rule::throw",
             "thrown here".to_string(),
             "a throw stops the whole check (exit 3, nothing is published): report a finding with report(subject, message) instead".to_string(),
-            start.and_then(|o| script.as_ref().map(|s| s.to_line_end(o))),
+            line_span,
+        )
+    } else if err.message.starts_with("Function not found") {
+        (
+            "rule::unknown-function",
+            "no such function".to_string(),
+            "rule scripts can call the script API (rules/README.md, sections 3-6) and Rhai's functions for numbers, strings, arrays and maps; nothing that reads the clock, waits, exits or reads files (section 11)".to_string(),
+            token_span,
         )
     } else if err.message.contains("undeclared parameter") {
         (
             "rule::undeclared-parameter",
             "not a key of this map".to_string(),
             "every params.NAME a rule reads must be declared with its default in meta() params".to_string(),
-            start.and_then(|o| script.as_ref().map(|s| s.token(o))),
+            token_span,
         )
     } else {
         (
             "rule::runtime",
             "failed here".to_string(),
             "the gate fails closed (exit 3): fix the rule, or disable it with `enabled = false` under its [rules.\"id\"] table in shiftgate.toml".to_string(),
-            start.and_then(|o| script.as_ref().map(|s| s.token(o))),
+            token_span,
         )
     };
     diag(code, format!("rule {} failed while checking agent {} in {snapshot}: {}", err.rule, err.agent, err.message))

@@ -35,3 +35,13 @@ impl<T, E: Into<anyhow::Error>> WithCode<T> for Result<T, E> {
         self.map_err(|e| Failure { code, error: e.into() })
     }
 }
+
+/// The exit code of a failed check run: 2 when the input is at fault (an agent's own parameter), 3 when a rule
+/// failed.
+pub(crate) fn of_run_error(e: &shiftgate_check::RunError) -> u8 {
+    if e.is_input_error() {
+        INPUT
+    } else {
+        RULE_FAILED
+    }
+}

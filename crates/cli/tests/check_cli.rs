@@ -324,10 +324,11 @@ fn per_agent_parameters_must_be_declared_and_typed() {
         v["agents"][0]["params"] = serde_json::json!({"core.rest.min-between-shifts.min_minutes": "lots"})
     });
     let o = with_stdin(&["check", "-"], &bytes);
-    assert_eq!(o.status.code(), Some(3));
+    // The snapshot is wrong, not the rule: an input error.
+    assert_eq!(o.status.code(), Some(2));
     let err = text(&o.stderr);
     assert!(err.contains("agents[0].params.\"core.rest.min-between-shifts.min_minutes\""), "{err}");
-    assert!(err.contains("must be an integer like the rule's default 600, got \"lots\""), "{err}");
+    assert!(err.contains("must be an integer from 60 to 2880, got \"lots\""), "{err}");
     // A well-typed per-agent value applies to that agent only.
     let bytes = design_with(|v| {
         v["agents"][1]["params"] = serde_json::json!({"core.timeoff.pending-conflict.severity_when_pending": "warning"})

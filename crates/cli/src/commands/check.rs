@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use shiftgate_check::{Checker, Report, RuleLibrary, Severity};
 
 use crate::args::{CheckArgs, FailOn, Format};
-use crate::exit::{Failure, WithCode, FINDINGS, INPUT, OK, RULE_FAILED};
+use crate::exit::{Failure, WithCode, FINDINGS, INPUT, OK};
 use crate::input::{display_name, load_rules_and_library, read_snapshot_and_text};
 use crate::locate::Locator;
 use crate::render;
@@ -115,7 +115,7 @@ fn check_one(
     }
     let as_of = as_of.or(snapshot.as_of).unwrap_or_else(Utc::now);
     let report = checker.check(snapshot, as_of).map_err(|e| Failure {
-        code: RULE_FAILED,
+        code: crate::exit::of_run_error(&e),
         error: anyhow::Error::new(crate::diagnostics::run_error(&e, &display_name(path), library))
             .context(format!("checking {} failed closed", display_name(path))),
     })?;

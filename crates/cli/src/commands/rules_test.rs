@@ -193,7 +193,8 @@ fn rule_alone(rule: &Rule, library: &RuleLibrary, config: &Config) -> Result<Che
     let alone = RuleLibrary { files };
     let mut settings = config.rules.get(&rule.id).cloned().unwrap_or_default();
     settings.enabled = Some(true);
-    let config = Config { packs: None, rules: [(rule.id.clone(), settings)].into_iter().collect() };
+    let config =
+        Config { packs: None, rules: [(rule.id.clone(), settings)].into_iter().collect(), path: config.path.clone() };
     let set = compile_rules(&alone, std::slice::from_ref(&rule.pack), &config)?;
     Ok(Checker::new(set, None))
 }

@@ -198,8 +198,7 @@ impl<P: PlatformClient> Run<'_, P> {
     fn note_already_applied(&mut self, snapshot: &Snapshot, roster: &shiftgate_model::Roster) {
         /// Trades named one by one before "... and N more" (the report lists them all).
         const NAMED: usize = 20;
-        let ids: Vec<String> =
-            roster.already_applied.iter().map(|&t| snapshot.trades[t].id.to_string()).collect();
+        let ids: Vec<String> = roster.already_applied.iter().map(|&t| snapshot.trades[t].id.to_string()).collect();
         for id in ids.iter().take(NAMED) {
             self.say(format!("{id} already applied: its shifts already sit with their new owners, nothing moves."));
         }
