@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{anyhow, Context as _};
-use shiftgate_check::{Config, Limits, RuleLibrary, RuleSet, RuleSetError};
+use shiftgate_check::{Config, Limits, LoadError, RuleLibrary, RuleSet, RuleSetError};
 use shiftgate_model::Snapshot;
 
 use crate::args::RuleArgs;
@@ -107,8 +107,24 @@ pub(crate) fn load_rules(args: &RuleArgs) -> Result<RuleSet, Failure> {
 pub(crate) fn load_rules_and_library(args: &RuleArgs) -> Result<(RuleSet, RuleLibrary), Failure> {
     let library = load_library(args)?;
     let config = load_config(args)?;
-    let rules = compile_rules(&library, &args.packs, &config)?;
+    let rules = compile_rules(&library, &args.packs, &config).map_err(|f| in_config_file(f, args))?;
     Ok((rules, library))
+}
+
+/// Names the `--config` file in front of an error that a setting of it caused (`[rules."x"]: unknown rule`, or an
+/// unknown pack in its `packs` when `--pack` did not override them).
+fn in_config_file(failure: Failure, args: &RuleArgs) -> Failure {
+    let from_config = match failure.error.downcast_ref::<RuleSetError>() {
+        Some(RuleSetError::Config(_)) => true,
+        Some(RuleSetError::Load(LoadError::UnknownPack { .. })) => args.packs.is_empty(),
+        _ => false,
+    };
+    match &args.config {
+        Some(path) if from_config => {
+            Failure { code: failure.code, error: failure.error.context(visible(&display_name(path)).into_owned()) }
+        }
+        _ => failure,
+    }
 }
 
 /// The rule files of `--rules DIR`, or the packs built into the binary.
