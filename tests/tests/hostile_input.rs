@@ -79,32 +79,33 @@ fn an_empty_conflict_list_explains_zero_conflicts_and_says_so() {
     assert_eq!(v["summary"], json!({"conflicts": 0, "explained": 0, "validatorGaps": 0}));
 }
 
-/// The most threads the process had at once while it ran (sampled from /proc), and its output.
+/// Runs `shiftgate ARGS...` while sampling its thread count from /proc: the most it had at once, and its output.
+/// A process that goes past `bound` threads is stopped there, so that the test fails at once instead of waiting.
 #[cfg(target_os = "linux")]
-fn peak_threads(args: &[&str]) -> (usize, Output) {
-    let child = shiftgate().args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+fn peak_threads(args: &[&str], bound: usize) -> (usize, Output) {
+    let mut child = shiftgate().args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     let tasks = format!("/proc/{}/task", child.id());
-    let sampler = std::thread::spawn(move || {
-        let mut peak = 0;
-        // Until the process is gone (its task folder disappears once it has been reaped).
-        while let Ok(entries) = std::fs::read_dir(&tasks) {
-            peak = peak.max(entries.count());
-            std::thread::sleep(std::time::Duration::from_millis(2));
+    let mut peak = 0;
+    while child.try_wait().unwrap().is_none() {
+        peak = peak.max(std::fs::read_dir(&tasks).map_or(0, |entries| entries.count()));
+        if peak > bound {
+            child.kill().unwrap();
+            break;
         }
-        peak
-    });
-    let output = child.wait_with_output().unwrap();
-    (sampler.join().unwrap(), output)
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    (peak, child.wait_with_output().unwrap())
 }
 
 #[cfg(target_os = "linux")]
 #[test]
 fn jobs_beyond_four_per_core_are_lowered() {
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    let (peak, many) = peak_threads(&["check", "-j", "10000", DESIGN]);
-    assert_eq!(many.status.code(), Some(1), "{}", text(&many.stderr));
     // One reading pool and one checking pool of at most 4 per core each, and the main thread.
-    assert!(peak <= 2 * 4 * cores + 2, "{peak} threads for -j 10000 on {cores} cores");
+    let bound = 2 * 4 * cores + 2;
+    let (peak, many) = peak_threads(&["check", "-j", "10000", DESIGN], bound);
+    assert!(peak <= bound, "{peak} threads for -j 10000 on {cores} cores");
+    assert_eq!(many.status.code(), Some(1), "{}", text(&many.stderr));
     let one = shiftgate().args(["check", "-j", "1", DESIGN]).output().unwrap();
     assert_eq!(many.stdout, one.stdout, "the report does not depend on the number of threads");
 
