@@ -12,7 +12,7 @@ mod hostile_support;
 use std::io::Write as _;
 use std::process::{Output, Stdio};
 
-use common::{shiftgate, text, workspace};
+use common::{shiftgate, text};
 use hostile_support::DESIGN;
 use serde_json::{json, Value};
 

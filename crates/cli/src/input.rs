@@ -70,7 +70,7 @@ fn too_large(name: &str, cap: u64) -> Failure {
 /// `256 MiB`, `4 MiB`, `512 bytes`.
 fn size(bytes: u64) -> String {
     const MIB: u64 = 1024 * 1024;
-    if bytes >= MIB && bytes % MIB == 0 {
+    if bytes >= MIB && bytes / MIB * MIB == bytes {
         format!("{} MiB", bytes / MIB)
     } else {
         format!("{bytes} bytes")

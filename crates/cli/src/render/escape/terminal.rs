@@ -18,12 +18,9 @@ pub(crate) fn visible(s: &str) -> Cow<'_, str> {
     let mut at_start = true;
     for (i, c) in s.char_indices() {
         let rest = &s[i..];
-        if is_hidden(c) {
-            push_escape(&mut out, c);
-        } else if at_start && rest.starts_with("::") {
-            push_escape(&mut out, c);
-        } else if rest.starts_with(LEGACY_COMMAND) {
-            // Showing the first `#` of `##[` as an escape leaves `#[`, which the runner ignores.
+        // Showing the first `:` of a leading `::`, or the first `#` of `##[`, as an escape leaves text the runner
+        // ignores.
+        if is_hidden(c) || at_start && rest.starts_with("::") || rest.starts_with(LEGACY_COMMAND) {
             push_escape(&mut out, c);
         } else {
             out.push(c);
