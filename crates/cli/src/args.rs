@@ -50,8 +50,11 @@ pub(crate) enum Command {
     /// saved `shiftgate publish --json` report). SNAPSHOT is checked with the rule packs (all approved trades
     /// applied); a conflict no finding predicts is a validator gap.
     ///
-    /// Exit codes: 0 every conflict is explained; 1 at least one is a validator gap; 2 bad input or configuration;
-    /// 3 a rule failed at run time.
+    /// An answer that is neither (no conflict list, a version mismatch, entries that name no agent or carry a bad
+    /// instant) is refused with what is wrong where; an empty `conflicts` list explains zero conflicts.
+    ///
+    /// Exit codes: 0 every conflict is explained (or there were none); 1 at least one is a validator gap; 2 bad
+    /// input (including an answer that is not a conflict body) or configuration; 3 a rule failed at run time.
     ExplainConflict(ExplainConflictArgs),
     /// The whole story in a few seconds, with no set-up: the publish incident against an embedded simulator.
     ///
