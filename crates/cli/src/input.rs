@@ -51,13 +51,27 @@ fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>, Failure> {
     read_limited(file, cap, known, &name)
 }
 
-fn read_limited(source: impl Read, cap: u64, expected: u64, name: &str) -> Result<Vec<u8>, Failure> {
-    let mut buf = Vec::with_capacity(usize::try_from(expected).unwrap_or(0).saturating_add(1));
-    source.take(cap + 1).read_to_end(&mut buf).with_context(|| format!("cannot read {name}")).code(INPUT)?;
-    if buf.len() as u64 > cap {
-        return Err(too_large(name, cap));
+/// Reads `source` to its end, failing as soon as it passes `cap` bytes. The buffer grows by doubling but never past
+/// the cap (`read_to_end` would double a buffer of the cap's size once more, and zero the new half).
+fn read_limited(mut source: impl Read, cap: u64, expected: u64, name: &str) -> Result<Vec<u8>, Failure> {
+    let cap = usize::try_from(cap).unwrap_or(usize::MAX);
+    let mut buf = Vec::with_capacity(usize::try_from(expected).unwrap_or(0).min(cap));
+    let mut chunk = vec![0u8; 64 * 1024];
+    loop {
+        let n = match source.read(&mut chunk) {
+            Ok(0) => return Ok(buf),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(anyhow::Error::new(e).context(format!("cannot read {name}"))).code(INPUT),
+        };
+        if n > cap - buf.len() {
+            return Err(too_large(name, cap as u64));
+        }
+        if buf.capacity() - buf.len() < n {
+            buf.reserve_exact(buf.len().max(n).min(cap - buf.len()));
+        }
+        buf.extend_from_slice(&chunk[..n]);
     }
-    Ok(buf)
 }
 
 fn too_large(name: &str, cap: u64) -> Failure {
