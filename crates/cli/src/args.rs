@@ -71,8 +71,11 @@ pub(crate) enum Command {
     /// saved `shiftgate publish --json` report). SNAPSHOT is checked with the rule packs (all approved trades
     /// applied); a conflict no finding predicts is a validator gap.
     ///
-    /// Exit codes: 0 every conflict is explained; 1 at least one is a validator gap; 2 bad input or configuration;
-    /// 3 a rule failed at run time.
+    /// An answer that is neither (no conflict list, a version mismatch, entries that name no agent or carry a bad
+    /// instant) is refused with what is wrong where; an empty `conflicts` list explains zero conflicts.
+    ///
+    /// Exit codes: 0 every conflict is explained (or there were none); 1 at least one is a validator gap; 2 bad
+    /// input (including an answer that is not a conflict body) or configuration; 3 a rule failed at run time.
     ExplainConflict(ExplainConflictArgs),
     /// The whole story in a few seconds, with no set-up: the publish incident against an embedded simulator.
     ///
@@ -147,9 +150,28 @@ pub(crate) struct CheckArgs {
     /// Lowest severity that makes the exit code 1.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub(crate) fail_on: FailOn,
-    /// Worker threads for reading and checking (default: one per core).
-    #[arg(long, short, value_name = "N")]
+    /// Worker threads for reading and checking (default: one per core; at most 4 per core: a larger N is lowered
+    /// to that, as checking is CPU-bound and each thread holds its own rule engines).
+    #[arg(long, short, value_name = "N", value_parser = parse_jobs)]
     pub(crate) jobs: Option<usize>,
+}
+
+/// `--jobs` above this many threads per core is lowered to it: more threads only cost memory and start-up time.
+pub(crate) const MAX_JOBS_PER_CORE: usize = 4;
+
+/// Parses `--jobs N`: at least 1, lowered to [`MAX_JOBS_PER_CORE`] per core.
+fn parse_jobs(s: &str) -> Result<usize, String> {
+    let n: usize = s.trim().parse().map_err(|_| format!("expected a whole number of threads, got {s:?}"))?;
+    if n == 0 {
+        return Err("must be at least 1".to_string());
+    }
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    Ok(clamp_jobs(n, cores))
+}
+
+/// `n` threads, lowered to [`MAX_JOBS_PER_CORE`] per core.
+pub(crate) fn clamp_jobs(n: usize, cores: usize) -> usize {
+    n.min(cores.max(1).saturating_mul(MAX_JOBS_PER_CORE))
 }
 
 #[derive(Debug, Subcommand)]
@@ -317,8 +339,9 @@ pub(crate) struct PublishArgs {
     /// Print where the time went (platform reads, validation, payload, writes) to standard error.
     #[arg(long)]
     pub(crate) timings: bool,
-    /// Worker threads for reading and checking (default: one per core).
-    #[arg(long, short, value_name = "N")]
+    /// Worker threads for reading and checking (default: one per core; at most 4 per core: a larger N is lowered
+    /// to that).
+    #[arg(long, short, value_name = "N", value_parser = parse_jobs)]
     pub(crate) jobs: Option<usize>,
 }
 
@@ -411,4 +434,23 @@ fn parse_processing_time(s: &str) -> Result<std::time::Duration, String> {
         return Err(format!("{s:?} is longer than one hour"));
     }
     Ok(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jobs_are_at_least_one_and_at_most_four_per_core() {
+        assert_eq!(clamp_jobs(3, 2), 3);
+        assert_eq!(clamp_jobs(10_000, 2), 8);
+        assert_eq!(clamp_jobs(usize::MAX, usize::MAX), usize::MAX);
+        assert_eq!(clamp_jobs(5, 0), 4);
+        assert!(parse_jobs("0").unwrap_err().contains("at least 1"));
+        assert!(parse_jobs("-3").unwrap_err().contains("whole number"));
+        assert!(parse_jobs("99999999999999999999999").is_err());
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        assert_eq!(parse_jobs("10000"), Ok(clamp_jobs(10_000, cores)));
+        assert_eq!(parse_jobs("1"), Ok(1));
+    }
 }

@@ -37,7 +37,8 @@ fn main() -> ExitCode {
                     let _ = err.write_all(diagnostics::render(d).as_bytes());
                 }
                 None => {
-                    let _ = writeln!(err, "\x1b[1;31merror\x1b[0m: {:#}", failure.error);
+                    let text = format!("{:#}", failure.error);
+                    let _ = writeln!(err, "\x1b[1;31merror\x1b[0m: {}", render::escape::terminal::visible_lines(&text));
                 }
             }
             ExitCode::from(failure.code)

@@ -13,6 +13,7 @@ use crate::exit::{Failure, WithCode, FINDINGS, INPUT, OK};
 use crate::input::{display_name, load_rules_and_library, read_snapshot_and_text};
 use crate::locate::Locator;
 use crate::render;
+use crate::render::escape::terminal::{visible, visible_lines};
 
 pub(crate) fn run(args: &CheckArgs) -> Result<u8, Failure> {
     let as_of = match &args.as_of {
@@ -57,7 +58,8 @@ pub(crate) fn run(args: &CheckArgs) -> Result<u8, Failure> {
                         let _ = stderr.write_all(crate::diagnostics::render(d).as_bytes());
                     }
                     None => {
-                        let _ = writeln!(stderr, "\x1b[1;31merror\x1b[0m: {:#}", f.error);
+                        let _ =
+                            writeln!(stderr, "\x1b[1;31merror\x1b[0m: {}", visible_lines(&format!("{:#}", f.error)));
                     }
                 }
                 worst = worst.max(f.code);
@@ -66,9 +68,11 @@ pub(crate) fn run(args: &CheckArgs) -> Result<u8, Failure> {
     }
 
     let out: Box<dyn std::io::Write> = match &args.output {
-        Some(p) => {
-            Box::new(std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display())).code(INPUT)?)
-        }
+        Some(p) => Box::new(
+            std::fs::File::create(p)
+                .with_context(|| format!("cannot create {}", visible(&p.display().to_string())))
+                .code(INPUT)?,
+        ),
         None => Box::new(anstream::stdout()),
     };
     // Reports of large weeks run to many megabytes: write through one buffer, not one syscall per line.
@@ -102,11 +106,12 @@ fn check_one(
     drop(text);
     let big = snapshot.agents.len() >= 5_000;
     let mut stderr = anstream::stderr();
+    let name = display_name(path);
     if big {
         let _ = writeln!(
             stderr,
             "{}: read {} agents, {} shifts in {:.1?}; checking {} rules...",
-            display_name(path),
+            visible(&name),
             snapshot.agents.len(),
             snapshot.shifts.len(),
             started.elapsed(),
@@ -116,11 +121,11 @@ fn check_one(
     let as_of = as_of.or(snapshot.as_of).unwrap_or_else(Utc::now);
     let report = checker.check(snapshot, as_of).map_err(|e| Failure {
         code: crate::exit::of_run_error(&e),
-        error: anyhow::Error::new(crate::diagnostics::run_error(&e, &display_name(path), library))
-            .context(format!("checking {} failed closed", display_name(path))),
+        error: anyhow::Error::new(crate::diagnostics::run_error(&e, &name, library))
+            .context(format!("checking {} failed closed", visible(&name))),
     })?;
     if big {
-        let _ = writeln!(stderr, "{}: done in {:.1?}", display_name(path), started.elapsed());
+        let _ = writeln!(stderr, "{}: done in {:.1?}", visible(&name), started.elapsed());
     }
     Ok((report, locator))
 }

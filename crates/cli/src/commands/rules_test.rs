@@ -23,8 +23,8 @@ use crate::args::{RulesTestArgs, TestFormat};
 use crate::commands::rules_new::fixtures_beside;
 use crate::exit::{Failure, WithCode, FINDINGS, INPUT, OK};
 use crate::input::{compile_rules, load_config, load_library};
+use crate::render::escape::xml::{attr, text};
 use crate::render::finding_text;
-use crate::render::junit::xml_escape;
 
 /// What happened to one case.
 enum Outcome {
@@ -303,16 +303,13 @@ fn write_junit(out: &mut dyn Write, cases: &[Case]) -> std::io::Result<()> {
         writeln!(
             out,
             r#"  <testsuite name="{}" tests="{}" failures="{failures}" errors="0" skipped="0">"#,
-            xml_escape(pack),
+            attr(pack),
             in_pack.len()
         )?;
         for c in in_pack {
-            let file = c
-                .path
-                .as_ref()
-                .map(|p| format!(r#" file="{}""#, xml_escape(&p.display().to_string())))
-                .unwrap_or_default();
-            write!(out, r#"    <testcase classname="{}" name="{}"{file}"#, xml_escape(&c.rule), xml_escape(&c.name))?;
+            let file =
+                c.path.as_ref().map(|p| format!(r#" file="{}""#, attr(&p.display().to_string()))).unwrap_or_default();
+            write!(out, r#"    <testcase classname="{}" name="{}"{file}"#, attr(&c.rule), attr(&c.name))?;
             match &c.outcome {
                 Outcome::Pass { .. } => writeln!(out, "/>")?,
                 Outcome::Fail { reason, details } => {
@@ -320,8 +317,8 @@ fn write_junit(out: &mut dyn Write, cases: &[Case]) -> std::io::Result<()> {
                     writeln!(
                         out,
                         r#"      <failure message="{}" type="failure">{}</failure>"#,
-                        xml_escape(reason),
-                        xml_escape(&details.join("\n"))
+                        attr(reason),
+                        text(&details.join("\n"))
                     )?;
                     writeln!(out, "    </testcase>")?;
                 }

@@ -1,24 +1,18 @@
 //! `--format github`: GitHub Actions workflow commands, one annotation per finding on the snapshot file
 //! (`::error file=F,line=L,col=C,title=RULE::message`; warning for warnings, notice for infos), then a plain
 //! summary line per snapshot. Works without code scanning (private repositories on Free/Pro plans). GitHub shows
-//! at most 10 annotations of each kind per step and 50 per job; the log keeps them all.
+//! at most 10 annotations of each kind per step and 50 per job; the log keeps them all. Only the lines this
+//! renderer starts with `::` are workflow commands: outside text goes through [`crate::render::escape::github`] inside them and
+//! [`visible`] on the summary lines.
 
 use std::io::Write;
 
 use shiftgate_check::{Report, Severity};
 
 use crate::locate::{Locator, Region};
-use crate::render::{display_path, finding_text};
-
-/// Escapes a command's message as the Actions toolkit does.
-pub(crate) fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
-}
-
-/// Escapes a command property value: also `:` and `,`, which delimit properties.
-pub(crate) fn escape_property(s: &str) -> String {
-    escape_data(s).replace(':', "%3A").replace(',', "%2C")
-}
+use crate::render::escape::github::{data, property};
+use crate::render::escape::terminal::visible;
+use crate::render::{display_path, finding_text, plural};
 
 fn command(s: Severity) -> &'static str {
     match s {
@@ -41,12 +35,12 @@ pub(crate) fn write(
             let mut props = Vec::new();
             if let Some(file) = &file {
                 let region = locators.get(k).and_then(|l| l.finding(f)).unwrap_or(Region::FILE_START);
-                props.push(format!("file={}", escape_property(file)));
+                props.push(format!("file={}", property(file)));
                 props.push(format!("line={}", region.start_line));
                 props.push(format!("col={}", region.start_column));
             }
-            props.push(format!("title={}", escape_property(&f.rule)));
-            writeln!(out, "::{} {}::{}", command(f.severity), props.join(","), escape_data(&finding_text(f)))?;
+            props.push(format!("title={}", property(&f.rule)));
+            writeln!(out, "::{} {}::{}", command(f.severity), props.join(","), data(&finding_text(f)))?;
         }
         let s = &report.summary;
         let blocking = fail_on.map(|level| report.at_least(level).count()).unwrap_or(0);
@@ -55,10 +49,10 @@ pub(crate) fn write(
             Some(level) if blocking > 0 => format!("FAIL: {blocking} at or above {level}"),
             Some(level) => format!("PASS: nothing at or above {level}"),
         };
-        let plural = |n: usize, word: &str| if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") };
         writeln!(
             out,
-            "shiftgate: {name}: {}, {}, {} in {} of {} agents; {verdict}",
+            "shiftgate: {}: {}, {}, {} in {} of {} agents; {verdict}",
+            visible(name),
             plural(s.error, "error"),
             plural(s.warning, "warning"),
             plural(s.info, "info"),
@@ -67,15 +61,4 @@ pub(crate) fn write(
         )?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escaping_follows_the_actions_toolkit() {
-        assert_eq!(escape_data("50% of a\r\nb: c, d"), "50%25 of a%0D%0Ab: c, d");
-        assert_eq!(escape_property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
-    }
 }

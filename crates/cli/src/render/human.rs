@@ -1,8 +1,10 @@
 //! `--format human`: findings grouped by agent, local times, the cause chain, and a summary line.
-//! Colour codes are stripped by `anstream` when the output is not a terminal (or `NO_COLOR` is set).
+//! Colour codes are stripped by `anstream` when the output is not a terminal (or `NO_COLOR` is set). Every string
+//! from outside is printed [`visible`]: the only escape sequences are the colours written here.
 
 use std::io::Write;
 
+use super::escape::terminal::visible;
 use super::plural;
 
 use shiftgate_check::{Finding, Report, Severity};
@@ -34,15 +36,19 @@ pub(crate) fn write(
 fn write_one(out: &mut dyn Write, name: &str, r: &Report, fail_on: Option<Severity>) -> std::io::Result<()> {
     let zone = Zone::from_name(&r.snapshot.time_zone);
     let as_of = zone.map(|z| z.format_instant(r.as_of)).unwrap_or_else(|| r.as_of.to_rfc3339());
+    let name = visible(name);
     writeln!(
         out,
         "{BOLD}{name}{RESET}: schedule {} of business unit {}, week of {} ({}), as of {as_of}",
-        r.snapshot.schedule_id, r.snapshot.business_unit_id, r.snapshot.week_date, r.snapshot.time_zone
+        visible(&r.snapshot.schedule_id),
+        visible(&r.snapshot.business_unit_id),
+        visible(&r.snapshot.week_date),
+        visible(&r.snapshot.time_zone)
     )?;
     let mut current: Option<&str> = None;
     for f in &r.findings {
         if current != Some(f.agent_id.as_str()) {
-            writeln!(out, "\n{BOLD}{}{RESET}", f.agent_id)?;
+            writeln!(out, "\n{BOLD}{}{RESET}", visible(&f.agent_id))?;
             current = Some(&f.agent_id);
         }
         write_finding(out, f)?;
@@ -70,11 +76,18 @@ fn write_one(out: &mut dyn Write, name: &str, r: &Report, fail_on: Option<Severi
 
 fn write_finding(out: &mut dyn Write, f: &Finding) -> std::io::Result<()> {
     let sev = f.severity;
-    writeln!(out, "  {}{:<7}{RESET} {BOLD}{}{RESET}  {}", colour(sev), sev.as_str(), f.rule, f.when)?;
-    writeln!(out, "          {}", f.message)?;
+    writeln!(
+        out,
+        "  {}{:<7}{RESET} {BOLD}{}{RESET}  {}",
+        colour(sev),
+        sev.as_str(),
+        visible(&f.rule),
+        visible(&f.when)
+    )?;
+    writeln!(out, "          {}", visible(&f.message))?;
     for (i, c) in f.cause.iter().enumerate() {
         let lead = if i == 0 { "because:" } else { "        " };
-        writeln!(out, "          {DIM}{lead}{RESET} {c}")?;
+        writeln!(out, "          {DIM}{lead}{RESET} {}", visible(c))?;
     }
     Ok(())
 }

@@ -4,7 +4,8 @@
 //! builds its tree from the dots), `name` is `<rule id> [<snapshot>]`, unique and stable across runs (GitLab keeps
 //! only the first of duplicate names). A rule with findings at or above `--fail-on` fails, with those findings as
 //! the failure text; findings below it are listed in `<system-out>` and the case passes, so the report agrees with
-//! the exit code. No timings: the same input gives the same bytes.
+//! the exit code. No timings: the same input gives the same bytes. Outside text is written only through
+//! [`crate::render::escape::xml`].
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -13,25 +14,8 @@ use super::plural;
 
 use shiftgate_check::{Finding, Report, Severity};
 
+use crate::render::escape::xml::{attr, text};
 use crate::render::{blocks, display_path, finding_text};
-
-/// Escapes text for XML content and attribute values; characters XML 1.0 cannot carry become U+FFFD.
-pub(crate) fn xml_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// Writes one JUnit document for all checked snapshots.
 pub(crate) fn write(
@@ -58,7 +42,7 @@ pub(crate) fn write(
         writeln!(
             out,
             r#"  <testsuite name="{}" tests="{}" failures="{suite_failures}" errors="0" skipped="0">"#,
-            xml_escape(name),
+            attr(name),
             report.rules.len()
         )?;
         let file = display_path(name).map(|(p, _)| p).unwrap_or_else(|| name.clone());
@@ -75,9 +59,9 @@ pub(crate) fn write(
             write!(
                 out,
                 r#"    <testcase classname="{}" name="{}" file="{}""#,
-                xml_escape(&rule.id),
-                xml_escape(&case),
-                xml_escape(&file)
+                attr(&rule.id),
+                attr(&case),
+                attr(&file)
             )?;
             if blocking.is_empty() && other.is_empty() {
                 writeln!(out, "/>")?;
@@ -85,18 +69,18 @@ pub(crate) fn write(
             }
             writeln!(out, ">")?;
             if !blocking.is_empty() {
-                let text: Vec<String> = blocking.iter().map(|f| finding_text(f)).collect();
+                let failure: Vec<String> = blocking.iter().map(|f| finding_text(f)).collect();
                 writeln!(
                     out,
                     r#"      <failure message="{}" type="{}">{}</failure>"#,
-                    xml_escape(&format!("{} of {}", plural(blocking.len(), "finding"), rule.id)),
+                    attr(&format!("{} of {}", plural(blocking.len(), "finding"), rule.id)),
                     rule.severity,
-                    xml_escape(&text.join("\n"))
+                    text(&failure.join("\n"))
                 )?;
             }
             if !other.is_empty() {
-                let text: Vec<String> = other.iter().map(|f| format!("{}: {}", f.severity, finding_text(f))).collect();
-                writeln!(out, "      <system-out>{}</system-out>", xml_escape(&text.join("\n")))?;
+                let lines: Vec<String> = other.iter().map(|f| format!("{}: {}", f.severity, finding_text(f))).collect();
+                writeln!(out, "      <system-out>{}</system-out>", text(&lines.join("\n")))?;
             }
             writeln!(out, "    </testcase>")?;
         }

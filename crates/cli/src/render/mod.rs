@@ -1,6 +1,13 @@
 //! Rendering reports for people (`human`), machines (`json`) and CI systems (`sarif`, `junit`, `github`).
+//!
+//! Everything a report carries from outside (snapshot ids, rule ids and messages, causes, file names) is printed
+//! only through the [`escape`] module of the renderer's target; text composed for people ([`finding_text`]) is
+//! built from pieces already made visible, so its only line breaks are the renderer's own.
 
+pub(crate) mod escape;
 pub(crate) mod github;
+#[cfg(test)]
+pub(crate) mod hostile;
 pub(crate) mod human;
 pub(crate) mod json;
 pub(crate) mod junit;
@@ -10,12 +17,15 @@ use std::path::Path;
 
 use shiftgate_check::{Finding, Severity};
 
-/// A finding as plain text: `agent when: message`, then one `because:` line per cause.
+use escape::terminal::visible;
+
+/// A finding as plain text: `agent when: message`, then one `because:` line per cause. Every piece is made
+/// [`visible`], so the line breaks are only those between the causes.
 pub(crate) fn finding_text(f: &Finding) -> String {
-    let mut text = format!("{} {}: {}", f.agent_id, f.when, f.message);
+    let mut text = format!("{} {}: {}", visible(&f.agent_id), visible(&f.when), visible(&f.message));
     for (i, c) in f.cause.iter().enumerate() {
         text.push_str(if i == 0 { "\n  because: " } else { "\n           " });
-        text.push_str(c);
+        text.push_str(&visible(c));
     }
     text
 }

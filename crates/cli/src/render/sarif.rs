@@ -4,6 +4,10 @@
 //! `tool.driver.rules` with every field GitHub requires, and one result per finding located at the JSON object of
 //! the shift, time-off request, trade or agent it is about. `partialFingerprints.primaryLocationLineHash` is the
 //! finding's fingerprint, so an alert survives edits that move lines around.
+//!
+//! Data fields (rule ids, agent ids, refs, causes) carry outside strings as they are, JSON-escaped by
+//! [`escape::json`]; the message text a person reads is composed from pieces made [`visible`], so its only line
+//! breaks are the ones between causes.
 
 use std::io::Write;
 
@@ -12,6 +16,7 @@ use shiftgate_check::{Report, Rule, RuleSet, Severity};
 
 use crate::locate::{Locator, Region};
 use crate::render::artifact_uri;
+use crate::render::escape::{self, terminal::visible};
 
 /// The official schema location of SARIF 2.1.0.
 const SCHEMA: &str = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
@@ -91,10 +96,10 @@ pub(crate) fn write(
         }));
         for f in &report.findings {
             let region = locators.get(k).and_then(|l| l.finding(f)).unwrap_or(Region::FILE_START);
-            let mut text = format!("{} {}: {}", f.agent_id, f.when, f.message);
+            let mut text = format!("{} {}: {}", visible(&f.agent_id), visible(&f.when), visible(&f.message));
             for c in &f.cause {
                 text.push_str("\nbecause: ");
-                text.push_str(c);
+                text.push_str(&visible(c));
             }
             let mut properties = json!({ "agentId": f.agent_id, "when": f.when, "refs": f.refs, "cause": f.cause });
             if let (Some(m), Some(l)) = (f.measured, f.limit) {
@@ -144,6 +149,6 @@ pub(crate) fn write(
             "properties": { "snapshots": snapshots },
         }]
     });
-    serde_json::to_writer_pretty(&mut *out, &log)?;
+    escape::json::to_writer_pretty(&mut *out, &log)?;
     writeln!(out)
 }
