@@ -5,6 +5,7 @@
 //! - [`github`]: GitHub Actions workflow commands (`::error file=F,title=T::message`).
 //! - [`xml`]: XML content and attribute values (JUnit).
 //! - [`json`]: JSON documents (`--format json`, SARIF, `explain-conflict --format json`).
+//! - [`html`]: HTML content and attributes, and JSON data embedded in a script block (`--format html`).
 //!
 //! What they guard against, besides the target's own syntax: a raw line break lets an outside string start a new
 //! line, which in a GitHub Actions log becomes a workflow command when it begins with `::`; the runner's legacy
@@ -14,6 +15,7 @@
 //! (or encoded) instead of printed raw, and `##[` is always broken.
 
 pub(crate) mod github;
+pub(crate) mod html;
 pub(crate) mod json;
 pub(crate) mod terminal;
 pub(crate) mod xml;
