@@ -119,6 +119,9 @@ pub(crate) enum Format {
     Junit,
     /// GitHub Actions workflow commands (`::error file=...`): annotations on the snapshot file.
     Github,
+    /// One self-contained HTML page (no network access) with each agent's week as a timeline and every finding
+    /// drawn on it; one snapshot per page. Open it in a browser, e.g. `--format html -o report.html`.
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -322,6 +325,10 @@ pub(crate) struct PublishArgs {
     /// Print the run report (shiftgate.publish/1) as JSON instead of text.
     #[arg(long)]
     pub(crate) json: bool,
+    /// Also write an HTML report of the run: its outcome, excluded trades and writes on top of the timeline of the
+    /// validation it acted on (the last one, after exclusions). Self-contained; opens offline in a browser.
+    #[arg(long, value_name = "FILE.html")]
+    pub(crate) report: Option<PathBuf>,
     /// Append-only, hash-chained JSON-lines audit log of every step (ids, versions, hashes; no secrets).
     #[arg(long, value_name = "FILE", default_value = "shiftgate-audit.jsonl")]
     pub(crate) audit: PathBuf,

@@ -1,4 +1,5 @@
-//! Rendering reports for people (`human`), machines (`json`) and CI systems (`sarif`, `junit`, `github`).
+//! Rendering reports for people (`human`, and `html`: a self-contained timeline page), machines (`json`) and CI
+//! systems (`sarif`, `junit`, `github`).
 //!
 //! Everything a report carries from outside (snapshot ids, rule ids and messages, causes, file names) is printed
 //! only through the [`escape`] module of the renderer's target; text composed for people ([`finding_text`]) is
@@ -8,6 +9,7 @@ pub(crate) mod escape;
 pub(crate) mod github;
 #[cfg(test)]
 pub(crate) mod hostile;
+pub(crate) mod html;
 pub(crate) mod human;
 pub(crate) mod json;
 pub(crate) mod junit;

@@ -1,0 +1,456 @@
+//! The page's data: the checked week as the timeline draws it, taken from the snapshot, the roster the checker ran
+//! on and the checker's report (findings are copied, never recomputed).
+//!
+//! Times are whole minutes from the first local midnight of the schedule week (`origin`), negative before it, so
+//! the page needs no time-zone arithmetic: the days (23, 24 or 25 hours long), the hour ticks and the zone's offsets
+//! come from [`shiftgate_model::time`], and the page only subtracts. High-volume records (shifts, activities,
+//! history) are arrays rather than objects to keep the file small; `report.js` names their fields where it reads
+//! them. Every string from the input goes through [`shown`] here and is inserted by the page as text, never markup.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde::Serialize;
+use shiftgate_check::{Finding, Report, RuleSet, Severity};
+use shiftgate_model::{AgentIx, Category, CodeIx, Roster, Shift, Snapshot, TimeOffRequestId, Zone};
+
+use crate::render::escape::html::shown;
+
+/// Days of history drawn before the week (the page shows the last two unless asked for all of them).
+pub(crate) const HISTORY_DAYS: i64 = 7;
+
+/// Everything the page's script draws.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Data {
+    /// Minute 0 in milliseconds since the Unix epoch (UTC).
+    origin_ms: i64,
+    /// The zone's offsets over the drawn range: `[from minute, offset minutes, abbreviation]`.
+    offsets: Vec<(i64, i64, String)>,
+    days: Vec<Day>,
+    codes: Vec<Code>,
+    rules: Vec<RuleView>,
+    agents: Vec<AgentView>,
+    findings: Vec<FindingView>,
+}
+
+/// One local day of the business unit.
+#[derive(Serialize)]
+struct Day {
+    date: String,
+    label: String,
+    start: i64,
+    minutes: i64,
+    /// `before` (history), `week` or `after` (a shift running past the week's end).
+    part: &'static str,
+    /// Minutes of local 06:00, 12:00 and 18:00.
+    ticks: Vec<i64>,
+    /// The offset change inside the day: `[minute, words]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dst: Option<(i64, String)>,
+}
+
+#[derive(Serialize)]
+struct Code {
+    name: String,
+    cat: &'static str,
+}
+
+#[derive(Serialize)]
+struct RuleView {
+    id: String,
+    pack: String,
+    severity: Severity,
+    title: String,
+}
+
+/// `[id, start, minutes, [offset, minutes, code, ...], moves]`.
+type ShiftRow = (String, i64, i64, Vec<i64>, Vec<MoveRow>);
+/// `[trade, from id, from name, approved]`.
+type MoveRow = (String, String, String, String);
+
+/// An agent's row. `shifts`: `[id, start, minutes, [offset, minutes, code, ...], moves]` with each move
+/// `[trade, from id, from name, approved]`; `history`: `[id, start, minutes]`; `markers`: `[start, minutes, code,
+/// request id]`; `ghosts` (shifts traded away): `[id, start, minutes, trade, to id]`.
+#[derive(Serialize)]
+struct AgentView {
+    id: String,
+    name: String,
+    tags: Vec<String>,
+    shifts: Vec<ShiftRow>,
+    history: Vec<(String, i64, i64)>,
+    markers: Vec<(i64, i64, usize, String)>,
+    requests: Vec<RequestView>,
+    ghosts: Vec<(String, i64, i64, String, String)>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RequestView {
+    id: String,
+    status: &'static str,
+    full_day: bool,
+    /// `[start, minutes]` per day or partial interval.
+    spans: Vec<(i64, i64)>,
+    code: String,
+    reflected: bool,
+    submitted: String,
+}
+
+#[derive(Serialize)]
+struct FindingView {
+    rule: usize,
+    agent: usize,
+    severity: Severity,
+    start: i64,
+    end: i64,
+    when: String,
+    message: String,
+    cause: Vec<String>,
+    refs: Vec<(String, Vec<String>)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    measured: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    limit: Option<i64>,
+    fingerprint: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    waiver: Option<WaiverView>,
+}
+
+/// A waiver on a finding, drawn distinctly (waived findings never block).
+#[derive(Serialize)]
+pub(crate) struct WaiverView {
+    reason: String,
+    approver: String,
+    expires: String,
+}
+
+/// The hook for waivers: once findings carry one (the waivers branch), return it here and the page draws the
+/// finding as waived (hatched, labelled with approver and expiry, never counted as blocking in the filters).
+fn waiver_of(_finding: &Finding) -> Option<WaiverView> {
+    None
+}
+
+/// Builds the page's data.
+pub(crate) fn build(snapshot: &Snapshot, roster: &Roster, report: &Report, rules: Option<&RuleSet>) -> Data {
+    let zone = snapshot.zone();
+    let week = snapshot.period();
+    let origin = week.start;
+    let at = |t: DateTime<Utc>| (t.timestamp() - origin.timestamp()).div_euclid(60);
+    let first = snapshot.schedule.week_date - Duration::days(HISTORY_DAYS);
+    let range_start = zone.day_start(first);
+    let latest = snapshot.shifts.iter().map(|s| s.interval.end).max().unwrap_or(week.end);
+    let week_days = 7 * i64::from(snapshot.schedule.week_count);
+    let after = i64::from(latest > week.end);
+    let days: Vec<Day> = (0..HISTORY_DAYS + week_days + after)
+        .map(|d| day(zone, first + Duration::days(d), d, week_days, &at))
+        .collect();
+    let range_end = days.last().map_or(week.end, |d| origin + Duration::minutes(d.start + d.minutes));
+
+    let mut codes: Vec<Code> =
+        snapshot.activity_codes.iter().map(|c| Code { name: shown(&c.name), cat: c.category.as_str() }).collect();
+    let code_ix: HashMap<&str, usize> =
+        snapshot.activity_codes.iter().enumerate().map(|(i, c)| (c.id.as_str(), i)).collect();
+    let mut uncoded: HashMap<Category, usize> = HashMap::new();
+    let mut code_of = |code: CodeIx, category: Category| {
+        if code != CodeIx::NONE && code.get() < snapshot.activity_codes.len() {
+            return code.get();
+        }
+        *uncoded.entry(category).or_insert_with(|| {
+            codes.push(Code { name: category.as_str().to_string(), cat: category.as_str() });
+            codes.len() - 1
+        })
+    };
+
+    let reflected = reflected_requests(snapshot);
+    let name_of = |a: AgentIx| shown(&snapshot.agent(a).name);
+    let id_of = |a: AgentIx| shown(snapshot.agent(a).id.as_str());
+    let mut agents: Vec<AgentView> = snapshot
+        .agents
+        .iter()
+        .map(|a| AgentView {
+            id: shown(a.id.as_str()),
+            name: shown(&a.name),
+            tags: a.tags.iter().map(|t| shown(t)).collect(),
+            shifts: Vec::new(),
+            history: Vec::new(),
+            markers: Vec::new(),
+            requests: Vec::new(),
+            ghosts: Vec::new(),
+        })
+        .collect();
+
+    for (a, row) in agents.iter_mut().enumerate() {
+        for &ix in roster.shifts_of(AgentIx(a as u32)) {
+            let s = snapshot.shift(ix);
+            let acts = activities(s, &mut code_of);
+            let moves = roster.moves[ix.get()]
+                .iter()
+                .map(|m| (shown(m.trade.as_str()), id_of(m.from), name_of(m.from), zone.format_instant(m.reviewed)))
+                .collect();
+            row.shifts.push((shown(s.id.as_str()), at(s.interval.start), s.interval.minutes(), acts, moves));
+        }
+    }
+    for (ix, moves) in roster.moves.iter().enumerate() {
+        let s = &snapshot.shifts[ix];
+        for m in moves {
+            let ghost = (
+                shown(s.id.as_str()),
+                at(s.interval.start),
+                s.interval.minutes(),
+                shown(m.trade.as_str()),
+                id_of(m.to),
+            );
+            agents[m.from.get()].ghosts.push(ghost);
+        }
+    }
+    for s in snapshot.history.iter().filter(|s| s.interval.end > range_start && s.interval.start < range_end) {
+        agents[s.owner.get()].history.push((shown(s.id.as_str()), at(s.interval.start), s.interval.minutes()));
+    }
+    for m in snapshot.markers.iter() {
+        let code = code_ix.get(m.code.as_str()).copied().unwrap_or_else(|| code_of(CodeIx::NONE, Category::TimeOff));
+        let request = m.time_off_request.as_ref().map_or_else(String::new, |r| shown(r.as_str()));
+        agents[m.agent.get()].markers.push((at(m.interval.start), m.interval.minutes(), code, request));
+    }
+    for r in &snapshot.time_off {
+        let spans: Vec<(i64, i64)> = r
+            .intervals
+            .iter()
+            .filter(|iv| iv.end > range_start && iv.start < range_end)
+            .map(|iv| (at(iv.start), iv.minutes()))
+            .collect();
+        if spans.is_empty() {
+            continue;
+        }
+        let code = code_ix.get(r.code.as_str()).map_or_else(|| shown(r.code.as_str()), |&i| codes[i].name.clone());
+        agents[r.agent.get()].requests.push(RequestView {
+            id: shown(r.id.as_str()),
+            status: r.status.as_str(),
+            full_day: r.full_day,
+            spans,
+            code,
+            reflected: reflected.contains(&r.id),
+            submitted: r.submitted.map_or_else(String::new, |t| zone.format_instant(t)),
+        });
+    }
+
+    let mut rule_views: Vec<RuleView> = report
+        .rules
+        .iter()
+        .map(|r| RuleView {
+            id: shown(&r.id),
+            pack: shown(&r.pack),
+            severity: r.severity,
+            title: rules
+                .and_then(|set| set.rules().iter().find(|x| x.id == r.id))
+                .map_or_else(String::new, |x| shown(&x.title)),
+        })
+        .collect();
+    let mut rule_ix: HashMap<String, usize> = report.rules.iter().enumerate().map(|(i, r)| (r.id.clone(), i)).collect();
+    let mut findings = Vec::with_capacity(report.findings.len());
+    for f in &report.findings {
+        let rule = *rule_ix.entry(f.rule.clone()).or_insert_with(|| {
+            let pack = f.rule.split('.').next().unwrap_or_default();
+            rule_views.push(RuleView {
+                id: shown(&f.rule),
+                pack: shown(pack),
+                severity: f.severity,
+                title: String::new(),
+            });
+            rule_views.len() - 1
+        });
+        // A finding about an agent the snapshot does not list still gets a row: nothing is left undrawn.
+        let agent = snapshot.agent_ix(&f.agent_id).map(AgentIx::get).unwrap_or_else(|| {
+            agents.push(AgentView {
+                id: shown(&f.agent_id),
+                name: String::new(),
+                tags: Vec::new(),
+                shifts: Vec::new(),
+                history: Vec::new(),
+                markers: Vec::new(),
+                requests: Vec::new(),
+                ghosts: Vec::new(),
+            });
+            agents.len() - 1
+        });
+        findings.push(FindingView {
+            rule,
+            agent,
+            severity: f.severity,
+            start: at(f.start),
+            end: at(f.end),
+            when: shown(&f.when),
+            message: shown(&f.message),
+            cause: f.cause.iter().map(|c| shown(c)).collect(),
+            refs: f.refs.iter().map(|(k, ids)| (shown(k), ids.iter().map(|i| shown(i)).collect())).collect(),
+            measured: f.measured,
+            limit: f.limit,
+            fingerprint: shown(&f.fingerprint),
+            waiver: waiver_of(f),
+        });
+    }
+
+    Data {
+        origin_ms: origin.timestamp_millis(),
+        offsets: offsets(zone, range_start, range_end, &at),
+        days,
+        codes,
+        rules: rule_views,
+        agents,
+        findings,
+    }
+}
+
+/// Activities of a shift: `[offset from the shift's start, minutes, code]`, flattened.
+fn activities(s: &Shift, code_of: &mut impl FnMut(CodeIx, Category) -> usize) -> Vec<i64> {
+    let start = s.interval.start.timestamp();
+    let mut flat = Vec::with_capacity(3 * s.activities.len());
+    for a in &s.activities {
+        flat.push((a.interval.start.timestamp() - start).div_euclid(60));
+        flat.push(a.interval.minutes());
+        flat.push(code_of(a.code, a.category) as i64);
+    }
+    flat
+}
+
+/// A time-off request is reflected in the draft when a TimeOff activity or a full-day marker carries its id
+/// (DESIGN.md §3; the checker's `reflected` uses the same reading).
+fn reflected_requests(snapshot: &Snapshot) -> std::collections::HashSet<&TimeOffRequestId> {
+    let activities = snapshot
+        .shifts
+        .iter()
+        .flat_map(|s| &s.activities)
+        .filter(|a| a.category == Category::TimeOff)
+        .filter_map(|a| a.time_off_request.as_ref());
+    activities.chain(snapshot.markers.iter().filter_map(|m| m.time_off_request.as_ref())).collect()
+}
+
+fn day(zone: Zone, date: NaiveDate, index: i64, week_days: i64, at: &impl Fn(DateTime<Utc>) -> i64) -> Day {
+    let iv = zone.day(date);
+    let part = match index - HISTORY_DAYS {
+        i if i < 0 => "before",
+        i if i < week_days => "week",
+        _ => "after",
+    };
+    let ticks = [6, 12, 18].iter().map(|h| at(wall_clock_hour(zone, iv.start, *h))).collect();
+    let dst = zone.offset_changes_within(&iv).then(|| {
+        let t = transition(zone, iv.start, iv.end);
+        (at(t), transition_words(zone, t, iv.minutes()))
+    });
+    Day {
+        date: date.to_string(),
+        label: date.format("%a %b %-d").to_string(),
+        start: at(iv.start),
+        minutes: iv.minutes(),
+        part,
+        ticks,
+        dst,
+    }
+}
+
+/// The instant a local day shows `hour`:00 on the wall clock: elapsed hours from midnight, corrected by the change
+/// of offset since midnight (on DST days the wall clock jumps).
+fn wall_clock_hour(zone: Zone, midnight: DateTime<Utc>, hour: i64) -> DateTime<Utc> {
+    let naive = midnight + Duration::hours(hour);
+    naive + Duration::minutes(zone.offset_minutes(midnight) - zone.offset_minutes(naive))
+}
+
+/// The first minute with the new offset in `[start, end)`, where the offset changes once.
+fn transition(zone: Zone, start: DateTime<Utc>, end: DateTime<Utc>) -> DateTime<Utc> {
+    let before = zone.offset_minutes(start);
+    let (mut lo, mut hi) = (0i64, (end - start).num_minutes());
+    while hi - lo > 1 {
+        let mid = (lo + hi) / 2;
+        if zone.offset_minutes(start + Duration::minutes(mid)) == before {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    start + Duration::minutes(hi)
+}
+
+/// `02:00 CDT → 01:00 CST: clocks go back 1 h (a 25-hour day)`.
+fn transition_words(zone: Zone, t: DateTime<Utc>, day_minutes: i64) -> String {
+    let shift = zone.offset_minutes(t) - zone.offset_minutes(t - Duration::minutes(1));
+    let (from_clock, from_zone) = clock_and_zone(&zone.format_instant(t - Duration::minutes(1)));
+    let (to_clock, to_zone) = clock_and_zone(&zone.format_instant(t));
+    let from_clock = next_minute(&from_clock);
+    let direction = if shift < 0 { "back" } else { "forward" };
+    let amount = if shift % 60 == 0 { format!("{} h", shift.abs() / 60) } else { format!("{} min", shift.abs()) };
+    let hours = day_minutes as f64 / 60.0;
+    format!("{from_clock} {from_zone} → {to_clock} {to_zone}: clocks go {direction} {amount} (a {hours}-hour day)")
+}
+
+/// `Sun Nov 1 01:59 CDT` → (`01:59`, `CDT`).
+fn clock_and_zone(formatted: &str) -> (String, String) {
+    let mut parts = formatted.rsplitn(3, ' ');
+    let zone = parts.next().unwrap_or_default().to_string();
+    let clock = parts.next().unwrap_or_default().to_string();
+    (clock, zone)
+}
+
+/// `01:59` → `02:00`.
+fn next_minute(clock: &str) -> String {
+    let (h, m) = clock.split_once(':').unwrap_or(("0", "0"));
+    let total = h.parse::<u32>().unwrap_or(0) * 60 + m.parse::<u32>().unwrap_or(0) + 1;
+    format!("{:02}:{:02}", total / 60, total % 60)
+}
+
+/// The zone's offsets over the range, each from the minute it starts.
+fn offsets(
+    zone: Zone,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    at: &impl Fn(DateTime<Utc>) -> i64,
+) -> Vec<(i64, i64, String)> {
+    let abbreviation = |t: DateTime<Utc>| clock_and_zone(&zone.format_instant(t)).1;
+    let mut out = vec![(at(start), zone.offset_minutes(start), abbreviation(start))];
+    let mut day_start = start;
+    while day_start < end {
+        let day_end = day_start + Duration::hours(24);
+        let iv = shiftgate_model::Interval::new(day_start, day_end.min(end));
+        if zone.offset_changes_within(&iv) {
+            let t = transition(zone, iv.start, iv.end);
+            out.push((at(t), zone.offset_minutes(t), abbreviation(t)));
+        }
+        day_start = day_end;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chicago() -> Zone {
+        Zone::from_name("America/Chicago").unwrap()
+    }
+
+    #[test]
+    fn dst_days_have_their_real_length_and_say_what_the_clocks_do() {
+        let z = chicago();
+        let at = |t: DateTime<Utc>| t.timestamp() / 60;
+        let fall = day(z, NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(), 7, 7, &at);
+        assert_eq!(fall.minutes, 25 * 60);
+        let (minute, words) = fall.dst.unwrap();
+        assert_eq!(words, "02:00 CDT → 01:00 CST: clocks go back 1 h (a 25-hour day)");
+        // 02:00 CDT is 07:00 UTC.
+        assert_eq!(minute * 60, "2026-11-01T07:00:00Z".parse::<DateTime<Utc>>().unwrap().timestamp());
+        let spring = day(z, NaiveDate::from_ymd_opt(2026, 3, 8).unwrap(), 7, 7, &at);
+        assert_eq!(spring.minutes, 23 * 60);
+        assert_eq!(spring.dst.unwrap().1, "02:00 CST → 03:00 CDT: clocks go forward 1 h (a 23-hour day)");
+        let plain = day(z, NaiveDate::from_ymd_opt(2026, 11, 2).unwrap(), 8, 7, &at);
+        assert!(plain.dst.is_none() && plain.minutes == 24 * 60);
+    }
+
+    #[test]
+    fn hour_ticks_follow_the_wall_clock_on_dst_days() {
+        let z = chicago();
+        let utc = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        let fall = z.day_start(NaiveDate::from_ymd_opt(2026, 11, 1).unwrap());
+        assert_eq!(wall_clock_hour(z, fall, 6), utc("2026-11-01T12:00:00Z")); // 06:00 CST
+        let spring = z.day_start(NaiveDate::from_ymd_opt(2026, 3, 8).unwrap());
+        assert_eq!(wall_clock_hour(z, spring, 6), utc("2026-03-08T11:00:00Z")); // 06:00 CDT
+    }
+}
