@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use shiftgate_check::{Checker, Finding, Report, RunError, Severity};
-use shiftgate_model::{apply_trades_excluding, Snapshot};
+use shiftgate_check::{Checker, Finding, Report, RuleSet, RunError, Severity};
+use shiftgate_model::{apply_trades_excluding, Roster, Snapshot};
 use shiftgate_publish::{PublishFinding, Validation, Validator};
 
 /// Rule id of the finding that stands for a rule failure.
@@ -29,7 +29,16 @@ struct State {
     calls: u32,
     spent: Duration,
     last: Vec<Finding>,
+    last_week: Option<CheckedWeek>,
     failure: Option<String>,
+}
+
+/// The week a successful check ran on, with its report (what `publish --report` draws).
+#[derive(Clone)]
+pub(crate) struct CheckedWeek {
+    pub(crate) snapshot: Arc<Snapshot>,
+    pub(crate) roster: Arc<Roster>,
+    pub(crate) report: Report,
 }
 
 /// How long validation took over a run.
@@ -57,14 +66,19 @@ impl CheckerValidator {
         let started = Instant::now();
         let roster = Arc::new(apply_trades_excluding(snapshot, excluded));
         let as_of = snapshot.as_of.unwrap_or_else(Utc::now);
-        let result = self.checker.check_roster(Arc::new(snapshot.clone()), roster, as_of);
+        let snapshot = Arc::new(snapshot.clone());
+        let result = self.checker.check_roster(snapshot.clone(), roster.clone(), as_of);
         let mut st = self.state();
         st.calls += 1;
         st.spent += started.elapsed();
         match &result {
-            Ok(report) => st.last.clone_from(&report.findings),
+            Ok(report) => {
+                st.last.clone_from(&report.findings);
+                st.last_week = Some(CheckedWeek { snapshot, roster, report: report.clone() });
+            }
             Err(e) => {
                 st.last.clear();
+                st.last_week = None;
                 st.failure.get_or_insert_with(|| e.to_string());
             }
         }
@@ -79,6 +93,16 @@ impl CheckerValidator {
     /// The findings of the last successful check (with their local times, for rendering).
     pub(crate) fn last_findings(&self) -> Vec<Finding> {
         self.state().last.clone()
+    }
+
+    /// The week and report of the last check, when it succeeded.
+    pub(crate) fn last_week(&self) -> Option<CheckedWeek> {
+        self.state().last_week.clone()
+    }
+
+    /// The rules the checker runs.
+    pub(crate) fn rules(&self) -> &RuleSet {
+        self.checker.rules()
     }
 
     /// The first rule failure of the run, if any (exit code 3).

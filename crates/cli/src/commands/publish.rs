@@ -90,6 +90,8 @@ pub(crate) fn run(args: &PublishArgs) -> Result<u8, Failure> {
     let validator =
         CheckerValidator::new(Checker::new(load_rules(&args.rules)?, args.jobs), fail_on_level(args.fail_on));
     let mut audit = AuditLog::open(&args.audit).code(INPUT)?;
+    // Created before the platform is touched, so that an unwritable path stops the run rather than its report.
+    let html = args.report.as_deref().map(create_report_file).transpose()?;
     let mut config = PublishConfig::new(args.live.target());
     config.dry_run = args.dry_run;
     config.exclude_conflicting_trades = args.exclude_conflicting_trades;
@@ -121,6 +123,9 @@ pub(crate) fn run(args: &PublishArgs) -> Result<u8, Failure> {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
         other => other.context("cannot write the report").code(INPUT)?,
     }
+    if let Some(file) = html {
+        write_html_report(file, &report, &validator, fail_on_level(args.fail_on))?;
+    }
     if args.timings {
         let _ = write_timings(&mut anstream::stderr(), started.elapsed(), validator.timings(), &timed, &report);
     }
@@ -131,6 +136,42 @@ pub(crate) fn run(args: &PublishArgs) -> Result<u8, Failure> {
         );
     }
     Ok(code)
+}
+
+fn create_report_file(path: &Path) -> Result<(std::fs::File, String), Failure> {
+    let name = crate::render::escape::terminal::visible(&path.display().to_string()).into_owned();
+    let file = std::fs::File::create(path).with_context(|| format!("--report: cannot create {name}")).code(INPUT)?;
+    Ok((file, name))
+}
+
+/// `--report FILE.html`: the run's outcome, exclusions and writes over the timeline of the validation it acted on.
+fn write_html_report(
+    (file, name): (std::fs::File, String),
+    run: &PublishReport,
+    validator: &CheckerValidator,
+    fail_on: Option<Severity>,
+) -> Result<(), Failure> {
+    let Some(week) = validator.last_week() else {
+        let _ = writeln!(
+            anstream::stderr(),
+            "warning: --report {name}: the run ended before any validation; the file is empty"
+        );
+        return Ok(());
+    };
+    let page = crate::render::html::Page {
+        snapshot: &week.snapshot,
+        roster: &week.roster,
+        report: &week.report,
+        rules: Some(validator.rules()),
+        fail_on,
+        source: None,
+        publish: Some(run),
+    };
+    let mut out = std::io::BufWriter::new(file);
+    crate::render::html::write(&mut out, &page)
+        .and_then(|()| out.flush())
+        .with_context(|| format!("--report: cannot write {name}"))
+        .code(INPUT)
 }
 
 impl LiveArgs {
