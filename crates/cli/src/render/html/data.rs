@@ -29,6 +29,9 @@ pub(crate) struct Data {
     offsets: Vec<(i64, i64, String)>,
     days: Vec<Day>,
     codes: Vec<Code>,
+    /// Activity layouts, shared by the shifts that have the same one: `[offset from the shift's start, minutes,
+    /// code, ...]` (a week's shifts repeat a few layouts, so this is most of the file saved).
+    patterns: Vec<Vec<i64>>,
     rules: Vec<RuleView>,
     agents: Vec<AgentView>,
     findings: Vec<FindingView>,
@@ -64,23 +67,30 @@ struct RuleView {
     title: String,
 }
 
-/// `[id, start, minutes, [offset, minutes, code, ...], moves]`.
-type ShiftRow = (String, i64, i64, Vec<i64>, Vec<MoveRow>);
+/// `[id, start, minutes, activity pattern, moves]`.
+type ShiftRow = (String, i64, i64, usize, Vec<MoveRow>);
 /// `[trade, from id, from name, approved]`.
 type MoveRow = (String, String, String, String);
 
-/// An agent's row. `shifts`: `[id, start, minutes, [offset, minutes, code, ...], moves]` with each move
+/// An agent's row. `shifts`: `[id, start, minutes, activity pattern, moves]` with each move
 /// `[trade, from id, from name, approved]`; `history`: `[id, start, minutes]`; `markers`: `[start, minutes, code,
 /// request id]`; `ghosts` (shifts traded away): `[id, start, minutes, trade, to id]`.
 #[derive(Serialize)]
 struct AgentView {
     id: String,
     name: String,
+    // Empty lists are left out (the page reads a missing one as empty): thousands of agents have no tags,
+    // markers, requests or traded shifts.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     tags: Vec<String>,
     shifts: Vec<ShiftRow>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     history: Vec<(String, i64, i64)>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     markers: Vec<(i64, i64, usize, String)>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     requests: Vec<RequestView>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     ghosts: Vec<(String, i64, i64, String, String)>,
 }
 
@@ -162,6 +172,8 @@ pub(crate) fn build(snapshot: &Snapshot, roster: &Roster, report: &Report, rules
         })
     };
 
+    let mut patterns: Vec<Vec<i64>> = Vec::new();
+    let mut pattern_ix: HashMap<Vec<i64>, usize> = HashMap::new();
     let reflected = reflected_requests(snapshot);
     let name_of = |a: AgentIx| shown(&snapshot.agent(a).name);
     let id_of = |a: AgentIx| shown(snapshot.agent(a).id.as_str());
@@ -184,6 +196,10 @@ pub(crate) fn build(snapshot: &Snapshot, roster: &Roster, report: &Report, rules
         for &ix in roster.shifts_of(AgentIx(a as u32)) {
             let s = snapshot.shift(ix);
             let acts = activities(s, &mut code_of);
+            let acts = *pattern_ix.entry(acts).or_insert_with_key(|acts| {
+                patterns.push(acts.clone());
+                patterns.len() - 1
+            });
             let moves = roster.moves[ix.get()]
                 .iter()
                 .map(|m| (shown(m.trade.as_str()), id_of(m.from), name_of(m.from), zone.format_instant(m.reviewed)))
@@ -295,6 +311,7 @@ pub(crate) fn build(snapshot: &Snapshot, roster: &Roster, report: &Report, rules
         offsets: offsets(zone, range_start, range_end, &at),
         days,
         codes,
+        patterns,
         rules: rule_views,
         agents,
         findings,

@@ -41,6 +41,9 @@
   function duration(m) { return m % 60 ? Math.floor(m / 60) + " h " + (m % 60) + " min" : m / 60 + " h"; }
 
   // ---- indexes -------------------------------------------------------------------------------------------------
+  D.agents.forEach(function (a) { // lists the data leaves out when empty
+    ["tags", "history", "markers", "requests", "ghosts"].forEach(function (k) { a[k] = a[k] || []; });
+  });
   var byAgent = D.agents.map(function () { return []; });
   D.findings.forEach(function (f, i) { byAgent[f.agent].push(i); });
   var packs = [];
@@ -274,7 +277,7 @@
     var moves = v[4];
     e = el("div", "it shift" + (moves.length ? " moved" : ""));
     e.dataset.shift = v[0];
-    var acts = v[3], box = el("div", "acts");
+    var acts = D.patterns[v[3]], box = el("div", "acts");
     if (!acts.length) box.appendChild(actDiv(0, v[2], v[2], "OnQueueWork"));
     for (var k = 0; k < acts.length; k += 3) box.appendChild(actDiv(acts[k], acts[k + 1], v[2], D.codes[acts[k + 2]].cat));
     e.appendChild(box);
@@ -316,10 +319,10 @@
     v[4].forEach(function (m) {
       out.push(["p", "⇄ moved from " + m[1] + (m[2] ? " " + m[2] : "") + " by approved trade " + m[0] + " (approved " + m[3] + ")"]);
     });
-    var acts = [];
-    for (var k = 0; k < v[3].length; k += 3) {
-      var c = D.codes[v[3][k + 2]];
-      acts.push(span(v[1] + v[3][k], v[1] + v[3][k] + v[3][k + 1]).replace(/^\S+ \S+ \S+ /, "") + "  " + c.name + " (" + c.cat + ")");
+    var acts = [], p = D.patterns[v[3]];
+    for (var k = 0; k < p.length; k += 3) {
+      var c = D.codes[p[k + 2]];
+      acts.push(span(v[1] + p[k], v[1] + p[k] + p[k + 1]).replace(/^\S+ \S+ \S+ /, "") + "  " + c.name + " (" + c.cat + ")");
     }
     if (acts.length) out.push(["ul", acts, "Activities:"]);
     return out;
@@ -516,8 +519,13 @@
     $("sg-table-more").addEventListener("click", moreTable);
     window.addEventListener("resize", drawHead);
     redraw();
-    document.documentElement.dataset.ready = "1";
-    if (window.performance && performance.mark) performance.mark("sg-interactive");
+    // Interactive once the first rows are laid out and painted: the next frame, then the next task.
+    requestAnimationFrame(function () {
+      setTimeout(function () {
+        if (window.performance && performance.mark) performance.mark("sg-interactive");
+        document.documentElement.dataset.ready = "1";
+      }, 0);
+    });
   }
   init();
 })();
