@@ -451,24 +451,50 @@ fn every_rule_fixture_draws_the_findings_of_its_json_report() {
         .collect();
     cases.sort();
     assert!(cases.len() > 100, "{} fixtures", cases.len());
-    let mut drawn_total = 0;
-    for (i, case) in cases.iter().enumerate() {
-        let rule = case.parent().unwrap().file_name().unwrap().to_str().unwrap();
-        let pack = match rule.split('.').next().unwrap() {
+    // One JSON run per pack over all its fixtures (an array of reports, in order), one page per fixture.
+    let pack_of = |case: &Path| {
+        let rule = case.parent().unwrap().file_name().unwrap().to_str().unwrap().to_string();
+        match rule.split('.').next().unwrap() {
             "flsa" => "us-flsa",
             "il" => "illinois",
             "chi" => "chicago-fww",
             "ca" => "california",
             "eu" => "eu-wtd",
             _ => "core",
-        };
-        let (page, report) = check_both(dir.path(), &format!("case-{i}"), &["--pack", pack, case.to_str().unwrap()]);
-        open(&mut b, &page);
-        draw_all_rows(&mut b);
-        let want = report["findings"].as_array().unwrap().len() as u64;
-        assert_eq!(count(&mut b, "#sg-rows .fnd"), want, "{}", case.display());
-        assert_eq!(drawn_by_rule(&mut b), findings_by_rule(&report), "{}", case.display());
-        drawn_total += want;
+        }
+    };
+    let mut by_pack: BTreeMap<&str, Vec<&PathBuf>> = BTreeMap::new();
+    for case in &cases {
+        by_pack.entry(pack_of(case)).or_default().push(case);
+    }
+    let mut drawn_total = 0;
+    for (pack, cases) in by_pack {
+        let mut args = vec!["check", "--format", "json", "--pack", pack];
+        args.extend(cases.iter().map(|c| c.to_str().unwrap()));
+        let o = run(&args);
+        assert!(matches!(o.status.code(), Some(0 | 1)), "{pack}: {}", text(&o.stderr));
+        let reports: Vec<Value> = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(reports.len(), cases.len());
+        for (case, report) in cases.iter().zip(&reports) {
+            let page = dir.path().join("case.html");
+            let o = run(&[
+                "check",
+                "--format",
+                "html",
+                "-o",
+                page.to_str().unwrap(),
+                "--pack",
+                pack,
+                case.to_str().unwrap(),
+            ]);
+            assert!(matches!(o.status.code(), Some(0 | 1)), "{}: {}", case.display(), text(&o.stderr));
+            open(&mut b, &page);
+            draw_all_rows(&mut b);
+            let want = report["findings"].as_array().unwrap().len() as u64;
+            assert_eq!(count(&mut b, "#sg-rows .fnd"), want, "{}", case.display());
+            assert_eq!(drawn_by_rule(&mut b), findings_by_rule(report), "{}", case.display());
+            drawn_total += want;
+        }
     }
     assert!(drawn_total > 100, "only {drawn_total} findings drawn over all fixtures");
 }
@@ -598,4 +624,51 @@ fn scale_figures() {
             ms
         );
     }
+}
+
+#[test]
+fn html_takes_one_snapshot_and_writes_no_page_for_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("week.html");
+    let out = page.to_str().unwrap();
+    let two = run(&["check", "--format", "html", "-o", out, CHICAGO, "fixtures/schedules/design-example.json"]);
+    assert_eq!(two.status.code(), Some(2));
+    assert!(
+        text(&two.stderr).contains("--format html draws one week per page: give one snapshot"),
+        "{}",
+        text(&two.stderr)
+    );
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, br#"{"format": "shiftgate.snapshot/1"}"#).unwrap();
+    let o = run(&["check", "--format", "html", "-o", out, bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("is not a valid snapshot"), "{}", text(&o.stderr));
+    assert!(!page.exists(), "a page was written for input that could not be checked");
+}
+
+#[test]
+fn publish_refuses_an_unwritable_report_before_touching_the_platform() {
+    let dir = tempfile::tempdir().unwrap();
+    let audit = dir.path().join("audit.jsonl");
+    let report = dir.path().join("missing-folder/run.html");
+    // Nothing listens on port 1: reaching the platform would fail differently (and later).
+    let o = run(&[
+        "publish",
+        "--platform",
+        "rest",
+        "--api",
+        "http://127.0.0.1:1",
+        "--business-unit",
+        "bu",
+        "--week",
+        "2026-11-29",
+        "--schedule",
+        "s",
+        "--audit",
+        audit.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("--report: cannot create"), "{}", text(&o.stderr));
 }
