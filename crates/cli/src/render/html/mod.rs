@@ -3,7 +3,8 @@
 //! The tour:
 //! - [`data`] turns the snapshot, the roster the checker ran on and its report into the page's data (a JSON
 //!   block): days at their real length, each agent's shifts with activities, history, full-day markers, time-off
-//!   requests, shifts traded in and away, and the report's findings as they are (nothing is recomputed).
+//!   requests, shifts traded in and away, and the report's findings as they are (nothing is recomputed); [`days`]
+//!   the local days at their real length, the clock changes and the zone's offsets, from the time module.
 //! - [`header`] writes the top of the page as HTML: what was checked, the verdict, counts, rule packs with their
 //!   hashes and, for `publish`, the outcome, excluded trades and every write.
 //! - `assets/report.css` and `assets/report.js` are inlined: the script draws the timeline rows lazily, the
@@ -14,6 +15,7 @@
 //! [`escape::html::script_json`] so that no input can end it.
 
 mod data;
+mod days;
 mod header;
 
 use std::io::{self, Write};
