@@ -191,8 +191,7 @@
       var e = el("div", "it req " + r.status + (r.reflected ? "" : " unreflected"));
       e.dataset.request = r.id;
       e.dataset.status = r.status;
-      e.tabIndex = 0;
-      e.setAttribute("role", "note");
+      focusable(e, "time-off request " + r.id + " " + r.status + (r.reflected ? "" : ", not in the draft"));
       label(e, r.status + (r.reflected ? "" : " ⚑ not in draft") + " · " + r.code + " " + r.id, it);
       place(e, it.sp[0], it.sp[1], 1);
       e.style.top = y + rl.lane[k] * 16 + "px";
@@ -229,9 +228,7 @@
       e.dataset.finding = it.i;
       e.dataset.rule = r.id;
       e.dataset.severity = f.severity;
-      e.tabIndex = 0;
-      e.setAttribute("role", "button");
-      e.setAttribute("aria-label", f.severity + " " + r.id + ": " + f.message);
+      focusable(e, f.severity + " " + r.id + ": " + f.message);
       label(e, (f.waiver ? "WAIVED " : SIGN[f.severity] + " ") + r.id, it);
       var clip = place(e, f.start, Math.max(f.end - f.start, 1), 1);
       if (clip.l) e.classList.add("clip-l");
@@ -258,7 +255,7 @@
     if (it.kind === "marker") {
       var code = D.codes[v[2]];
       e = el("div", "it marker c-TimeOff");
-      e.tabIndex = 0;
+      focusable(e, "full-day time off, " + code.name);
       label(e, "Full day off · " + code.name, it);
       e._tip = function () {
         return [["b", "Full-day time off: " + code.name], ["p", span(v[0], v[0] + v[1])],
@@ -269,7 +266,7 @@
     if (it.kind === "ghost") {
       e = el("div", "it ghost");
       e.dataset.shift = v[0];
-      e.tabIndex = 0;
+      focusable(e, "shift " + v[0] + " traded away to " + v[4] + " by " + v[3]);
       label(e, "→ " + v[4] + " (" + v[3] + ")", it);
       e._tip = function () { return [["b", "Shift " + v[0] + " traded away"], ["p", span(v[1], v[1] + v[2])], ["p", "moved to " + v[4] + " by approved trade " + v[3]]]; };
       return e;
@@ -286,12 +283,19 @@
       var m = moves[moves.length - 1];
       e.dataset.trade = m[0];
       e.dataset.from = m[1];
-      e.tabIndex = 0;
+      focusable(e, "shift " + v[0] + " moved from " + m[1] + " by trade " + m[0]);
       text = "⇄ " + m[0] + " from " + m[1] + " · " + text;
     }
     label(e, text, it);
     e._tip = function () { return shiftTip(v); };
     return e;
+  }
+
+  // Items a keyboard reaches: Tab focuses them and shows their explanation; a screen reader reads the label.
+  function focusable(e, words) {
+    e.tabIndex = 0;
+    e.setAttribute("role", "img");
+    e.setAttribute("aria-label", words);
   }
 
   function actDiv(off, len, total, cat) {
