@@ -429,9 +429,10 @@ fn a_clean_week_says_so_plainly() {
     assert_eq!(report["findings"], json!([]));
     open(&mut b, &page);
     let verdict = b.eval("document.getElementById('sg-verdict').textContent");
-    assert!(verdict.as_str().unwrap().starts_with("CLEAN: no findings."), "{verdict}");
+    assert!(verdict.as_str().unwrap().starts_with("CLEAN: no findings for the 1 agent checked"), "{verdict}");
     let status = b.eval("document.getElementById('sg-status').textContent");
-    assert!(status.as_str().unwrap().starts_with("No findings: every one of the"), "{status}");
+    assert!(status.as_str().unwrap().starts_with("No findings: the agent passes every rule that ran."), "{status}");
+    assert_eq!(b.eval("document.getElementById('sg-none').hidden"), json!(false), "the empty timeline says why");
     assert_eq!(count(&mut b, "#sg-rows .row"), 0);
     assert_eq!(b.eval("document.getElementById('sg-findings-empty').hidden"), json!(false));
     b.eval("document.querySelector('#sg-status button').click()");

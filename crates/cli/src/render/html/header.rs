@@ -56,7 +56,7 @@ fn verdict(h: &mut String, c: &Context<'_>) {
         _ if total == 0 => (
             "clean",
             format!(
-                "CLEAN: no findings. All {} pass the {} that ran.",
+                "CLEAN: no findings for the {} checked against the {} that ran.",
                 plural(r.summary.agents, "agent"),
                 plural(r.rules.len(), "rule")
             ),

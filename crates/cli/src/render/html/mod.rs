@@ -131,6 +131,7 @@ const BODY: &str = r##"<main>
 <div class="tl-head"><div class="who">Agent</div><div class="track" id="sg-head-track"></div></div>
 <div id="sg-rows"></div>
 <div id="sg-more" class="more"></div>
+<p id="sg-none" class="empty" hidden>No agent to draw: none has a finding that the filters show. Tick “agents without findings” to see every agent's week.</p>
 </div>
 <noscript><p class="empty">The timeline needs JavaScript; the findings are listed in the header counts and in the JSON report.</p></noscript>
 </div>

@@ -392,6 +392,7 @@
     for (; rendered < end; rendered++) frag.appendChild(drawRow(rows[rendered]));
     box.appendChild(frag);
     $("sg-more").textContent = rendered < rows.length ? "Scroll for more: " + (rows.length - rendered) + " more agents…" : "";
+    $("sg-none").hidden = rows.length > 0;
   }
   // Draws the next batch of rows while the end of the drawn rows is within a screen of the timeline's view.
   function fill() {
@@ -426,7 +427,8 @@
     var shownFindings = 0;
     rows.slice(0, flaggedCount).forEach(function (ix) { byAgent[ix].forEach(function (i) { if (visible(D.findings[i])) shownFindings++; }); });
     if (!D.findings.length) {
-      s.appendChild(el("strong", null, "No findings: every one of the " + plural(D.agents.length, "agent") + " passes every rule that ran. "));
+      var n = D.agents.length;
+      s.appendChild(el("strong", null, "No findings: " + (n === 1 ? "the agent passes" : "all " + n + " agents pass") + " every rule that ran. "));
     } else {
       s.appendChild(document.createTextNode(plural(flaggedCount, "agent") + " with " + plural(shownFindings, "finding") +
         " shown, worst first (of " + plural(D.agents.length, "agent") + ", " + plural(D.findings.length, "finding") + "). "));
