@@ -62,7 +62,8 @@ fn verdict(h: &mut String, c: &Context<'_>) {
             ),
         ),
         None => ("pass", format!("NOTHING BLOCKS (--fail-on never): {} reported.", plural(total, "finding"))),
-        Some(level) => match r.at_least(level).count() {
+        // The renderers' one test of what blocks (where waived findings will be left out once they exist).
+        Some(level) => match r.findings.iter().filter(|f| crate::render::blocks(f, c.fail_on)).count() {
             0 => (
                 "pass",
                 format!(
