@@ -8,7 +8,7 @@
 
 #![allow(dead_code, unreachable_pub)]
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -45,7 +45,8 @@ fn required() -> bool {
 /// The Chromium binary, if there is one.
 pub fn chromium() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("SHIFTGATE_CHROMIUM") {
-        return Some(PathBuf::from(p));
+        // Named explicitly: that one or none (a missing file counts as no browser).
+        return Some(PathBuf::from(p)).filter(|p| p.is_file());
     }
     let path = std::env::var_os("PATH").unwrap_or_default();
     for name in ["chromium", "chromium-browser", "google-chrome"] {
@@ -68,7 +69,9 @@ pub fn launch(test: &str) -> Option<Browser> {
              apt-get install -y chromium, or set SHIFTGATE_CHROMIUM"
         ),
         None => {
-            eprintln!(
+            // Written to the stderr handle itself: the test harness captures `eprintln!`, and this must be seen.
+            let _ = writeln!(
+                std::io::stderr(),
                 "\n*** SKIPPED {test}: no Chromium found (apt-get install -y chromium, or set SHIFTGATE_CHROMIUM). \
                  The browser tests did NOT run. ***\n"
             );
