@@ -673,3 +673,34 @@ fn publish_refuses_an_unwritable_report_before_touching_the_platform() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
     assert!(text(&o.stderr).contains("--report: cannot create"), "{}", text(&o.stderr));
 }
+
+#[test]
+fn a_publish_stopped_before_checking_still_reports_its_outcome() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("rejected.html");
+    let audit = dir.path().join("audit.jsonl");
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let output = rt.block_on(async {
+        let doc = publish_support::small_week(30);
+        let sim = shiftgate_sim::start(shiftgate_sim::SimConfig::default(), &serde_json::to_vec(&doc).unwrap())
+            .await
+            .expect("sim starts");
+        let url = sim.base_url();
+        let target = publish_support::target(&doc);
+        let mut c = common::shiftgate();
+        c.env("SHIFTGATE_CLIENT_ID", shiftgate_sim::SimConfig::default().client_id)
+            .env("SHIFTGATE_CLIENT_SECRET", "not-the-secret")
+            .args(["publish", "--api", &url, "--rate", "0"])
+            .args(["--business-unit", &target.business_unit_id, "--week", &target.week_id])
+            .args(["--schedule", &target.schedule_id, "--audit", audit.to_str().unwrap()])
+            .args(["--report", page.to_str().unwrap()]);
+        tokio::task::spawn_blocking(move || c.output().unwrap()).await.unwrap()
+    });
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("<strong>REJECTED</strong>: "), "{html}");
+    assert!(html.contains("No validation ran"), "{html}");
+    assert!(html.contains("<h2>Write attempts</h2>\n<p>None: nothing was written.</p>"), "{html}");
+    assert!(html.contains("Content-Security-Policy\" content=\"default-src 'none';"));
+    assert!(!html.contains("not-the-secret"), "the secret reached the report");
+}

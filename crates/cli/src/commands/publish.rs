@@ -151,27 +151,24 @@ fn write_html_report(
     validator: &CheckerValidator,
     fail_on: Option<Severity>,
 ) -> Result<(), Failure> {
-    let Some(week) = validator.last_week() else {
-        let _ = writeln!(
-            anstream::stderr(),
-            "warning: --report {name}: the run ended before any validation; the file is empty"
-        );
-        return Ok(());
-    };
-    let page = crate::render::html::Page {
-        snapshot: &week.snapshot,
-        roster: &week.roster,
-        report: &week.report,
-        rules: Some(validator.rules()),
-        fail_on,
-        source: None,
-        publish: Some(run),
-    };
     let mut out = std::io::BufWriter::new(file);
-    crate::render::html::write(&mut out, &page)
-        .and_then(|()| out.flush())
-        .with_context(|| format!("--report: cannot write {name}"))
-        .code(INPUT)
+    let written = match validator.last_week() {
+        Some(week) => {
+            let page = crate::render::html::Page {
+                snapshot: &week.snapshot,
+                roster: &week.roster,
+                report: &week.report,
+                rules: Some(validator.rules()),
+                fail_on,
+                source: None,
+                publish: Some(run),
+            };
+            crate::render::html::write(&mut out, &page)
+        }
+        // Stopped before checking (a refused read, say): the page still tells the outcome and the writes.
+        None => crate::render::html::write_run_only(&mut out, run),
+    };
+    written.and_then(|()| out.flush()).with_context(|| format!("--report: cannot write {name}")).code(INPUT)
 }
 
 impl LiveArgs {

@@ -173,6 +173,27 @@ fn packs(h: &mut String, r: &Report) {
     h.push_str("</tbody></table></details>\n");
 }
 
+/// The header of a publish run that stopped before any validation (nothing to draw): its outcome and writes.
+pub(crate) fn run_only(p: &PublishReport) -> String {
+    let mut h = String::with_capacity(4 * 1024);
+    h.push_str("<header id=\"sg-header\">\n");
+    let _ = writeln!(h, "<h1>{}</h1>", run_title(p));
+    publish_outcome(&mut h, p);
+    h.push_str("<p class=\"verdict pass\" id=\"sg-no-validation\">No validation ran: the run stopped before the week was checked, so there is no timeline to draw.</p>\n");
+    publish_details(&mut h, p);
+    h.push_str("</header>\n");
+    h
+}
+
+/// The document's title for a run without a validation.
+pub(crate) fn run_title(p: &PublishReport) -> String {
+    let t = &p.target;
+    text(&format!(
+        "shiftgate publish: schedule {} of business unit {}, week of {}",
+        t.schedule_id, t.business_unit_id, t.week_id
+    ))
+}
+
 /// The run's outcome, on top: what the platform holds now.
 fn publish_outcome(h: &mut String, p: &PublishReport) {
     let (class, label) = match &p.outcome {

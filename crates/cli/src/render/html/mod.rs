@@ -74,6 +74,22 @@ pub(crate) fn write(out: &mut dyn Write, page: &Page<'_>) -> io::Result<()> {
     };
     let data = data::build(page.snapshot, page.roster, page.report, page.rules);
     let json = escape::html::script_json(&data).map_err(io::Error::from)?;
+    write_head(out, &header::title(&context))?;
+    out.write_all(b"<a class=\"skip\" href=\"#sg-tl\">Skip to the timeline</a>\n")?;
+    out.write_all(header::header(&context).as_bytes())?;
+    out.write_all(BODY.as_bytes())?;
+    write!(out, "<script type=\"application/json\" id=\"sg-data\">{json}</script>\n<script>{SCRIPT}</script>\n</body>\n</html>\n")
+}
+
+/// Writes the page of a publish run that stopped before any validation: its outcome, exclusions and writes only.
+pub(crate) fn write_run_only(out: &mut dyn Write, run: &PublishReport) -> io::Result<()> {
+    write_head(out, &header::run_title(run))?;
+    out.write_all(header::run_only(run).as_bytes())?;
+    out.write_all(b"</body>\n</html>\n")
+}
+
+/// The document up to the start of its body.
+fn write_head(out: &mut dyn Write, title: &str) -> io::Result<()> {
     write!(
         out,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
@@ -81,15 +97,10 @@ pub(crate) fn write(out: &mut dyn Write, page: &Page<'_>) -> io::Result<()> {
          <meta name=\"referrer\" content=\"no-referrer\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta name=\"generator\" content=\"shiftgate {version}\">\n\
-         <title>{title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
-         <a class=\"skip\" href=\"#sg-tl\">Skip to the timeline</a>\n",
+         <title>{title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
         csp = content_security_policy(),
         version = env!("CARGO_PKG_VERSION"),
-        title = header::title(&context),
-    )?;
-    out.write_all(header::header(&context).as_bytes())?;
-    out.write_all(BODY.as_bytes())?;
-    write!(out, "<script type=\"application/json\" id=\"sg-data\">{json}</script>\n<script>{SCRIPT}</script>\n</body>\n</html>\n")
+    )
 }
 
 /// The static part of the page: controls, legend, the timeline's frame and the findings table.
