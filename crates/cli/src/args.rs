@@ -326,7 +326,9 @@ pub(crate) struct PublishArgs {
     #[arg(long)]
     pub(crate) json: bool,
     /// Also write an HTML report of the run: its outcome, excluded trades and writes on top of the timeline of the
-    /// validation it acted on (the last one, after exclusions). Self-contained; opens offline in a browser.
+    /// validation it acted on (the last one, after exclusions); a run that stopped before checking gets its outcome
+    /// and writes only. Self-contained; opens offline in a browser. The file is created before the platform is
+    /// contacted, so an unwritable path stops the run with exit code 2.
     #[arg(long, value_name = "FILE.html")]
     pub(crate) report: Option<PathBuf>,
     /// Append-only, hash-chained JSON-lines audit log of every step (ids, versions, hashes; no secrets).
