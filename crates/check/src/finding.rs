@@ -81,6 +81,9 @@ pub struct Finding {
     pub limit: Option<i64>,
     /// Stable hash of (rule, agent, refs, interval): the same problem keeps its fingerprint across runs.
     pub fingerprint: String,
+    /// The waiver that covers it, if one does: a waived finding stays in every report and never blocks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<crate::Waiver>,
 }
 
 impl Finding {
@@ -102,6 +105,11 @@ impl Finding {
         h.update(self.start.timestamp().to_le_bytes());
         h.update(self.end.timestamp().to_le_bytes());
         self.fingerprint = hex(&h.finalize()[..8]);
+    }
+
+    /// Whether a waiver covers it.
+    pub fn is_waived(&self) -> bool {
+        self.waiver.is_some()
     }
 
     /// The order findings are reported in: (agent, start, rule, fingerprint), never thread scheduling.

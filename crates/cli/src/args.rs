@@ -186,7 +186,7 @@ pub(crate) enum RulesCommand {
     /// 0 all passed; 1 a case failed, a rule has no cases, or a fixture folder names no rule; 2 rules, config or
     /// fixtures folder unusable.
     Test(RulesTestArgs),
-    /// Scaffold a new rule: rules/<pack>/<name>.rhai with its doc template, and pass/fail example fixtures.
+    /// Scaffold a new rule: rules/<pack>/<id>.rhai with its doc template, and pass/fail example fixtures.
     New(RulesNewArgs),
 }
 
@@ -255,7 +255,8 @@ pub(crate) struct RulesTestArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct RulesNewArgs {
-    /// Rule id, e.g. core.shift.max-hours (the first segment picks the pack: core, flsa, il, chi, ca, eu, ...).
+    /// Rule id, e.g. core.shift.max-hours: its first segment picks the pack whose pack.toml declares it as prefix
+    /// (a new pack folder gets a pack.toml).
     pub(crate) id: String,
     /// Rules folder to write into.
     #[arg(long, value_name = "DIR", default_value = "rules")]
