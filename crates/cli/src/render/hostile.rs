@@ -157,7 +157,10 @@ fn human_output_shows_outside_text_and_only_its_own_colours() {
     assert!(out.contains("s-1\\n::error file=evil.json"), "{out}");
     assert!(out.contains("\\u{1b}[31mred") && out.contains("\\0nul") && out.contains("\\u{2028}sep"), "{out}");
     let plain = OWN_CODES.iter().fold(out.clone(), |text, code| text.replace(code, ""));
-    assert!(plain.contains("Waived (1 finding, never blocking)") && plain.contains("waived: s-1\\n::error"), "{plain}");
+    assert!(
+        plain.contains("Waived (1 finding, never blocking)") && plain.contains("waived by waiver s-1\\n::error"),
+        "{plain}"
+    );
     assert!(plain.contains("Waivers:\n  warning s-1\\n::error"), "{plain}");
 }
 
@@ -231,7 +234,10 @@ fn sarif_and_json_carry_the_strings_faithfully_in_printable_bytes() {
     let suppression = &log["runs"][0]["results"][3]["suppressions"][0];
     assert_eq!(suppression["properties"]["waiver"]["reason"], HOSTILE);
     let justification = suppression["justification"].as_str().unwrap();
-    assert!(justification.starts_with("waived: s-1\\n::error") && !justification.contains('\n'), "{justification}");
+    assert!(
+        justification.starts_with("waived by waiver s-1\\n::error") && !justification.contains('\n'),
+        "{justification}"
+    );
     let note = &log["runs"][0]["invocations"][0]["toolConfigurationNotifications"][0];
     assert_eq!(note["properties"]["waiver"]["approvedBy"], HOSTILE);
     assert!(!note["message"]["text"].as_str().unwrap().contains('\n'));

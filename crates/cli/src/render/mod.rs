@@ -67,17 +67,17 @@ pub(crate) fn blocks(f: &Finding, fail_on: Option<Severity>) -> bool {
     fail_on.is_some_and(|level| f.severity >= level) && !f.is_waived()
 }
 
-/// What a waived finding's waiver says, for people: `waived: REASON (approved by X on D; expires E, N days left;
-/// waiver ID, #2 of FILE)`. Every piece is made [`visible`].
+/// What a waived finding's waiver says, for people: `waived by waiver ID (#2 of FILE), approved by X on D,
+/// expires E (N days left): REASON`. Every piece is made [`visible`].
 pub(crate) fn waiver_text(w: &Waiver, report: &Report) -> String {
-    let left = status_of(w, report).map(|s| format!(", {}", days_left(s.days_left))).unwrap_or_default();
+    let left = status_of(w, report).map(|s| format!(" ({})", days_left(s.days_left))).unwrap_or_default();
     format!(
-        "waived: {} (approved by {} on {}; expires {}{left}; {})",
-        visible(&w.reason),
+        "waived by {}, approved by {} on {}, expires {}{left}: {}",
+        visible(&w.name()),
         visible(&w.approved_by),
         w.approved_on,
         w.expires,
-        visible(&w.name())
+        visible(&w.reason)
     )
 }
 
