@@ -111,6 +111,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_waived_finding_never_blocks_at_any_level() {
+        let (_, report) = hostile::hostile_report();
+        let waived = report.findings.iter().find(|f| f.is_waived()).unwrap();
+        let open = report.findings.iter().find(|f| !f.is_waived() && f.severity == Severity::Error).unwrap();
+        assert_eq!(waived.severity, Severity::Error);
+        for level in [Severity::Info, Severity::Warning, Severity::Error] {
+            assert!(!blocks(waived, Some(level)), "{level}");
+            assert!(blocks(open, Some(level)), "{level}");
+        }
+        assert!(!blocks(open, None));
+        assert_eq!(days_left(0), "last day");
+        assert_eq!(days_left(-3), "expired 3 days ago");
+    }
+
+    #[test]
     fn artifact_uris_are_relative_and_encoded() {
         assert_eq!(artifact_uri("./fixtures/my week #2.json").as_deref(), Some("fixtures/my%20week%20%232.json"));
         assert_eq!(artifact_uri("<stdin>"), None);
