@@ -137,20 +137,25 @@ fn parse_error(path: &str, e: toml::de::Error) -> ConfigError {
 }
 
 fn entries(tables: Vec<toml::Spanned<toml::Table>>, text: &str, path: &str) -> Vec<WaiverEntry> {
+    const HEADER: &[u8] = b"[[waivers]]";
+    // Byte offsets where lines start, to turn offsets into line numbers by a binary search (a file of thousands
+    // of waivers must not be rescanned for each).
+    let line_starts: Vec<usize> =
+        std::iter::once(0).chain(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1)).collect();
     tables
         .into_iter()
         .enumerate()
         .map(|(i, t)| {
             let at = t.span().start.min(text.len());
             // Its `[[waivers]]` header is the last one that starts at or before the span (which may begin at the
-            // header or at the first key, depending on the parser).
-            const HEADER: &[u8] = b"[[waivers]]";
-            let bytes = &text.as_bytes()[..(at + HEADER.len()).min(text.len())];
-            let header = bytes.windows(HEADER.len()).rposition(|w| w == HEADER).unwrap_or(at);
+            // header or at the first key, depending on the parser); a table is short, so look back a little.
+            let from = at.saturating_sub(64 * 1024);
+            let window = &text.as_bytes()[from..(at + HEADER.len()).min(text.len())];
+            let header = window.windows(HEADER.len()).rposition(|w| w == HEADER).map_or(at, |p| from + p);
             WaiverEntry {
                 file: path.to_string(),
                 index: i + 1,
-                line: Some(text.as_bytes()[..header].iter().filter(|&&b| b == b'\n').count() + 1),
+                line: Some(line_starts.partition_point(|&s| s <= header)),
                 table: t.into_inner(),
             }
         })

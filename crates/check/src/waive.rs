@@ -12,6 +12,7 @@
 //! findings: input errors and rule failures are errors of the run, which no waiver can reach.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
@@ -147,24 +148,36 @@ pub(crate) fn apply(
         })
         .collect();
     let tags: HashMap<&str, &[String]> = snapshot.agents.iter().map(|a| (a.id.as_str(), a.tags.as_slice())).collect();
-    // Waivers that can apply, by rule, in the order they are written.
-    let mut by_rule: HashMap<&str, Vec<usize>> = HashMap::new();
+    // Waivers that can apply, by (rule, whom), in the order they are written: a finding looks up its agent and
+    // each of its agent's tags, so thousands of waivers cost a few lookups per finding, not a scan.
+    let mut by_scope: HashMap<(&str, &WaiverScope), Vec<usize>> = HashMap::new();
     for (i, s) in statuses.iter().enumerate() {
         if s.state == WaiverState::Active && waivers[i].rule_runs {
-            by_rule.entry(s.waiver.rule.as_str()).or_default().push(i);
+            by_scope.entry((s.waiver.rule.as_str(), &s.waiver.scope)).or_default().push(i);
         }
     }
     let mut chosen: Vec<(usize, usize)> = Vec::new();
-    for (f, finding) in findings.iter().enumerate() {
-        let Some(candidates) = by_rule.get(finding.rule.as_str()) else { continue };
-        let agent_tags = tags.get(finding.agent_id.as_str()).copied().unwrap_or_default();
-        if let Some(&w) = candidates.iter().find(|&&w| covers(&statuses[w].waiver, finding, agent_tags, zone)) {
-            chosen.push((f, w));
+    if !by_scope.is_empty() {
+        for (f, finding) in findings.iter().enumerate() {
+            let agent_tags = tags.get(finding.agent_id.as_str()).copied().unwrap_or_default();
+            let scopes = std::iter::once(WaiverScope::Agent(finding.agent_id.clone()))
+                .chain(agent_tags.iter().map(|t| WaiverScope::Tag(t.clone())));
+            // The first waiver in file order that covers it, among its agent's and its tags' waivers.
+            let first = scopes
+                .filter_map(|scope| {
+                    let list = by_scope.get(&(finding.rule.as_str(), &scope))?;
+                    list.iter().copied().find(|&w| covers(&statuses[w].waiver, finding, agent_tags, zone))
+                })
+                .min();
+            if let Some(w) = first {
+                chosen.push((f, w));
+            }
         }
     }
+    let shared: Vec<Arc<Waiver>> = statuses.iter().map(|s| Arc::new(s.waiver.clone())).collect();
     for (f, w) in chosen {
         statuses[w].waived += 1;
-        findings[f].waiver = Some(statuses[w].waiver.clone());
+        findings[f].waiver = Some(shared[w].clone());
     }
     let known_tags: HashSet<&str> = snapshot.agents.iter().flat_map(|a| a.tags.iter().map(String::as_str)).collect();
     for (status, c) in statuses.iter_mut().zip(waivers) {
@@ -174,7 +187,7 @@ pub(crate) fn apply(
     statuses
 }
 
-/// Whether a waiver covers a finding (its state aside).
+/// Whether a waiver covers a finding (its state aside): whom, and the finding's whole interval within its dates.
 fn covers(w: &Waiver, f: &Finding, agent_tags: &[String], zone: Zone) -> bool {
     let whom = match &w.scope {
         WaiverScope::Agent(a) => *a == f.agent_id,

@@ -26,7 +26,7 @@ const KEYS: &[&str] =
     &["id", "rule", "agent", "tag", "from", "until", "reason", "approved_by", "approved_on", "expires"];
 
 /// Whom a waiver covers.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum WaiverScope {
     /// One agent, by id.

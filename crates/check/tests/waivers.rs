@@ -437,3 +437,16 @@ proptest! {
         prop_assert_eq!(r.summary.waived, r.findings.iter().filter(|f| f.is_waived()).count());
     }
 }
+
+#[test]
+fn the_first_waiver_in_file_order_wins_whether_it_names_the_agent_or_a_tag() {
+    let by = |whom: &str, id: &str| {
+        format!("\n[[waivers]]\nid = \"{id}\"\nrule = \"{REST}\"\n{whom}\nreason = \"r\"\napproved_by = \"a\"\napproved_on = 2026-11-01\nexpires = 2026-12-31\n")
+    };
+    for (first, second) in [("tag = \"chicago-fww\"", "agent = \"a-1\""), ("agent = \"a-1\"", "tag = \"chicago-fww\"")]
+    {
+        let r = check(&[by(first, "W-1"), by(second, "W-2")].concat());
+        let a1 = r.findings.iter().find(|f| f.agent_id == "a-1" && f.rule == REST).unwrap();
+        assert_eq!(a1.waiver.as_ref().unwrap().id.as_deref(), Some("W-1"), "{first} then {second}");
+    }
+}

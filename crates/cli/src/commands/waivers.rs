@@ -79,7 +79,11 @@ pub(crate) fn list(args: &WaiversListArgs) -> Result<u8, Failure> {
             String::from_utf8(buf).context("cannot write").code(INPUT)?
         }
     };
-    out.write_all(text.as_bytes()).context("cannot write").code(INPUT)?;
+    match out.write_all(text.as_bytes()) {
+        // `waivers list | head` closes the pipe early: not a failure.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        other => other.context("cannot write").code(INPUT)?,
+    }
     Ok(OK)
 }
 

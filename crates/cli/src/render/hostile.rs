@@ -69,7 +69,7 @@ fn hostile_waiver(rule: &str) -> Waiver {
 pub(crate) fn hostile_report() -> (String, Report) {
     let rule = format!("core.{HOSTILE}");
     let mut waived = finding(Severity::Error, &rule);
-    waived.waiver = Some(hostile_waiver(&rule));
+    waived.waiver = Some(std::sync::Arc::new(hostile_waiver(&rule)));
     let status = WaiverStatus {
         waiver: hostile_waiver(&rule),
         state: WaiverState::Active,

@@ -138,7 +138,7 @@ pub(crate) fn write(
                     "kind": "external",
                     "status": "accepted",
                     "justification": waiver_text(w, report),
-                    "properties": { "waiver": w },
+                    "properties": { "waiver": &**w },
                 }]);
             }
             results.push(result);
