@@ -183,75 +183,102 @@ fn max_days(config: &Config) -> Result<i64, ConfigError> {
     }
 }
 
+const NEEDS: &str = "every waiver needs rule, agent or tag, reason, approved_by, approved_on and expires";
+
 /// Reads one entry; every problem goes to `problems`, and `None` comes back when a required field is unusable.
 fn read(entry: &WaiverEntry, rules: &[Rule], max_days: i64, problems: &mut Vec<String>) -> Option<Waiver> {
     let t = &entry.table;
     for key in t.keys().filter(|k| !KEYS.contains(&k.as_str())) {
         problems.push(format!("unknown key `{key}` (a waiver has: {})", KEYS.join(", ")));
     }
-    let mut text = |key: &str, required: bool, max: usize| -> Option<String> {
-        match t.get(key) {
-            None if required => {
-                problems.push(format!("missing `{key}`: every waiver needs rule, agent or tag, reason, approved_by, approved_on and expires"));
-                None
-            }
-            None => None,
-            Some(toml::Value::String(s)) if s.trim().is_empty() => {
-                problems.push(format!("`{key}` must not be empty"));
-                None
-            }
-            Some(toml::Value::String(s)) if s.chars().count() > max => {
-                problems.push(format!("`{key}` is longer than {max} characters"));
-                None
-            }
-            Some(toml::Value::String(s)) => Some(s.trim().to_string()),
-            Some(other) => {
-                problems.push(format!("`{key}` must be a string, got {other}"));
-                None
-            }
-        }
-    };
-    let id = text("id", false, MAX_NAME_CHARS);
-    let rule = text("rule", true, MAX_NAME_CHARS);
-    let agent = text("agent", false, MAX_NAME_CHARS);
-    let tag = text("tag", false, MAX_NAME_CHARS);
-    let reason = text("reason", true, MAX_REASON_CHARS);
-    let approved_by = text("approved_by", true, MAX_NAME_CHARS);
-    let mut date = |key: &str, required: bool| -> Option<NaiveDate> {
-        let value = t.get(key);
-        if value.is_none() && required {
-            problems.push(format!(
-                "missing `{key}`: every waiver needs rule, agent or tag, reason, approved_by, approved_on and expires"
-            ));
-        }
-        let value = value?;
-        let parsed = toml_date(value);
-        if parsed.is_none() {
-            problems.push(format!("`{key}` must be a date such as 2026-12-31, got {value}"));
-        }
-        parsed
-    };
-    let from = date("from", false);
-    let until = date("until", false);
-    let approved_on = date("approved_on", true);
-    let expires = date("expires", true);
+    let id = text(t, "id", false, MAX_NAME_CHARS, problems);
+    let rule = text(t, "rule", true, MAX_NAME_CHARS, problems);
+    let scope = scope(t, problems);
+    let reason = text(t, "reason", true, MAX_REASON_CHARS, problems);
+    let approved_by = text(t, "approved_by", true, MAX_NAME_CHARS, problems);
+    let from = date(t, "from", false, problems);
+    let until = date(t, "until", false, problems);
+    let approved_on = date(t, "approved_on", true, problems);
+    let expires = date(t, "expires", true, problems);
+    if let Some(id) = &rule {
+        check_rule(id, rules, problems);
+    }
+    check_dates(from, until, approved_on, expires, max_days, problems);
+    Some(Waiver {
+        file: entry.file.clone(),
+        index: entry.index,
+        line: entry.line,
+        id,
+        rule: rule?,
+        scope: scope?,
+        from,
+        until,
+        reason: reason?,
+        approved_by: approved_by?,
+        approved_on: approved_on?,
+        expires: expires?,
+    })
+}
 
-    let scope = match (agent, tag) {
+/// A text field: a non-empty string of at most `max` characters, trimmed.
+fn text(t: &toml::Table, key: &str, required: bool, max: usize, problems: &mut Vec<String>) -> Option<String> {
+    let problem = match t.get(key) {
+        None if required => format!("missing `{key}`: {NEEDS}"),
+        None => return None,
+        Some(toml::Value::String(s)) if s.trim().is_empty() => format!("`{key}` must not be empty"),
+        Some(toml::Value::String(s)) if s.chars().count() > max => format!("`{key}` is longer than {max} characters"),
+        Some(toml::Value::String(s)) => return Some(s.trim().to_string()),
+        Some(other) => format!("`{key}` must be a string, got {other}"),
+    };
+    problems.push(problem);
+    None
+}
+
+/// A date field: a TOML local date or a `yyyy-MM-dd` string.
+fn date(t: &toml::Table, key: &str, required: bool, problems: &mut Vec<String>) -> Option<NaiveDate> {
+    let Some(value) = t.get(key) else {
+        if required {
+            problems.push(format!("missing `{key}`: {NEEDS}"));
+        }
+        return None;
+    };
+    let parsed = toml_date(value);
+    if parsed.is_none() {
+        problems.push(format!("`{key}` must be a date such as 2026-12-31, got {value}"));
+    }
+    parsed
+}
+
+/// Whom it covers: exactly one of `agent` and `tag`.
+fn scope(t: &toml::Table, problems: &mut Vec<String>) -> Option<WaiverScope> {
+    let agent = text(t, "agent", false, MAX_NAME_CHARS, problems);
+    let tag = text(t, "tag", false, MAX_NAME_CHARS, problems);
+    match (agent, tag) {
         (Some(a), None) => Some(WaiverScope::Agent(a)),
         (None, Some(t)) => Some(WaiverScope::Tag(t)),
         (Some(_), Some(_)) => {
             problems.push("names both `agent` and `tag`: a waiver covers one agent or every agent with one tag".into());
             None
         }
+        // Present but unusable: already reported.
         (None, None) if t.contains_key("agent") || t.contains_key("tag") => None,
         (None, None) => {
             problems.push("needs `agent` (an agent id) or `tag` (an agent tag): whom it covers".into());
             None
         }
-    };
-    if let Some(id) = &rule {
-        check_rule(id, rules, problems);
     }
+}
+
+/// The dates agree: approval before expiry, within the longest a waiver may last; `from` before `until`; nothing
+/// covered after the expiry.
+fn check_dates(
+    from: Option<NaiveDate>,
+    until: Option<NaiveDate>,
+    approved_on: Option<NaiveDate>,
+    expires: Option<NaiveDate>,
+    max_days: i64,
+    problems: &mut Vec<String>,
+) {
     if let (Some(on), Some(exp)) = (approved_on, expires) {
         let days = (exp - on).num_days();
         if days < 0 {
@@ -275,20 +302,6 @@ fn read(entry: &WaiverEntry, rules: &[Rule], max_days: i64, problems: &mut Vec<S
             }
         }
     }
-    Some(Waiver {
-        file: entry.file.clone(),
-        index: entry.index,
-        line: entry.line,
-        id,
-        rule: rule?,
-        scope: scope?,
-        from,
-        until,
-        reason: reason?,
-        approved_by: approved_by?,
-        approved_on: approved_on?,
-        expires: expires?,
-    })
 }
 
 fn check_rule(id: &str, rules: &[Rule], problems: &mut Vec<String>) {
