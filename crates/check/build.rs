@@ -1,4 +1,5 @@
-//! Embeds the repository's `rules/` folder into the library, so an installed binary carries its rule packs.
+//! Embeds the repository's `rules/` folder (scripts and pack manifests) into the library, so an installed binary
+//! carries its rule packs.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -14,7 +15,8 @@ fn main() {
             if let Ok(entries) = std::fs::read_dir(&dir) {
                 for e in entries.flatten() {
                     let p = e.path();
-                    if p.extension().is_some_and(|x| x == "rhai") {
+                    let manifest = p.file_name().is_some_and(|n| n == "pack.toml");
+                    if manifest || p.extension().is_some_and(|x| x == "rhai") {
                         println!("cargo:rerun-if-changed={}", p.display());
                         let rel = p.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/");
                         files.push((rel, p.canonicalize().unwrap()));
@@ -24,7 +26,7 @@ fn main() {
         }
     }
     files.sort();
-    let mut out = String::from("/// Rule files embedded at build time: (path under rules/, source).\npub(crate) static EMBEDDED: &[(&str, &str)] = &[\n");
+    let mut out = String::from("/// Rule files and pack manifests embedded at build time: (path under rules/, source).\npub(crate) static EMBEDDED: &[(&str, &str)] = &[\n");
     for (rel, abs) in files {
         writeln!(out, "    ({rel:?}, include_str!({:?})),", abs.display().to_string()).unwrap();
     }

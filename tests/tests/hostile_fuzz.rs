@@ -422,7 +422,7 @@ fn load_config(library: &RuleLibrary, text: &str) {
             if let Err(e) = RuleSet::load(library, &[], &config, Limits::default()) {
                 let message = e.to_string();
                 assert!(
-                    message.starts_with("[rules.") || message.contains("pack"),
+                    message.starts_with("fuzz.toml:") || message.contains("pack"),
                     "an unlocated configuration error: {message}"
                 );
             }

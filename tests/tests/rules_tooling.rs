@@ -124,15 +124,26 @@ fn fixture_count(prefix: &str) -> usize {
         .count()
 }
 
+/// Every pack's fixtures pass, pack by pack (each pack's prefix from its manifest), and all packs together.
 #[test]
-fn rules_test_passes_every_core_fixture() {
-    let o = run(&["rules", "test", "--pack", "core"]);
-    let out = text(&o.stdout);
-    assert_eq!(o.status.code(), Some(0), "{out}{}", text(&o.stderr));
-    let n = fixture_count("core.");
-    assert!(n >= 26, "{n}");
-    assert_eq!(out.lines().filter(|l| l.starts_with("  PASS  ")).count(), n, "{out}");
-    assert_eq!(out.lines().last(), Some(format!("{n} passed, 0 failed").as_str()), "{out}");
+fn rules_test_passes_every_fixture_of_every_pack() {
+    let manifests = shiftgate_check::RuleLibrary::embedded().manifests().unwrap();
+    assert!(manifests.len() >= 6, "{:?}", manifests.keys());
+    let mut total = 0;
+    for m in manifests.values() {
+        let o = run(&["rules", "test", "--pack", &m.name]);
+        let out = text(&o.stdout);
+        assert_eq!(o.status.code(), Some(0), "pack {}:\n{out}{}", m.name, text(&o.stderr));
+        let n = fixture_count(&format!("{}.", m.prefix));
+        assert!(n >= 2, "pack {}: {n} fixtures", m.name);
+        assert_eq!(out.lines().filter(|l| l.starts_with("  PASS  ")).count(), n, "{out}");
+        assert_eq!(out.lines().last(), Some(format!("{n} passed, 0 failed").as_str()), "{out}");
+        total += n;
+    }
+    assert!(fixture_count("core.") >= 26);
+    let o = run(&["rules", "test"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
+    assert_eq!(text(&o.stdout).lines().last(), Some(format!("{total} passed, 0 failed").as_str()));
 }
 
 #[test]
@@ -246,7 +257,10 @@ fn rules_new_scaffolds_a_rule_that_starts_red_and_turns_green_when_written() {
     let (r, f) = (rules.to_str().unwrap(), fixtures.to_str().unwrap());
     let o = run(&["rules", "new", "core.shift.max-hours", "--rules", r, "--fixtures", f]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
-    let script = rules.join("core/shift-max-hours.rhai");
+    let script = rules.join("core/core.shift.max-hours.rhai");
+    // A new pack folder gets the built-in pack's manifest, so its prefix is declared there too.
+    let manifest = std::fs::read_to_string(rules.join("core/pack.toml")).unwrap();
+    assert!(manifest.contains("prefix = \"core\""), "{manifest}");
     let pass = fixtures.join("core.shift.max-hours/pass_example.json");
     let fail = fixtures.join("core.shift.max-hours/fail_example.json");
     for p in [&script, &pass, &fail] {
@@ -286,7 +300,8 @@ fn rules_new_picks_the_pack_and_puts_fixtures_beside_the_rules_folder() {
     let rules = tmp.path().join("rules");
     let o = run(&["rules", "new", "il.rest.test-case", "--rules", rules.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
-    assert!(rules.join("illinois/rest-test-case.rhai").is_file());
+    assert!(rules.join("illinois/il.rest.test-case.rhai").is_file());
+    assert!(std::fs::read_to_string(rules.join("illinois/pack.toml")).unwrap().contains("prefix = \"il\""));
     assert!(tmp.path().join("fixtures/rules/il.rest.test-case/pass_example.json").is_file());
     // `rules test --rules DIR` finds them there too.
     let o = run(&["rules", "test", "--rules", rules.to_str().unwrap()]);
@@ -294,6 +309,17 @@ fn rules_new_picks_the_pack_and_puts_fixtures_beside_the_rules_folder() {
 
     let o = run(&["rules", "new", "Not An Id", "--rules", rules.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
+
+    // A prefix no pack declares starts a new pack, with a manifest to fill in; its rule loads and runs.
+    let o = run(&["rules", "new", "acme.coverage.min", "--rules", rules.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let manifest = std::fs::read_to_string(rules.join("acme/pack.toml")).unwrap();
+    assert!(
+        manifest.contains("name = \"acme\"") && manifest.contains("prefix = \"acme\"") && manifest.contains("TODO"),
+        "{manifest}"
+    );
+    let o = run(&["rules", "test", "--rules", rules.to_str().unwrap(), "--pack", "acme"]);
+    assert_eq!(text(&o.stdout).lines().last(), Some("1 passed, 1 failed"), "{}", text(&o.stdout));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -400,6 +426,57 @@ fn sarif_of_a_clean_schedule_is_valid_with_no_results() {
     let log: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(schema_errors(&sarif_schema(), &log).is_empty());
     assert_eq!(log["runs"][0]["results"], serde_json::json!([]));
+}
+
+#[test]
+fn sarif_suppressions_and_waiver_notifications_validate_against_the_official_schema() {
+    let o = run(&[
+        "check",
+        "--format",
+        "sarif",
+        "--config",
+        "fixtures/waivers/shiftgate.toml",
+        "fixtures/waivers/week.json",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    let log: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let validator = sarif_schema();
+    let errors = schema_errors(&validator, &log);
+    assert!(errors.is_empty(), "{errors:#?}");
+
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    let (waived, open): (Vec<&Value>, Vec<&Value>) = results.iter().partition(|r| r.get("suppressions").is_some());
+    assert_eq!((waived.len(), open.len()), (3, 2), "{results:#?}");
+    for r in &waived {
+        let s = &r["suppressions"][0];
+        assert_eq!((s["kind"].as_str(), s["status"].as_str()), (Some("external"), Some("accepted")));
+        let justification = s["justification"].as_str().unwrap();
+        assert!(
+            justification.starts_with("waived by waiver ") && justification.contains(", approved by "),
+            "{justification}"
+        );
+        assert!(!s["properties"]["waiver"]["reason"].as_str().unwrap().is_empty());
+    }
+    assert!(open.iter().all(|r| r["properties"]["agentId"] == "a-2"), "{open:#?}");
+    let notes = log["runs"][0]["invocations"][0]["toolConfigurationNotifications"].as_array().unwrap();
+    assert_eq!(notes.len(), 1, "{notes:#?}");
+    assert_eq!(
+        (notes[0]["level"].as_str(), notes[0]["descriptor"]["id"].as_str()),
+        (Some("note"), Some("waiver.unused"))
+    );
+    assert_eq!(notes[0]["associatedRule"]["id"], "core.shift.length");
+    let at = &notes[0]["locations"][0]["physicalLocation"];
+    assert_eq!(at["artifactLocation"]["uri"], "fixtures/waivers/waivers.toml");
+    assert_eq!(at["region"]["startLine"], 23);
+
+    // The validator is not vacuous: a suppression of an unknown kind is rejected.
+    let mut broken = log.clone();
+    broken["runs"][0]["results"][0]["suppressions"] = serde_json::json!([{ "kind": "sometimes" }]);
+    assert!(!schema_errors(&validator, &broken).is_empty());
+
+    let pretty = text(&o.stdout)
+        .replace(&format!("\"{}\"", log["runs"][0]["tool"]["driver"]["version"].as_str().unwrap()), "\"[version]\"");
+    insta::assert_snapshot!("check_sarif_waivers", pretty);
 }
 
 #[test]

@@ -95,6 +95,14 @@ pub enum LoadError {
         /// What is wrong.
         message: String,
     },
+    /// A pack's `pack.toml` is not valid, or claims a prefix another pack has.
+    #[error("{path}: {message}")]
+    Manifest {
+        /// The manifest file.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
     /// A pack was asked for that does not exist.
     #[error("unknown rule pack {name:?} (available: {})", available.join(", "))]
     UnknownPack {
@@ -151,6 +159,28 @@ pub enum ConfigError {
         /// The value as written.
         got: String,
     },
+    /// A `[[waivers]]` entry that is not a complete, consistent record, or names a rule no waiver may name.
+    #[error("{}{waiver}: {message}", at(file, *line))]
+    Waiver {
+        /// The file it is written in.
+        file: String,
+        /// The line of its `[[waivers]]` header, when known.
+        line: Option<usize>,
+        /// Which waiver: `waiver #2 (rule "chi.rest.10h")`.
+        waiver: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A top-level setting with a value it cannot take.
+    #[error("{}{key}: {message}", in_file(file))]
+    Setting {
+        /// The config file.
+        file: String,
+        /// The setting.
+        key: String,
+        /// What is wrong.
+        message: String,
+    },
     /// More than one of the above, in the order of the file's rules; one per line.
     #[error("{}", lines(.0))]
     Several(Vec<ConfigError>),
@@ -170,6 +200,13 @@ impl ConfigError {
 
 fn lines(problems: &[ConfigError]) -> String {
     problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+}
+
+fn at(file: &str, line: Option<usize>) -> String {
+    match line {
+        Some(l) if !file.is_empty() => format!("{file}:{l}: "),
+        _ => in_file(file),
+    }
 }
 
 fn in_file(file: &str) -> String {

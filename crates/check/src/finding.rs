@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -81,6 +82,14 @@ pub struct Finding {
     pub limit: Option<i64>,
     /// Stable hash of (rule, agent, refs, interval): the same problem keeps its fingerprint across runs.
     pub fingerprint: String,
+    /// The waiver that covers it, if one does: a waived finding stays in every report and never blocks. Shared
+    /// by every finding it covers, so a waiver over many findings costs its text once.
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "shared")]
+    pub waiver: Option<Arc<crate::Waiver>>,
+}
+
+fn shared<S: serde::Serializer>(w: &Option<Arc<crate::Waiver>>, s: S) -> Result<S::Ok, S::Error> {
+    serde::Serialize::serialize(&w.as_deref(), s)
 }
 
 impl Finding {
@@ -102,6 +111,11 @@ impl Finding {
         h.update(self.start.timestamp().to_le_bytes());
         h.update(self.end.timestamp().to_le_bytes());
         self.fingerprint = hex(&h.finalize()[..8]);
+    }
+
+    /// Whether a waiver covers it.
+    pub fn is_waived(&self) -> bool {
+        self.waiver.is_some()
     }
 
     /// The order findings are reported in: (agent, start, rule, fingerprint), never thread scheduling.

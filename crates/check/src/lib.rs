@@ -7,9 +7,12 @@
 //! bounded sample per agent (`overlaps`), so one hostile agent cannot exhaust memory.
 //!
 //! Key types:
-//! - [`RuleLibrary`] (rule files: built in, or `--rules DIR`) → [`RuleSet::load`] with a [`Config`] → compiled rules.
+//! - [`RuleLibrary`] (rule files: built in, or `--rules DIR`; one folder per pack with its [`PackManifest`]) →
+//!   [`RuleSet::load`] with a [`Config`] → compiled rules and validated [`Waiver`]s.
 //! - [`Checker`]: runs a rule set over a [`shiftgate_model::Snapshot`] (one Rhai engine per worker thread).
-//! - [`Report`] of [`Finding`]s, sorted by (agent, start, rule, fingerprint) whatever the thread count.
+//! - [`Report`] of [`Finding`]s, sorted by (agent, start, rule, fingerprint) whatever the thread count. A finding a
+//!   waiver covers keeps its place, carries the waiver and never blocks; each waiver's [`WaiverStatus`] for the
+//!   run (in force, expired, unused, ...) is in the report too (`waive`).
 //! - [`Limits`]: the sandbox scripts run in (no clock, bounded values, operation and wall-clock budgets per call
 //!   and per run, caps on findings); [`ParamKind`]: what values a parameter's `meta()` declaration allows, which
 //!   configuration and per-agent values are checked against when they are loaded.
@@ -30,6 +33,7 @@ mod finding;
 mod handles;
 mod loop_skip;
 mod overlaps;
+mod pack;
 mod param_spec;
 mod params_scan;
 mod report;
@@ -38,13 +42,18 @@ mod run;
 mod sandbox;
 mod subject;
 mod timeline;
+mod waive;
+mod waiver;
 
-pub use config::{Config, RuleConfig};
+pub use config::{Config, RuleConfig, WaiverEntry, DEFAULT_WAIVER_MAX_DAYS, MAX_WAIVER_MAX_DAYS};
 pub use error::{ConfigError, LoadError, RunError, RunErrorKind, ScriptLocation};
 pub use finding::{Finding, Severity};
 pub use overlaps::sweep_overlaps;
+pub use pack::{PackManifest, MANIFEST_FILE};
 pub use param_spec::{ParamKind, MAX_LIST_PARAM, MAX_TEXT_PARAM};
 pub use report::{Report, RuleRef, SnapshotRef, Summary, REPORT_FORMAT};
-pub use rule::{pack_prefix, Rule, RuleFile, RuleLibrary, RuleSet, RuleSetError};
+pub use rule::{Rule, RuleFile, RuleLibrary, RuleSet, RuleSetError};
 pub use run::Checker;
 pub use sandbox::Limits;
+pub use waive::{NoteKind, WaiverNote, WaiverState, WaiverStatus};
+pub use waiver::{Waiver, WaiverScope, MAX_NAME_CHARS, MAX_REASON_CHARS};

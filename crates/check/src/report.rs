@@ -6,6 +6,7 @@ use shiftgate_model::Snapshot;
 
 use crate::finding::{Finding, Severity};
 use crate::rule::RuleSet;
+use crate::waive::{WaiverNote, WaiverStatus};
 
 /// The format tag of JSON reports.
 pub const REPORT_FORMAT: &str = "shiftgate.report/1";
@@ -24,8 +25,11 @@ pub struct Report {
     pub rules: Vec<RuleRef>,
     /// Counts.
     pub summary: Summary,
-    /// Findings sorted by (agent, start, rule, fingerprint).
+    /// Findings sorted by (agent, start, rule, fingerprint), waived ones included (with their `waiver`).
     pub findings: Vec<Finding>,
+    /// Every configured waiver's standing in this run, in the order they are written (absent without waivers).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub waivers: Vec<WaiverStatus>,
 }
 
 /// Identifies the checked schedule.
@@ -57,16 +61,18 @@ pub struct RuleRef {
     pub hash: String,
 }
 
-/// Finding counts.
+/// Finding counts. Waived findings are counted apart, never in `error`, `warning` or `info`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Summary {
-    /// Errors.
+    /// Errors (not waived).
     pub error: usize,
-    /// Warnings.
+    /// Warnings (not waived).
     pub warning: usize,
-    /// Infos.
+    /// Infos (not waived).
     pub info: usize,
+    /// Findings a waiver covers, whatever their severity.
+    pub waived: usize,
     /// Agents checked.
     pub agents: usize,
     /// Agents with at least one finding.
@@ -74,14 +80,21 @@ pub struct Summary {
 }
 
 impl Report {
-    pub(crate) fn new(snapshot: &Snapshot, as_of: DateTime<Utc>, rules: &RuleSet, findings: Vec<Finding>) -> Report {
-        let count = |s| findings.iter().filter(|f| f.severity == s).count();
+    pub(crate) fn new(
+        snapshot: &Snapshot,
+        as_of: DateTime<Utc>,
+        rules: &RuleSet,
+        findings: Vec<Finding>,
+        waivers: Vec<WaiverStatus>,
+    ) -> Report {
+        let count = |s| findings.iter().filter(|f| f.severity == s && !f.is_waived()).count();
         let mut agents: Vec<&str> = findings.iter().map(|f| f.agent_id.as_str()).collect();
         agents.dedup();
         let summary = Summary {
             error: count(Severity::Error),
             warning: count(Severity::Warning),
             info: count(Severity::Info),
+            waived: findings.iter().filter(|f| f.is_waived()).count(),
             agents: snapshot.agents.len(),
             agents_with_findings: agents.len(),
         };
@@ -103,11 +116,22 @@ impl Report {
                 .collect(),
             summary,
             findings,
+            waivers,
         }
     }
 
-    /// Findings at or above a severity.
+    /// Findings at or above a severity that no waiver covers: the ones that block at that level.
     pub fn at_least(&self, severity: Severity) -> impl Iterator<Item = &Finding> {
-        self.findings.iter().filter(move |f| f.severity >= severity)
+        self.findings.iter().filter(move |f| f.severity >= severity && !f.is_waived())
+    }
+
+    /// The findings a waiver covers.
+    pub fn waived(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.is_waived())
+    }
+
+    /// The notes about waivers (expired, unused, ...), with the waiver each is about.
+    pub fn waiver_notes(&self) -> impl Iterator<Item = (&WaiverStatus, &WaiverNote)> {
+        self.waivers.iter().flat_map(|s| s.notes.iter().map(move |n| (s, n)))
     }
 }

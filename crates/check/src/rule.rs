@@ -1,4 +1,7 @@
 //! Rule files: finding them, compiling them once, reading and validating `meta()`, applying configuration.
+//!
+//! A rules folder holds one folder per pack: its `pack.toml` manifest (see [`crate::PackManifest`]) and one `.rhai`
+//! file per rule, plus `lib/` with helpers merged into every rule.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -18,15 +21,22 @@ mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
 }
 
-/// One `.rhai` file of a rules folder.
+/// One file of a rules folder: a `.rhai` script, or a pack's `pack.toml` manifest.
 #[derive(Clone, Debug)]
 pub struct RuleFile {
     /// The pack (folder name), or `lib` for shared helpers.
     pub pack: String,
-    /// Path shown to users, e.g. `rules/core/shift-overlap.rhai`.
+    /// Path shown to users, e.g. `rules/core/core.shift.overlap.rhai`.
     pub path: String,
-    /// The script.
+    /// The script (or the manifest's TOML).
     pub source: String,
+}
+
+impl RuleFile {
+    /// Whether this is a pack manifest (`pack.toml`) rather than a script.
+    pub fn is_manifest(&self) -> bool {
+        Path::new(&self.path).file_name().is_some_and(|n| n == crate::pack::MANIFEST_FILE)
+    }
 }
 
 /// Every rule file available: the packs built into the binary, or a folder given with `--rules`.
@@ -50,7 +60,7 @@ impl RuleLibrary {
         RuleLibrary { files }
     }
 
-    /// Reads `<dir>/<pack>/*.rhai` (and `<dir>/lib/*.rhai`).
+    /// Reads `<dir>/<pack>/*.rhai` and `<dir>/<pack>/pack.toml` (and `<dir>/lib/*.rhai`).
     pub fn from_dir(dir: &Path) -> Result<RuleLibrary, LoadError> {
         let io = |path: &Path| {
             let path = path.to_path_buf();
@@ -64,7 +74,8 @@ impl RuleLibrary {
             }
             for entry in std::fs::read_dir(&pack).map_err(io(&pack))? {
                 let p = entry.map_err(io(&pack))?.path();
-                if p.extension().is_some_and(|x| x == "rhai") {
+                let manifest = p.file_name().is_some_and(|n| n == crate::pack::MANIFEST_FILE);
+                if manifest || p.extension().is_some_and(|x| x == "rhai") {
                     let source = std::fs::read_to_string(&p).map_err(io(&p))?;
                     let name = pack.file_name().unwrap_or_default().to_string_lossy().to_string();
                     files.push(RuleFile { pack: name, path: p.display().to_string(), source });
@@ -75,23 +86,19 @@ impl RuleLibrary {
         Ok(RuleLibrary { files })
     }
 
+    /// The library cut down to one rule file: that file, its pack's manifest and `lib/` (to run one rule alone).
+    pub fn only(&self, rule_path: &str) -> RuleLibrary {
+        let pack = self.files.iter().find(|f| f.path == rule_path).map(|f| f.pack.as_str());
+        let keep =
+            |f: &RuleFile| f.pack == "lib" || f.path == rule_path || (Some(f.pack.as_str()) == pack && f.is_manifest());
+        RuleLibrary { files: self.files.iter().filter(|f| keep(f)).cloned().collect() }
+    }
+
     /// Names of the packs (folders other than `lib`).
     pub fn packs(&self) -> Vec<String> {
         let mut packs: Vec<String> = self.files.iter().filter(|f| f.pack != "lib").map(|f| f.pack.clone()).collect();
         packs.dedup();
         packs
-    }
-}
-
-/// The id prefix a pack's rules must use.
-pub fn pack_prefix(pack: &str) -> &str {
-    match pack {
-        "us-flsa" => "flsa",
-        "illinois" => "il",
-        "chicago-fww" => "chi",
-        "california" => "ca",
-        "eu-wtd" => "eu",
-        other => other,
     }
 }
 
@@ -114,6 +121,9 @@ pub struct Rule {
     pub severity: Severity,
     /// Whether the rule runs.
     pub enabled: bool,
+    /// Whether a waiver may name it (`waivable` in `meta()`, default true). Rules the platform itself enforces
+    /// declare `waivable: false`: a waiver could not make the platform accept the schedule.
+    pub waivable: bool,
     /// Parameters declared by `meta()`, with their defaults.
     pub defaults: Map,
     /// What values each declared parameter takes.
@@ -132,6 +142,12 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// The `Not waivable:` paragraph of the documentation, on one line: why no waiver may name the rule.
+    pub fn not_waivable_because(&self) -> Option<String> {
+        let paragraph = self.doc.split("\n\n").map(str::trim).find_map(|p| p.strip_prefix("Not waivable:"))?;
+        Some(paragraph.split_whitespace().collect::<Vec<_>>().join(" "))
+    }
+
     /// Whether `check` is a single loop over one of the agent's lists, so that agents with nothing in that list
     /// are not handed to the script at all (see `Checker::skip_empty_loops`).
     pub fn is_single_loop(&self) -> bool {
@@ -144,6 +160,9 @@ pub struct RuleSet {
     pub(crate) rules: Vec<Rule>,
     pub(crate) limits: Limits,
     pub(crate) std: rhai::Shared<rhai::Module>,
+    /// The configuration's waivers, with whether the rule each names runs.
+    pub(crate) waivers: Vec<crate::waive::Configured>,
+    pub(crate) packs: Vec<crate::PackManifest>,
 }
 
 impl std::fmt::Debug for RuleSet {
@@ -224,16 +243,18 @@ impl RuleSet {
                 return Err(LoadError::UnknownPack { name: p.clone(), available: available.clone() }.into());
             }
         }
+        let manifests = library.manifests()?;
         let mut lib = AST::empty();
-        for file in library.files.iter().filter(|f| f.pack == "lib") {
+        for file in library.files.iter().filter(|f| f.pack == "lib" && !f.is_manifest()) {
             lib = lib.merge(&compile(&engine, file)?);
         }
         // Every rule of every pack is compiled so that configuration naming a rule of an unselected pack is still
         // recognised, and ids stay unique across packs.
         let mut rules: Vec<Rule> = Vec::new();
-        for file in library.files.iter().filter(|f| f.pack != "lib") {
+        for file in library.files.iter().filter(|f| f.pack != "lib" && !f.is_manifest()) {
             let own = compile(&engine, file)?;
-            let rule = read_meta(&engine, &budget, file, lib.merge(&own))?;
+            let prefix = manifests.get(&file.pack).map_or(file.pack.as_str(), |m| m.prefix.as_str());
+            let rule = read_meta(&engine, &budget, file, prefix, lib.merge(&own))?;
             if let Some((param, pos)) = crate::params_scan::first_undeclared(&own, &rule.defaults) {
                 let declared = rule.defaults.keys().map(|k| k.to_string()).collect();
                 return Err(LoadError::UndeclaredParam { at: location(&file.path, pos), param, declared }.into());
@@ -256,9 +277,18 @@ impl RuleSet {
                 None => problems.push(ConfigError::UnknownRule { file: config.path.clone(), rule: id.clone() }),
             }
         }
+        let waivers = crate::waiver::validate(config, &rules, &mut problems);
         if let Some(first) = ConfigError::all(problems) {
             return Err(first.into());
         }
+        let ran = |r: &Rule| selected.contains(&r.pack) && r.enabled;
+        let waivers = waivers
+            .into_iter()
+            .map(|w| {
+                let runs = rules.iter().any(|r| r.id == w.rule && ran(r));
+                crate::waive::Configured { waiver: w, rule_runs: runs }
+            })
+            .collect();
         rules.retain(|r| selected.contains(&r.pack));
         for r in &mut rules {
             let mut h = Sha256::new();
@@ -269,7 +299,18 @@ impl RuleSet {
             r.hash = hex(&h.finalize()[..6]);
         }
         rules.sort_by(|a, b| a.id.cmp(&b.id));
-        Ok(RuleSet { rules, limits, std })
+        let packs = manifests.into_values().filter(|m| selected.contains(&m.name)).collect();
+        Ok(RuleSet { rules, limits, std, waivers, packs })
+    }
+
+    /// The waivers of the configuration, validated, in the order they are written.
+    pub fn waivers(&self) -> Vec<&crate::Waiver> {
+        self.waivers.iter().map(|c| &c.waiver).collect()
+    }
+
+    /// The manifests of the selected packs (declared, or implied by a folder without one), by name.
+    pub fn packs(&self) -> &[crate::PackManifest] {
+        &self.packs
     }
 
     /// The selected rules, sorted by id (disabled ones included, with `enabled == false`).
@@ -314,7 +355,7 @@ fn configure(rule: &mut Rule, rc: &crate::config::RuleConfig, file: &str) -> Vec
     problems
 }
 
-fn read_meta(engine: &Engine, budget: &RunBudget, file: &RuleFile, ast: AST) -> Result<Rule, LoadError> {
+fn read_meta(engine: &Engine, budget: &RunBudget, file: &RuleFile, prefix: &str, ast: AST) -> Result<Rule, LoadError> {
     let at = || location(&file.path, rhai::Position::NONE);
     let has = |name: &str, arity: usize| ast.iter_functions().any(|f| f.name == name && f.params.len() == arity);
     if !has("meta", 0) {
@@ -339,9 +380,12 @@ fn read_meta(engine: &Engine, budget: &RunBudget, file: &RuleFile, ast: AST) -> 
             .ok_or_else(|| bad(format!("`{key}` must be a string")))
     };
     let id = text("id")?;
-    let prefix = pack_prefix(&file.pack);
     if !id.starts_with(&format!("{prefix}.")) {
-        return Err(bad(format!("id {id:?} must start with \"{prefix}.\" (the id prefix of pack {:?})", file.pack)));
+        return Err(bad(format!(
+            "id {id:?} must start with \"{prefix}.\" (the id prefix of pack {:?}, from its {})",
+            file.pack,
+            crate::pack::MANIFEST_FILE
+        )));
     }
     let title = text("title")?;
     let sev = text("severity")?;
@@ -362,10 +406,16 @@ fn read_meta(engine: &Engine, budget: &RunBudget, file: &RuleFile, ast: AST) -> 
         param_kinds.insert(name.to_string(), kind);
     }
     for key in map.keys() {
-        if !["id", "title", "severity", "params"].contains(&key.as_str()) {
-            return Err(bad(format!("unknown key `{key}` (allowed: id, title, severity, params)")));
+        if !["id", "title", "severity", "params", "waivable"].contains(&key.as_str()) {
+            return Err(bad(format!("unknown key `{key}` (allowed: id, title, severity, params, waivable)")));
         }
     }
+    let waivable = match map.get("waivable") {
+        None => true,
+        Some(v) => v.as_bool().map_err(|_| {
+            bad(format!("`waivable` must be true or false, got {v}: false means no waiver may name this rule"))
+        })?,
+    };
     Ok(Rule {
         id: id.clone(),
         pack: file.pack.clone(),
@@ -375,6 +425,7 @@ fn read_meta(engine: &Engine, budget: &RunBudget, file: &RuleFile, ast: AST) -> 
         default_severity: severity,
         severity,
         enabled: true,
+        waivable,
         params: defaults.clone(),
         defaults,
         param_kinds,

@@ -99,7 +99,8 @@ impl Checker {
             findings.extend(result?);
         }
         findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-        Ok(Report::new(&snapshot, as_of, &self.rules, findings))
+        let waivers = crate::waive::apply(&self.rules.waivers, &snapshot, as_of, &mut findings);
+        Ok(Report::new(&snapshot, as_of, &self.rules, findings, waivers))
     }
 
     fn run_all(&self, run: &RunState) -> Vec<Result<Vec<Finding>, RunError>> {

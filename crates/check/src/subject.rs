@@ -391,6 +391,7 @@ pub(crate) fn report(subject: Dynamic, message: &str, extra: Option<Map>) -> Res
             measured: None,
             limit: None,
             fingerprint: String::new(),
+            waiver: None,
         };
         if let Some(extra) = extra {
             apply_extra(&extra, &mut finding).map_err(runtime)?;

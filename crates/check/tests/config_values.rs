@@ -230,7 +230,7 @@ fn subjects() -> Vec<Subject> {
             let bytes = std::fs::read(entry.unwrap().path()).unwrap();
             snapshots.push(Arc::new(Snapshot::from_json(&bytes).expect("fixtures are valid")));
         }
-        let files = library.files.iter().filter(|f| f.pack == "lib" || f.path == rule.path).cloned().collect();
+        let files = library.only(&rule.path).files;
         let params = rule.param_kinds.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         out.push(Subject { id: rule.id.clone(), pack: rule.pack.clone(), files, params, snapshots });
     }

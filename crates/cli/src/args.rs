@@ -25,6 +25,9 @@ pub(crate) enum Command {
     /// Work with rule packs.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Review the configuration's waivers: status, days left, and use in a run.
+    #[command(subcommand)]
+    Waivers(WaiversCommand),
     /// Print the JSON Schema of the snapshot format (shiftgate.snapshot/1).
     Schema,
     /// Write a realistic synthetic snapshot (for benchmarks and demos).
@@ -96,7 +99,7 @@ pub(crate) enum Command {
 /// Where rules come from and how they are configured.
 #[derive(Debug, Args)]
 pub(crate) struct RuleArgs {
-    /// Configuration file (packs, per-rule severity, enabled, parameters).
+    /// Configuration file (packs, per-rule severity, enabled, parameters, waivers).
     #[arg(long, value_name = "FILE")]
     pub(crate) config: Option<PathBuf>,
     /// Rules folder with one sub-folder per pack (default: the packs built into shiftgate).
@@ -189,7 +192,7 @@ pub(crate) enum RulesCommand {
     /// 0 all passed; 1 a case failed, a rule has no cases, or a fixture folder names no rule; 2 rules, config or
     /// fixtures folder unusable.
     Test(RulesTestArgs),
-    /// Scaffold a new rule: rules/<pack>/<name>.rhai with its doc template, and pass/fail example fixtures.
+    /// Scaffold a new rule: rules/<pack>/<id>.rhai with its doc template, and pass/fail example fixtures.
     New(RulesNewArgs),
 }
 
@@ -208,6 +211,46 @@ pub(crate) struct RulesExplainArgs {
     pub(crate) id: String,
     #[command(flatten)]
     pub(crate) rules: RuleArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum WaiversCommand {
+    /// List every waiver with its status (active, expired, not yet in force) and days left.
+    ///
+    /// Waivers are `[[waivers]]` tables in the configuration (or in the file its `waivers_file` names): a rule,
+    /// an agent or an agent tag, optional local dates (`from`, `until`) of the findings covered, and the record:
+    /// `reason`, `approved_by`, `approved_on`, `expires` (the last day it applies; at most `waiver_max_days`,
+    /// default 90, after approval). A waiver that is incomplete, names an unknown rule or a rule the platform
+    /// itself enforces is a configuration error (exit 2), as in `check`.
+    ///
+    /// With SNAPSHOT, the snapshot is checked and each waiver shows how many findings it waived, or why none
+    /// (unused, its rule did not run, its agent or tag is unknown); dates are judged in the business unit's zone
+    /// at the snapshot's asOf. Without one, at --as-of or now, in UTC. Exit codes: 0 listed; 2 usage or
+    /// configuration error; 3 a rule failed at run time while checking SNAPSHOT.
+    List(WaiversListArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum WaiversFormat {
+    /// One block per waiver, for people.
+    Human,
+    /// shiftgate.waivers/1 JSON.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct WaiversListArgs {
+    /// A snapshot to check: shows which waivers its run uses (shiftgate.snapshot/1; `-` reads standard input).
+    #[arg(value_name = "SNAPSHOT")]
+    pub(crate) snapshot: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) rules: RuleArgs,
+    /// Judge expiry at this instant (RFC 3339); default: the snapshot's asOf, else now.
+    #[arg(long, value_name = "TIME")]
+    pub(crate) as_of: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = WaiversFormat::Human)]
+    pub(crate) format: WaiversFormat,
 }
 
 #[derive(Debug, Args)]
@@ -258,7 +301,8 @@ pub(crate) struct RulesTestArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct RulesNewArgs {
-    /// Rule id, e.g. core.shift.max-hours (the first segment picks the pack: core, flsa, il, chi, ca, eu, ...).
+    /// Rule id, e.g. core.shift.max-hours: its first segment picks the pack whose pack.toml declares it as prefix
+    /// (a new pack folder gets a pack.toml).
     pub(crate) id: String,
     /// Rules folder to write into.
     #[arg(long, value_name = "DIR", default_value = "rules")]

@@ -299,7 +299,7 @@ pub(crate) fn load_error(err: &LoadError, library: &RuleLibrary) -> Option<Scrip
                 .at(script.as_ref(), at, span, "declared here")
                 .help("a number declares its range, e.g. max_days: #{ value: 6, min: 1, max: 31 }; a string may list its values with one_of; booleans, strings and lists of strings may be bare defaults (rules/README.md, section 9)")
         }
-        LoadError::Io { .. } | LoadError::UnknownPack { .. } => return None,
+        LoadError::Io { .. } | LoadError::UnknownPack { .. } | LoadError::Manifest { .. } => return None,
     })
 }
 

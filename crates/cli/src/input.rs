@@ -147,18 +147,34 @@ pub(crate) fn load_library(args: &RuleArgs) -> Result<RuleLibrary, Failure> {
     }
 }
 
-/// The `--config` file, or the default configuration.
+/// The `--config` file (with the waivers file it names), or the default configuration.
 pub(crate) fn load_config(args: &RuleArgs) -> Result<Config, Failure> {
-    match &args.config {
-        Some(path) => {
-            let name = visible(&display_name(path)).into_owned();
-            let text = String::from_utf8(read_capped(path, MAX_CONFIG_BYTES)?)
-                .map_err(|e| anyhow!("{name}: not UTF-8 text (byte {})", e.utf8_error().valid_up_to()))
-                .code(INPUT)?;
-            Config::from_toml(&text, &name).code(INPUT)
-        }
-        None => Ok(Config::default()),
+    let Some(path) = &args.config else {
+        return Ok(Config::default());
+    };
+    let name = visible(&display_name(path)).into_owned();
+    let mut config = Config::from_toml(&read_text(path, &name)?, &name).code(INPUT)?;
+    if let Some(file) = config.waivers_file.clone() {
+        // Relative to the configuration file, wherever the command runs from.
+        let waivers = if path.as_os_str() == "-" { Path::new(&file).to_path_buf() } else { beside(path, &file) };
+        let waivers_name = visible(&waivers.display().to_string()).into_owned();
+        let text = read_text(&waivers, &waivers_name)
+            .map_err(|f| Failure { code: f.code, error: f.error.context(format!("{name}: waivers_file {file:?}")) })?;
+        config.add_waivers_file(&text, &waivers_name).code(INPUT)?;
     }
+    Ok(config)
+}
+
+/// `file` relative to the folder of `config` (or as it is, when absolute).
+fn beside(config: &Path, file: &str) -> std::path::PathBuf {
+    config.parent().unwrap_or(Path::new("")).join(file)
+}
+
+/// A configuration file's text, read up to [`MAX_CONFIG_BYTES`].
+fn read_text(path: &Path, name: &str) -> Result<String, Failure> {
+    String::from_utf8(read_capped(path, MAX_CONFIG_BYTES)?)
+        .map_err(|e| anyhow!("{name}: not UTF-8 text (byte {})", e.utf8_error().valid_up_to()))
+        .code(INPUT)
 }
 
 /// Compiles the selected packs; a broken script becomes a diagnostic that shows its source.

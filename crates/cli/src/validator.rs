@@ -1,7 +1,8 @@
 //! The checker as the publisher's [`Validator`]: the publisher never depends on the checker, so the binary adapts
 //! one to the other here.
 //!
-//! A finding blocks when its severity reaches `--fail-on` (default `error`). Its `trade`, `timeOffRequest` and
+//! A finding blocks when its severity reaches `--fail-on` (default `error`) and no waiver covers it; the waivers a
+//! check relied on are handed to the publisher for its audit log. A finding's `trade`, `timeOffRequest` and
 //! `shift` refs become the ids the publisher uses to exclude trades and to explain server conflicts. A rule that
 //! fails at run time fails closed: it becomes a blocking finding naming no trade (so no exclusion can clear it),
 //! and the command exits 3.
@@ -12,7 +13,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use shiftgate_check::{Checker, Finding, Report, RuleSet, RunError, Severity};
 use shiftgate_model::{apply_trades_excluding, Roster, Snapshot};
-use shiftgate_publish::{PublishFinding, Validation, Validator};
+use shiftgate_publish::{AuditWaiver, PublishFinding, Validation, Validator};
 
 /// Rule id of the finding that stands for a rule failure.
 pub(crate) const RULE_FAILURE: &str = "shiftgate.rule-failed";
@@ -30,6 +31,8 @@ struct State {
     spent: Duration,
     last: Vec<Finding>,
     last_week: Option<CheckedWeek>,
+    /// The waivers the last check relied on, for the audit log.
+    waivers: Vec<AuditWaiver>,
     failure: Option<String>,
 }
 
@@ -74,11 +77,13 @@ impl CheckerValidator {
         match &result {
             Ok(report) => {
                 st.last.clone_from(&report.findings);
+                st.waivers = relied_on(report);
                 st.last_week = Some(CheckedWeek { snapshot, roster, report: report.clone() });
             }
             Err(e) => {
                 st.last.clear();
                 st.last_week = None;
+                st.waivers.clear();
                 st.failure.get_or_insert_with(|| e.to_string());
             }
         }
@@ -141,6 +146,21 @@ impl CheckerValidator {
     }
 }
 
+/// The waivers that waived at least one finding of a report, as the audit records them.
+fn relied_on(report: &Report) -> Vec<AuditWaiver> {
+    report
+        .waivers
+        .iter()
+        .filter(|s| s.waived > 0)
+        .map(|s| AuditWaiver {
+            waiver: s.waiver.key(),
+            rule: s.waiver.rule.clone(),
+            digest: s.waiver.digest(),
+            findings: s.waived,
+        })
+        .collect()
+}
+
 /// A rule that failed: blocking, and naming no trade so that excluding trades can never clear it.
 fn failure_finding(e: &RunError) -> PublishFinding {
     let epoch = chrono::DateTime::<Utc>::UNIX_EPOCH;
@@ -163,5 +183,90 @@ impl Validator for CheckerValidator {
     fn validate(&self, snapshot: &Snapshot, excluded_trades: &[usize]) -> Validation {
         let result = self.check(snapshot, excluded_trades);
         self.validation(&result)
+    }
+
+    fn waivers_relied_on(&self) -> Vec<AuditWaiver> {
+        self.state().waivers.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shiftgate_check::{Config, Limits, RuleLibrary, RuleSet};
+    use shiftgate_publish::fake::FakePlatform;
+    use shiftgate_publish::{publish, AuditLog, PublishConfig, PublishOutcome, Target, TokioClock};
+
+    const CONFIG: &str = r#"
+[rules."core.rest.min-between-shifts"]
+severity = "error"
+
+[[waivers]]
+id = "HR-2026-114"
+rule = "core.rest.min-between-shifts"
+tag = "chicago-fww"
+reason = "Fair Workweek rest consents on file"
+approved_by = "Dana Ruiz, HR"
+approved_on = 2026-11-05
+expires = 2026-12-31
+
+[[waivers]]
+rule = "core.rest.min-between-shifts"
+agent = "a-3"
+reason = "One-off: a-3 asked to swap into the Saturday opening"
+approved_by = "Sam Lee, operations"
+approved_on = 2026-11-05
+expires = 2026-12-31
+"#;
+
+    /// Publishes the waiver fixture's week to a fake platform with the checker as validator; the audit's lines.
+    fn publish_week(config: &str) -> (PublishOutcome, Vec<String>) {
+        let week = include_str!("../../../fixtures/waivers/week.json");
+        let document: serde_json::Value = serde_json::from_str(week).unwrap();
+        let as_of = shiftgate_model::time::parse_instant(document["asOf"].as_str().unwrap());
+        let config = Config::from_toml(config, "shiftgate.toml").unwrap();
+        let rules = RuleSet::load(&RuleLibrary::embedded(), &[], &config, Limits::default()).unwrap();
+        let validator = CheckerValidator::new(Checker::new(rules, Some(1)), Some(Severity::Error));
+        let target =
+            Target { business_unit_id: "bu-chi".into(), week_id: "2026-11-29".into(), schedule_id: "sch-48".into() };
+        let mut publish_config = PublishConfig::new(target);
+        publish_config.as_of = as_of;
+        publish_config.run_id = Some("run-waivers".into());
+        let mut audit = AuditLog::in_memory();
+        let fake = FakePlatform::new(document);
+        let rt = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+        let report = rt.block_on(publish(&fake, &validator, &TokioClock::new(), &mut audit, &publish_config)).unwrap();
+        (report.outcome, audit.lines().to_vec())
+    }
+
+    #[test]
+    fn publish_records_in_its_audit_which_waivers_it_relied_on_and_nothing_personal() {
+        let (outcome, lines) = publish_week("[rules.\"core.rest.min-between-shifts\"]\nseverity = \"error\"\n");
+        assert!(matches!(outcome, PublishOutcome::Blocked), "{outcome:?}");
+        assert!(lines.iter().all(|l| !l.contains("waiversReliedOn")), "{lines:#?}");
+
+        let (outcome, lines) = publish_week(CONFIG);
+        assert!(matches!(outcome, PublishOutcome::Published { .. }), "{outcome:?}");
+        let validate = lines.iter().find(|l| l.contains("\"state\":\"validate\"")).expect("a validate line");
+        let record: serde_json::Value = serde_json::from_str(validate).unwrap();
+        let relied: Vec<(&str, &str, u64)> = record["waiversReliedOn"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| (w["waiver"].as_str().unwrap(), w["rule"].as_str().unwrap(), w["findings"].as_u64().unwrap()))
+            .collect();
+        assert_eq!(
+            relied,
+            [
+                ("HR-2026-114", "core.rest.min-between-shifts", 2),
+                ("shiftgate.toml#2", "core.rest.min-between-shifts", 1),
+            ]
+        );
+        assert_eq!(record["waiversReliedOn"][0]["digest"].as_str().unwrap().len(), 12);
+        assert_eq!(record["blockingFindings"], 0);
+        // Reasons and approvers stay in the configuration: the audit holds ids and hashes only.
+        for l in &lines {
+            assert!(!l.contains("Dana Ruiz") && !l.contains("consents on file") && !l.contains("Sam Lee"), "{l}");
+        }
     }
 }

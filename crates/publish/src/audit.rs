@@ -64,6 +64,9 @@ pub struct AuditRecord {
     /// Number of blocking findings of the last validation.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub blocking_findings: Option<usize>,
+    /// The waivers that validation relied on: findings they waived did not block.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub waivers_relied_on: Vec<AuditWaiver>,
     /// Which platform step answered.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub step: Option<String>,
@@ -96,6 +99,22 @@ pub struct AuditRecord {
     /// The run's outcome, on its last line.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub outcome: Option<String>,
+}
+
+/// A waiver a validation relied on, as the audit records it: how the configuration names it (its id, or
+/// `file#index`), its rule, a hash of everything it says (so a later edit is evident) and how many findings it
+/// waived. Its reason and approver stay in the configuration: the audit holds no personal data.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditWaiver {
+    /// The waiver's id, or `file#index`.
+    pub waiver: String,
+    /// The rule it waives.
+    pub rule: String,
+    /// Hash of the waiver's fields.
+    pub digest: String,
+    /// Findings it waived in that validation.
+    pub findings: usize,
 }
 
 /// How much of each budget a run has used.

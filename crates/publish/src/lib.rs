@@ -69,7 +69,7 @@ pub mod retry;
 mod testdata;
 mod validator;
 
-pub use audit::{verify_chain, AuditLog, AuditRecord, Counters};
+pub use audit::{verify_chain, AuditLog, AuditRecord, AuditWaiver, Counters};
 pub use classify::Classification;
 pub use clock::{Clock, TokioClock};
 pub use diff::ScheduleDiff;

@@ -11,6 +11,12 @@ use shiftgate_model::Snapshot;
 pub trait Validator: Send + Sync {
     /// Findings for the snapshot with the given trades left out.
     fn validate(&self, snapshot: &Snapshot, excluded_trades: &[usize]) -> Validation;
+
+    /// The waivers the latest [`Validator::validate`] relied on (findings they waived did not block), which the
+    /// audit log records with that validation. A validator without waivers relies on none.
+    fn waivers_relied_on(&self) -> Vec<crate::AuditWaiver> {
+        Vec::new()
+    }
 }
 
 /// What a validation found. Only `blocking` findings stop a publish.

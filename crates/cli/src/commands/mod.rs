@@ -11,8 +11,9 @@ pub(crate) mod rules_new;
 mod rules_test;
 mod schema;
 mod sim;
+mod waivers;
 
-use crate::args::{Cli, Command, RulesCommand};
+use crate::args::{Cli, Command, RulesCommand, WaiversCommand};
 use crate::exit::Failure;
 
 /// Runs a parsed command line and returns its exit code.
@@ -23,6 +24,7 @@ pub(crate) fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Rules(RulesCommand::Explain(args)) => rules::explain(&args),
         Command::Rules(RulesCommand::Test(args)) => rules_test::run(&args),
         Command::Rules(RulesCommand::New(args)) => rules_new::run(&args),
+        Command::Waivers(WaiversCommand::List(args)) => waivers::list(&args),
         Command::Schema => schema::run(),
         Command::Gen(args) => gen::run(&args),
         Command::Publish(args) => publish::run(&args),

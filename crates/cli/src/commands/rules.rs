@@ -36,8 +36,10 @@ pub(crate) fn explain(args: &RulesExplainArgs) -> Result<u8, Failure> {
         .ok_or_else(|| anyhow!("unknown rule {:?} (see `shiftgate rules list --all`)", args.id))
         .code(INPUT)?;
     let mut out = anstream::stdout();
+    let pack = rules.packs().iter().find(|p| p.name == rule.pack).map(|p| format!(": {}", p.title)).unwrap_or_default();
+    let waivable = if rule.waivable { "yes" } else { "no (see Not waivable above)" };
     let mut text = format!(
-        "{} ({}, pack {}, {})\n{}\n\n{}\n\nEffective parameters:\n",
+        "{} ({}, pack {}{pack}, {})\n{}\n\n{}\n\nWaivable: {waivable}\n\nEffective parameters:\n",
         rule.id, rule.severity, rule.pack, rule.path, rule.title, rule.doc
     );
     if rule.params.is_empty() {

@@ -1,6 +1,11 @@
 //! `shiftgate rules new ID`: scaffolds a rule file with its documentation template and a pass and a fail example
 //! fixture, like `cargo dev new_lint`.
 //!
+//! The file is `<rules>/<pack>/<id>.rhai`, so that one search for the id finds the script, its fixtures and its
+//! snapshots. The pack is the one whose manifest (`pack.toml`) declares the id's first segment as its prefix,
+//! in the target folder or among the built-in packs; a pack folder without a manifest gets one (the built-in
+//! pack's, or a template for a new pack).
+//!
 //! The scaffold loads and runs as it is: `meta()` is valid and `check()` reports nothing. So its pass example
 //! passes and its fail example FAILS under `shiftgate rules test` until the author writes `check()` and edits
 //! the fail example to break the rule: a new rule starts red, never silently green.
@@ -9,21 +14,34 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context as _};
-use shiftgate_check::{Config, Limits, RuleLibrary, RuleSet};
+use shiftgate_check::{Config, Limits, RuleLibrary, RuleSet, MANIFEST_FILE};
 
 use crate::args::RulesNewArgs;
 use crate::exit::{Failure, WithCode, INPUT, OK};
 
-/// The pack a rule id belongs to, from its first segment.
-pub(crate) fn pack_of(id: &str) -> &str {
-    match id.split('.').next().unwrap_or_default() {
-        "flsa" => "us-flsa",
-        "il" => "illinois",
-        "chi" => "chicago-fww",
-        "ca" => "california",
-        "eu" => "eu-wtd",
-        other => other,
+/// The pack a rule id belongs to: the pack whose manifest declares its first segment as prefix, in the target
+/// rules folder or else among the built-in packs; with neither, a new pack named after the segment.
+pub(crate) fn pack_of(id: &str, target: Option<&RuleLibrary>) -> String {
+    target
+        .and_then(|lib| lib.pack_of_id(id))
+        .or_else(|| RuleLibrary::embedded().pack_of_id(id))
+        .unwrap_or_else(|| id.split('.').next().unwrap_or_default().to_string())
+}
+
+/// The manifest a new pack folder gets: the built-in pack's, or a template naming the prefix.
+fn manifest_for(pack: &str, prefix: &str) -> String {
+    let builtin = RuleLibrary::embedded();
+    if let Some(file) = builtin.files.iter().find(|f| f.pack == pack && f.is_manifest()) {
+        return file.source.clone();
     }
+    format!(
+        "# The pack's metadata, said once: `rules new`, the id check at load and the registry tests read it.\n\
+         name = {pack:?}\n\
+         title = \"TODO: the law, contract or practice this pack checks\"\n\
+         jurisdiction = \"TODO: where it applies\"\n\
+         prefix = {prefix:?}\n\
+         sources = [\"TODO: statute, regulation or policy, with a link\"]\n"
+    )
 }
 
 fn valid_id(id: &str) -> bool {
@@ -48,15 +66,19 @@ pub(crate) fn run(args: &RulesNewArgs) -> Result<u8, Failure> {
         ))
         .code(INPUT);
     }
-    let pack = pack_of(id);
-    let name = id.split('.').skip(1).collect::<Vec<_>>().join("-");
-    let script = args.rules.join(pack).join(format!("{name}.rhai"));
+    let target = RuleLibrary::from_dir(&args.rules).ok();
+    let pack = pack_of(id, target.as_ref());
+    let script = args.rules.join(&pack).join(format!("{id}.rhai"));
+    let manifest = args.rules.join(&pack).join(MANIFEST_FILE);
     let fixtures = args.fixtures.clone().unwrap_or_else(|| fixtures_beside(&args.rules)).join(id);
-    let files = [
+    let mut files = vec![
         (script.clone(), rule_template(id)),
         (fixtures.join("pass_example.json"), snapshot_template(id, true)),
         (fixtures.join("fail_example.json"), snapshot_template(id, false)),
     ];
+    if !manifest.exists() {
+        files.insert(0, (manifest, manifest_for(&pack, id.split('.').next().unwrap_or_default())));
+    }
     let existing: Vec<String> =
         files.iter().filter(|(p, _)| p.exists()).map(|(p, _)| p.display().to_string()).collect();
     if !existing.is_empty() {
@@ -179,18 +201,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ids_pick_their_pack_and_file_name() {
-        assert_eq!(pack_of("core.shift.max-hours"), "core");
-        assert_eq!(pack_of("flsa.overtime.weekly"), "us-flsa");
-        assert_eq!(pack_of("il.day-of-rest"), "illinois");
-        assert_eq!(pack_of("chi.notice.days"), "chicago-fww");
-        assert_eq!(pack_of("ca.meal.fifth-hour"), "california");
-        assert_eq!(pack_of("eu.rest.daily"), "eu-wtd");
-        assert_eq!(pack_of("acme.coverage.min"), "acme");
-        // The pack the scaffold picks is the one whose prefix the checker requires.
-        for id in ["flsa.x", "il.x", "chi.x", "ca.x", "eu.x", "core.x", "acme.x"] {
-            assert_eq!(format!("{}.x", shiftgate_check::pack_prefix(pack_of(id))), id);
+    fn ids_pick_their_pack_from_the_manifests() {
+        let builtin = RuleLibrary::embedded();
+        // Every built-in pack is found from its own prefix, and the pack picked is the one whose prefix the
+        // checker requires.
+        for manifest in builtin.manifests().unwrap().values() {
+            let id = format!("{}.x.y", manifest.prefix);
+            assert_eq!(pack_of(&id, None), manifest.name, "{id}");
+            assert_eq!(builtin.prefix_of(&pack_of(&id, None)), manifest.prefix);
         }
+        assert_eq!(pack_of("flsa.overtime.weekly", None), "us-flsa");
+        assert_eq!(pack_of("acme.coverage.min", None), "acme");
+        // A site's folder with its own manifest wins.
+        let site = RuleLibrary {
+            files: vec![shiftgate_check::RuleFile {
+                pack: "acme-policy".into(),
+                path: "rules/acme-policy/pack.toml".into(),
+                source: manifest_for("acme-policy", "acme").replace("TODO: ", ""),
+            }],
+        };
+        assert_eq!(pack_of("acme.coverage.min", Some(&site)), "acme-policy");
+        assert!(manifest_for("us-flsa", "flsa").contains("prefix = \"flsa\""));
         assert!(valid_id("core.shift.max-hours"));
         for bad in ["core", "Core.x", "core..x", "core.x y", "core.-x", ""] {
             assert!(!valid_id(bad), "{bad}");

@@ -187,14 +187,17 @@ fn test_rule(
     Ok(cases)
 }
 
-/// A checker that runs only `rule`: its file and `rules/lib/`, with the config's settings for it, forced on.
+/// A checker that runs only `rule`: its file, its pack's manifest and `rules/lib/`, with the config's settings for
+/// it, forced on, and no waivers (a case judges the rule, not the site's exceptions).
 fn rule_alone(rule: &Rule, library: &RuleLibrary, config: &Config) -> Result<Checker, Failure> {
-    let files = library.files.iter().filter(|f| f.pack == "lib" || f.path == rule.path).cloned().collect();
-    let alone = RuleLibrary { files };
+    let alone = library.only(&rule.path);
     let mut settings = config.rules.get(&rule.id).cloned().unwrap_or_default();
     settings.enabled = Some(true);
-    let config =
-        Config { packs: None, rules: [(rule.id.clone(), settings)].into_iter().collect(), path: config.path.clone() };
+    let config = Config {
+        rules: [(rule.id.clone(), settings)].into_iter().collect(),
+        path: config.path.clone(),
+        ..Config::default()
+    };
     let set = compile_rules(&alone, std::slice::from_ref(&rule.pack), &config)?;
     Ok(Checker::new(set, None))
 }

@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 use chrono::{TimeZone, Utc};
 use serde_json::Value;
 use shiftgate_check::{
-    Config, Finding, Limits, Report, RuleFile, RuleLibrary, RuleRef, RuleSet, Severity, SnapshotRef, Summary,
+    Config, Finding, Limits, NoteKind, Report, RuleFile, RuleLibrary, RuleRef, RuleSet, Severity, SnapshotRef, Summary,
+    Waiver, WaiverNote, WaiverScope, WaiverState, WaiverStatus,
 };
 
 use super::escape::is_hidden;
@@ -40,13 +41,42 @@ fn finding(severity: Severity, rule: &str) -> Finding {
         measured: Some(1),
         limit: Some(0),
         fingerprint: HOSTILE.to_string(),
+        waiver: None,
     }
 }
 
-/// A report of three findings (one per severity) whose ids, rule ids, messages and causes are [`HOSTILE`], and
-/// the file name it is reported under.
+/// A waiver whose every text (and its file name) is [`HOSTILE`].
+fn hostile_waiver(rule: &str) -> Waiver {
+    let day = |d| chrono::NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+    Waiver {
+        file: format!("{HOSTILE}.toml"),
+        index: 1,
+        line: Some(3),
+        id: Some(HOSTILE.to_string()),
+        rule: rule.to_string(),
+        scope: WaiverScope::Tag(HOSTILE.to_string()),
+        from: None,
+        until: None,
+        reason: HOSTILE.to_string(),
+        approved_by: HOSTILE.to_string(),
+        approved_on: day(1),
+        expires: day(30),
+    }
+}
+
+/// A report of three findings (one per severity) and a waived one whose ids, rule ids, messages, causes and waiver
+/// are [`HOSTILE`], with a note about the waiver, and the file name it is reported under.
 pub(crate) fn hostile_report() -> (String, Report) {
     let rule = format!("core.{HOSTILE}");
+    let mut waived = finding(Severity::Error, &rule);
+    waived.waiver = Some(std::sync::Arc::new(hostile_waiver(&rule)));
+    let status = WaiverStatus {
+        waiver: hostile_waiver(&rule),
+        state: WaiverState::Active,
+        days_left: 8,
+        waived: 1,
+        notes: vec![WaiverNote { severity: Severity::Warning, kind: NoteKind::Expired, message: HOSTILE.to_string() }],
+    };
     let report = Report {
         format: shiftgate_check::REPORT_FORMAT,
         snapshot: SnapshotRef {
@@ -63,12 +93,14 @@ pub(crate) fn hostile_report() -> (String, Report) {
             severity: Severity::Error,
             hash: "h".into(),
         }],
-        summary: Summary { error: 1, warning: 1, info: 1, agents: 1, agents_with_findings: 1 },
+        summary: Summary { error: 1, warning: 1, info: 1, waived: 1, agents: 1, agents_with_findings: 1 },
         findings: vec![
             finding(Severity::Error, &rule),
             finding(Severity::Warning, &rule),
             finding(Severity::Info, &rule),
+            waived,
         ],
+        waivers: vec![status],
     };
     (format!("fixtures/{HOSTILE}.json"), report)
 }
@@ -124,6 +156,12 @@ fn human_output_shows_outside_text_and_only_its_own_colours() {
     // Shown, not dropped: the reader sees what the input carried.
     assert!(out.contains("s-1\\n::error file=evil.json"), "{out}");
     assert!(out.contains("\\u{1b}[31mred") && out.contains("\\0nul") && out.contains("\\u{2028}sep"), "{out}");
+    let plain = OWN_CODES.iter().fold(out.clone(), |text, code| text.replace(code, ""));
+    assert!(
+        plain.contains("Waived (1 finding, never blocking)") && plain.contains("waived by waiver s-1\\n::error"),
+        "{plain}"
+    );
+    assert!(plain.contains("Waivers:\n  warning s-1\\n::error"), "{plain}");
 }
 
 #[test]
@@ -131,13 +169,17 @@ fn github_commands_are_only_those_meant_and_keep_their_properties() {
     let reports = [hostile_report()];
     let out = render(|o| super::github::write(o, &reports, &[Locator::default()], Some(Severity::Error)));
     let commands = assert_forges_nothing(&out, false, &["::error file=", "::warning file=", "::notice file="]);
-    assert_eq!(commands.len(), 3, "one command per finding:\n{out}");
-    for line in &commands {
+    assert_eq!(commands.len(), 5, "one command per finding, waived ones included, and per note:\n{out}");
+    for (i, line) in commands.iter().enumerate() {
         let (head, _message) = line[2..].split_once("::").expect("a command has a message part");
         let (_, props) = head.split_once(' ').expect("a command has properties");
         let keys: Vec<&str> = props.split(',').map(|p| p.split_once('=').map_or(p, |(k, _)| k)).collect();
-        assert_eq!(keys, ["file", "line", "col", "title"], "{line}");
+        // The note about the waiver sits on the waiver's line in its configuration file.
+        let want: &[&str] = if i == 4 { &["file", "line", "title"] } else { &["file", "line", "col", "title"] };
+        assert_eq!(keys, want, "{line}");
     }
+    assert!(commands[3].starts_with("::notice ") && commands[3].contains("(waived)::error: "), "{}", commands[3]);
+    assert!(commands[4].starts_with("::warning file=s-1\\n%3A%3Aerror"), "{}", commands[4]);
     for line in out.lines().filter(|l| !l.starts_with("::")) {
         assert!(line.starts_with("shiftgate: fixtures/"), "{line:?}");
     }
@@ -163,6 +205,12 @@ fn junit_is_well_formed_xml_whatever_the_strings() {
             "system-out",
             "/system-out",
             "/testcase",
+            "testcase",
+            "skipped",
+            "/skipped",
+            "/testcase",
+            "system-out",
+            "/system-out",
             "/testsuite",
             "/testsuites"
         ]
@@ -182,11 +230,24 @@ fn sarif_and_json_carry_the_strings_faithfully_in_printable_bytes() {
     // The message a person reads has one line per cause and no other line break.
     assert_eq!(result["message"]["text"].as_str().unwrap().lines().count(), 3);
     assert_eq!(log["runs"][0]["tool"]["driver"]["rules"][0]["shortDescription"]["text"], "T\n::error::t\x1b[31m");
+    // The waiver: its data as it is, the justification a person reads made visible, on one line.
+    let suppression = &log["runs"][0]["results"][3]["suppressions"][0];
+    assert_eq!(suppression["properties"]["waiver"]["reason"], HOSTILE);
+    let justification = suppression["justification"].as_str().unwrap();
+    assert!(
+        justification.starts_with("waived by waiver s-1\\n::error") && !justification.contains('\n'),
+        "{justification}"
+    );
+    let note = &log["runs"][0]["invocations"][0]["toolConfigurationNotifications"][0];
+    assert_eq!(note["properties"]["waiver"]["approvedBy"], HOSTILE);
+    assert!(!note["message"]["text"].as_str().unwrap().contains('\n'));
 
     let json = render(|o| super::json::write(o, &reports));
     assert_forges_nothing(&json, false, &[]);
     let report: Value = serde_json::from_str(&json).expect("JSON");
     assert_eq!(report["findings"][0]["message"], HOSTILE);
+    assert_eq!(report["findings"][3]["waiver"]["reason"], HOSTILE);
+    assert_eq!(report["waivers"][0]["notes"][0]["message"], HOSTILE);
     assert_eq!(report["snapshot"]["scheduleId"], HOSTILE);
 }
 

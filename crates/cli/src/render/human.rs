@@ -1,11 +1,13 @@
-//! `--format human`: findings grouped by agent, local times, the cause chain, and a summary line.
+//! `--format human`: findings grouped by agent, local times, the cause chain, then the waived findings apart (each
+//! with its waiver's reason, approver and expiry), the notes about waivers (expired, unused, ...), and a summary
+//! line that counts the waived findings.
 //! Colour codes are stripped by `anstream` when the output is not a terminal (or `NO_COLOR` is set). Every string
 //! from outside is printed [`visible`]: the only escape sequences are the colours written here.
 
 use std::io::Write;
 
 use super::escape::terminal::visible;
-use super::plural;
+use super::{plural, waiver_text};
 
 use shiftgate_check::{Finding, Report, Severity};
 use shiftgate_model::Zone;
@@ -45,13 +47,23 @@ fn write_one(out: &mut dyn Write, name: &str, r: &Report, fail_on: Option<Severi
         visible(&r.snapshot.week_date),
         visible(&r.snapshot.time_zone)
     )?;
-    let mut current: Option<&str> = None;
-    for f in &r.findings {
-        if current != Some(f.agent_id.as_str()) {
-            writeln!(out, "\n{BOLD}{}{RESET}", visible(&f.agent_id))?;
-            current = Some(&f.agent_id);
+    write_grouped(out, r.findings.iter().filter(|f| !f.is_waived()), r)?;
+    if r.summary.waived > 0 {
+        writeln!(out, "\n{BOLD}Waived{RESET} ({}, never blocking):", plural(r.summary.waived, "finding"))?;
+        write_grouped(out, r.waived(), r)?;
+    }
+    let notes: Vec<_> = r.waiver_notes().collect();
+    if !notes.is_empty() {
+        writeln!(out, "\n{BOLD}Waivers{RESET}:")?;
+        for (_, note) in notes {
+            writeln!(
+                out,
+                "  {}{:<7}{RESET} {}",
+                colour(note.severity),
+                note.severity.as_str(),
+                visible(&note.message)
+            )?;
         }
-        write_finding(out, f)?;
     }
     let s = &r.summary;
     let blocking = fail_on.map(|level| r.at_least(level).count()).unwrap_or(0);
@@ -62,9 +74,11 @@ fn write_one(out: &mut dyn Write, name: &str, r: &Report, fail_on: Option<Severi
         }
         Some(level) => format!("\x1b[1;32mPASS{RESET}: nothing at or above {level}"),
     };
+    // Without waivers configured, the count of waived findings is noise.
+    let waived = if r.waivers.is_empty() { String::new() } else { format!("; {} waived", s.waived) };
     writeln!(
         out,
-        "\n{name}: {}, {}, {} in {} of {} agents; {} run; {verdict}",
+        "\n{name}: {}, {}, {} in {} of {} agents{waived}; {} run; {verdict}",
         plural(s.error, "error"),
         plural(s.warning, "warning"),
         plural(s.info, "info"),
@@ -74,16 +88,31 @@ fn write_one(out: &mut dyn Write, name: &str, r: &Report, fail_on: Option<Severi
     )
 }
 
+/// Findings under a heading per agent (they come sorted by agent).
+fn write_grouped<'a>(
+    out: &mut dyn Write,
+    findings: impl Iterator<Item = &'a Finding>,
+    r: &Report,
+) -> std::io::Result<()> {
+    let mut current: Option<&str> = None;
+    for f in findings {
+        if current != Some(f.agent_id.as_str()) {
+            writeln!(out, "\n{BOLD}{}{RESET}", visible(&f.agent_id))?;
+            current = Some(&f.agent_id);
+        }
+        write_finding(out, f)?;
+        if let Some(w) = &f.waiver {
+            writeln!(out, "          {}", waiver_text(w, r))?;
+        }
+    }
+    Ok(())
+}
+
 fn write_finding(out: &mut dyn Write, f: &Finding) -> std::io::Result<()> {
     let sev = f.severity;
-    writeln!(
-        out,
-        "  {}{:<7}{RESET} {BOLD}{}{RESET}  {}",
-        colour(sev),
-        sev.as_str(),
-        visible(&f.rule),
-        visible(&f.when)
-    )?;
+    // A waived finding keeps its severity, without the alarm colour: it does not block.
+    let paint = if f.is_waived() { DIM } else { colour(sev) };
+    writeln!(out, "  {}{:<7}{RESET} {BOLD}{}{RESET}  {}", paint, sev.as_str(), visible(&f.rule), visible(&f.when))?;
     writeln!(out, "          {}", visible(&f.message))?;
     for (i, c) in f.cause.iter().enumerate() {
         let lead = if i == 0 { "because:" } else { "        " };

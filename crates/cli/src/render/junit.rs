@@ -4,8 +4,10 @@
 //! builds its tree from the dots), `name` is `<rule id> [<snapshot>]`, unique and stable across runs (GitLab keeps
 //! only the first of duplicate names). A rule with findings at or above `--fail-on` fails, with those findings as
 //! the failure text; findings below it are listed in `<system-out>` and the case passes, so the report agrees with
-//! the exit code. No timings: the same input gives the same bytes. Outside text is written only through
-//! [`crate::render::escape::xml`].
+//! the exit code. Each waived finding is a test case of its own, `<skipped>` with the waiver's reason, approver
+//! and expiry (named `<rule id> [<snapshot>] waived: <agent> <fingerprint>`), so it never fails the build and is
+//! never out of sight; notes about waivers (expired, unused, ...) are the suite's `<system-out>`. No timings: the
+//! same input gives the same bytes. Outside text is written only through [`crate::render::escape::xml`].
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -15,7 +17,7 @@ use super::plural;
 use shiftgate_check::{Finding, Report, Severity};
 
 use crate::render::escape::xml::{attr, text};
-use crate::render::{blocks, display_path, finding_text};
+use crate::render::{blocks, display_path, finding_text, waiver_text};
 
 /// Writes one JUnit document for all checked snapshots.
 pub(crate) fn write(
@@ -23,7 +25,7 @@ pub(crate) fn write(
     reports: &[(String, Report)],
     fail_on: Option<Severity>,
 ) -> std::io::Result<()> {
-    let tests: usize = reports.iter().map(|(_, r)| r.rules.len()).sum();
+    let tests: usize = reports.iter().map(|(_, r)| r.rules.len() + r.summary.waived).sum();
     let failures: usize = reports
         .iter()
         .map(|(_, r)| {
@@ -41,9 +43,10 @@ pub(crate) fn write(
             .count();
         writeln!(
             out,
-            r#"  <testsuite name="{}" tests="{}" failures="{suite_failures}" errors="0" skipped="0">"#,
+            r#"  <testsuite name="{}" tests="{}" failures="{suite_failures}" errors="0" skipped="{}">"#,
             attr(name),
-            report.rules.len()
+            report.rules.len() + report.summary.waived,
+            report.summary.waived
         )?;
         let file = display_path(name).map(|(p, _)| p).unwrap_or_else(|| name.clone());
         for rule in &report.rules {
@@ -54,7 +57,8 @@ pub(crate) fn write(
                 case = format!("{} [{name}] #{n}", rule.id);
                 n += 1;
             }
-            let findings: Vec<&Finding> = report.findings.iter().filter(|f| f.rule == rule.id).collect();
+            let findings: Vec<&Finding> =
+                report.findings.iter().filter(|f| f.rule == rule.id && !f.is_waived()).collect();
             let (blocking, other): (Vec<&Finding>, Vec<&Finding>) = findings.iter().partition(|f| blocks(f, fail_on));
             write!(
                 out,
@@ -84,7 +88,40 @@ pub(crate) fn write(
             }
             writeln!(out, "    </testcase>")?;
         }
+        for f in report.waived() {
+            write_waived(out, f, report, name, &file, &mut names)?;
+        }
+        let notes: Vec<String> = report.waiver_notes().map(|(_, n)| format!("{}: {}", n.severity, n.message)).collect();
+        if !notes.is_empty() {
+            writeln!(out, "    <system-out>{}</system-out>", text(&notes.join("\n")))?;
+        }
         writeln!(out, "  </testsuite>")?;
     }
     writeln!(out, "</testsuites>")
+}
+
+/// A waived finding: a skipped test case whose message is the waiver's reason, approver and expiry.
+fn write_waived(
+    out: &mut dyn Write,
+    f: &Finding,
+    report: &Report,
+    snapshot: &str,
+    file: &str,
+    names: &mut BTreeSet<String>,
+) -> std::io::Result<()> {
+    let Some(w) = &f.waiver else { return Ok(()) };
+    let mut case = format!("{} [{snapshot}] waived: {} {}", f.rule, f.agent_id, f.fingerprint);
+    let mut n = 2;
+    while !names.insert(case.clone()) {
+        case = format!("{} [{snapshot}] waived: {} {} #{n}", f.rule, f.agent_id, f.fingerprint);
+        n += 1;
+    }
+    writeln!(out, r#"    <testcase classname="{}" name="{}" file="{}">"#, attr(&f.rule), attr(&case), attr(file))?;
+    writeln!(
+        out,
+        r#"      <skipped message="{}">{}</skipped>"#,
+        attr(&waiver_text(w, report)),
+        text(&format!("{}: {}", f.severity, finding_text(f)))
+    )?;
+    writeln!(out, "    </testcase>")
 }

@@ -17,7 +17,7 @@ pub(crate) mod sarif;
 
 use std::path::Path;
 
-use shiftgate_check::{Finding, Severity};
+use shiftgate_check::{Finding, Report, Severity, Waiver, WaiverStatus};
 
 use escape::terminal::visible;
 
@@ -64,9 +64,39 @@ pub(crate) fn artifact_uri(name: &str) -> Option<String> {
     Some(uri)
 }
 
-/// Whether a finding reaches the `--fail-on` level.
+/// Whether a finding reaches the `--fail-on` level and no waiver covers it.
 pub(crate) fn blocks(f: &Finding, fail_on: Option<Severity>) -> bool {
-    fail_on.is_some_and(|level| f.severity >= level)
+    fail_on.is_some_and(|level| f.severity >= level) && !f.is_waived()
+}
+
+/// What a waived finding's waiver says, for people: `waived by waiver ID (#2 of FILE), approved by X on D,
+/// expires E (N days left): REASON`. Every piece is made [`visible`].
+pub(crate) fn waiver_text(w: &Waiver, report: &Report) -> String {
+    let left = status_of(w, report).map(|s| format!(" ({})", days_left(s.days_left))).unwrap_or_default();
+    format!(
+        "waived by {}, approved by {} on {}, expires {}{left}: {}",
+        visible(&w.name()),
+        visible(&w.approved_by),
+        w.approved_on,
+        w.expires,
+        visible(&w.reason)
+    )
+}
+
+/// The status of a finding's waiver in its report.
+pub(crate) fn status_of<'a>(w: &Waiver, report: &'a Report) -> Option<&'a WaiverStatus> {
+    report.waivers.iter().find(|s| s.waiver.file == w.file && s.waiver.index == w.index)
+}
+
+/// `12 days left`, `last day`, `expired 3 days ago`.
+pub(crate) fn days_left(days: i64) -> String {
+    match days {
+        0 => "last day".to_string(),
+        1 => "1 day left".to_string(),
+        d if d > 1 => format!("{d} days left"),
+        -1 => "expired 1 day ago".to_string(),
+        d => format!("expired {} days ago", -d),
+    }
 }
 
 /// `1 error`, `2 errors`.
@@ -81,6 +111,21 @@ pub(crate) fn plural(n: usize, word: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_waived_finding_never_blocks_at_any_level() {
+        let (_, report) = hostile::hostile_report();
+        let waived = report.findings.iter().find(|f| f.is_waived()).unwrap();
+        let open = report.findings.iter().find(|f| !f.is_waived() && f.severity == Severity::Error).unwrap();
+        assert_eq!(waived.severity, Severity::Error);
+        for level in [Severity::Info, Severity::Warning, Severity::Error] {
+            assert!(!blocks(waived, Some(level)), "{level}");
+            assert!(blocks(open, Some(level)), "{level}");
+        }
+        assert!(!blocks(open, None));
+        assert_eq!(days_left(0), "last day");
+        assert_eq!(days_left(-3), "expired 3 days ago");
+    }
 
     #[test]
     fn artifact_uris_are_relative_and_encoded() {

@@ -5,6 +5,11 @@
 //! the shift, time-off request, trade or agent it is about. `partialFingerprints.primaryLocationLineHash` is the
 //! finding's fingerprint, so an alert survives edits that move lines around.
 //!
+//! A waived finding is a result with a `suppressions` entry (`kind: external`, `status: accepted`, the waiver's
+//! reason, approver and expiry as `justification`, the waiver itself in `properties`). Notes about waivers
+//! (expired, unused, ...) are `toolConfigurationNotifications` of the run's invocation, located at the waiver in
+//! its configuration file.
+//!
 //! Data fields (rule ids, agent ids, refs, causes) carry outside strings as they are, JSON-escaped by
 //! [`escape::json`]; the message text a person reads is composed from pieces made [`visible`], so its only line
 //! breaks are the ones between causes.
@@ -12,11 +17,11 @@
 use std::io::Write;
 
 use serde_json::{json, Value};
-use shiftgate_check::{Report, Rule, RuleSet, Severity};
+use shiftgate_check::{Report, Rule, RuleSet, Severity, WaiverNote, WaiverStatus};
 
 use crate::locate::{Locator, Region};
-use crate::render::artifact_uri;
 use crate::render::escape::{self, terminal::visible};
+use crate::render::{artifact_uri, waiver_text};
 
 /// The official schema location of SARIF 2.1.0.
 const SCHEMA: &str = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
@@ -84,6 +89,7 @@ pub(crate) fn write(
     let enabled: Vec<&Rule> = rules.rules().iter().filter(|r| r.enabled).collect();
     let mut results = Vec::new();
     let mut snapshots = Vec::new();
+    let mut notifications = Vec::new();
     for (k, (name, report)) in reports.iter().enumerate() {
         let uri = artifact_uri(name).unwrap_or_else(|| "stdin".to_string());
         snapshots.push(json!({
@@ -127,8 +133,17 @@ pub(crate) fn write(
             if let Some(i) = enabled.iter().position(|r| r.id == f.rule) {
                 result["ruleIndex"] = i.into();
             }
+            if let Some(w) = &f.waiver {
+                result["suppressions"] = json!([{
+                    "kind": "external",
+                    "status": "accepted",
+                    "justification": waiver_text(w, report),
+                    "properties": { "waiver": &**w },
+                }]);
+            }
             results.push(result);
         }
+        notifications.extend(report.waiver_notes().map(|(status, note)| notification(status, note, &uri)));
     }
     let version = env!("CARGO_PKG_VERSION");
     let log = json!({
@@ -149,6 +164,28 @@ pub(crate) fn write(
             "properties": { "snapshots": snapshots },
         }]
     });
+    let mut log = log;
+    if !notifications.is_empty() {
+        log["runs"][0]["invocations"] =
+            json!([{ "executionSuccessful": true, "toolConfigurationNotifications": notifications }]);
+    }
     escape::json::to_writer_pretty(&mut *out, &log)?;
     writeln!(out)
+}
+
+/// A note about a waiver as a configuration notification, located at the waiver in its file.
+fn notification(status: &WaiverStatus, note: &WaiverNote, snapshot_uri: &str) -> Value {
+    let w = &status.waiver;
+    let mut located = json!({ "artifactLocation": { "uri": artifact_uri(&w.file).unwrap_or_else(|| "stdin".into()) } });
+    if let Some(line) = w.line {
+        located["region"] = json!({ "startLine": line });
+    }
+    json!({
+        "level": level(note.severity),
+        "message": { "text": format!("{}: {}", visible(snapshot_uri), visible(&note.message)) },
+        "descriptor": { "id": note.kind.id() },
+        "associatedRule": { "id": w.rule },
+        "locations": [{ "physicalLocation": located }],
+        "properties": { "snapshot": snapshot_uri, "waiver": w, "state": status.state, "daysLeft": status.days_left },
+    })
 }

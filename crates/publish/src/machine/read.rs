@@ -219,6 +219,7 @@ impl<P: PlatformClient> Run<'_, P> {
         let mut rec = self.record(state);
         rec.findings = Some(v.findings.len());
         rec.blocking_findings = Some(blocking);
+        rec.waivers_relied_on = self.validator.waivers_relied_on();
         self.append(rec)
     }
 }

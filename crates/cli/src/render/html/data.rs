@@ -120,10 +120,14 @@ pub(crate) struct WaiverView {
     expires: String,
 }
 
-/// The hook for waivers: once findings carry one (the waivers branch), return it here and the page draws the
-/// finding as waived (hatched, labelled with approver and expiry, never counted as blocking in the filters).
-fn waiver_of(_finding: &Finding) -> Option<WaiverView> {
-    None
+/// The waiver a finding carries: the page draws it as waived (hatched, labelled with approver and expiry, never
+/// counted as blocking in the filters).
+fn waiver_of(finding: &Finding) -> Option<WaiverView> {
+    finding.waiver.as_deref().map(|w| WaiverView {
+        reason: format!("{}: {}", w.name(), w.reason),
+        approver: w.approved_by.clone(),
+        expires: w.expires.to_string(),
+    })
 }
 
 /// Builds the page's data.
