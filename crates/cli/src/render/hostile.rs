@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use chrono::{TimeZone, Utc};
 use serde_json::Value;
 use shiftgate_check::{
-    Config, Finding, Limits, Report, RuleFile, RuleLibrary, RuleRef, RuleSet, Severity, SnapshotRef, Summary,
+    Config, Finding, Limits, NotJudged, Report, RuleFile, RuleLibrary, RuleRef, RuleSet, Severity, SnapshotRef, Summary,
 };
 
 use super::escape::is_hidden;
@@ -69,6 +69,7 @@ pub(crate) fn hostile_report() -> (String, Report) {
             finding(Severity::Warning, &rule),
             finding(Severity::Info, &rule),
         ],
+        not_judged: vec![NotJudged { rule: rule.clone(), lacks: "shiftTrades", reason: HOSTILE.to_string() }],
     };
     (format!("fixtures/{HOSTILE}.json"), report)
 }
@@ -124,6 +125,7 @@ fn human_output_shows_outside_text_and_only_its_own_colours() {
     // Shown, not dropped: the reader sees what the input carried.
     assert!(out.contains("s-1\\n::error file=evil.json"), "{out}");
     assert!(out.contains("\\u{1b}[31mred") && out.contains("\\0nul") && out.contains("\\u{2028}sep"), "{out}");
+    assert!(out.contains("not judged (s-1\\n::error file=evil.json"), "the not-judged reason is shown escaped:\n{out}");
 }
 
 #[test]

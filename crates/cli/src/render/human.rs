@@ -53,6 +53,7 @@ fn write_one(out: &mut dyn Write, name: &str, r: &Report, fail_on: Option<Severi
         }
         write_finding(out, f)?;
     }
+    write_not_judged(out, r)?;
     let s = &r.summary;
     let blocking = fail_on.map(|level| r.at_least(level).count()).unwrap_or(0);
     let verdict = match fail_on {
@@ -72,6 +73,18 @@ fn write_one(out: &mut dyn Write, name: &str, r: &Report, fail_on: Option<Severi
         s.agents,
         plural(r.rules.len(), "rule")
     )
+}
+
+/// Rules that had nothing to judge (the snapshot's source lacks what they read), one line per reason: their
+/// silence must not read as a pass.
+fn write_not_judged(out: &mut dyn Write, r: &Report) -> std::io::Result<()> {
+    let mut reasons: Vec<&str> = r.not_judged.iter().map(|n| n.reason.as_str()).collect();
+    reasons.dedup();
+    for reason in reasons {
+        let rules: Vec<_> = r.not_judged.iter().filter(|n| n.reason == reason).map(|n| visible(&n.rule)).collect();
+        writeln!(out, "\n{DIM}not judged{RESET} ({}): {}", visible(reason), rules.join(", "))?;
+    }
+    Ok(())
 }
 
 fn write_finding(out: &mut dyn Write, f: &Finding) -> std::io::Result<()> {
