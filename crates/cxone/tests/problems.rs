@@ -206,3 +206,54 @@ fn broken_files_and_weeks_are_refused() {
         ["cxone.toml: business_unit.start_day_of_week: the week given (2026-03-09) starts on a Mon, but the business unit's week starts on Sun"]
     );
 }
+
+#[test]
+fn an_end_in_the_skipped_hour_is_an_error_not_a_time_on_the_next_day() {
+    let text = pipe(&["03082026|03082026|CST|5001|4711|OPEN|01:00|02:30"]);
+    assert_eq!(
+        problems(run(&[("spring.txt", &text)])),
+        ["spring.txt:2: end 02:30 on Sun 2026-03-08 does not exist in America/Chicago: the clocks skip that hour for daylight-saving time"]
+    );
+}
+
+fn answer(user: &str, shifts: &[&[(&str, &str, &str)]]) -> String {
+    let shifts: Vec<serde_json::Value> = shifts
+        .iter()
+        .map(|intervals| {
+            let intervals: Vec<serde_json::Value> = intervals
+                .iter()
+                .map(|(code, start, end)| serde_json::json!({"baseActivityCode": {"title": code}, "start": start, "end": end}))
+                .collect();
+            serde_json::json!({"shiftNotes": "", "activityIntervals": intervals})
+        })
+        .collect();
+    serde_json::json!({"userID": user, "shifts": shifts}).to_string()
+}
+
+#[test]
+fn pieces_meeting_at_midnight_are_one_shift_only_when_two_answers_cut_them() {
+    let before = ("OPEN", "2026-03-13T20:00:00-05:00", "2026-03-14T00:00:00-05:00");
+    let after = ("OPEN", "2026-03-14T00:00:00-05:00", "2026-03-14T04:00:00-05:00");
+    // One answer with two shifts that meet at midnight: two shifts, as the answer says.
+    let one = run(&[("a.json", &answer("u-1", &[&[before], &[after]]))]).unwrap();
+    assert_eq!(one.tally.shifts, 2);
+    // The same pieces from two answers (one range ends Friday, the next begins Saturday): one shift, dated Friday,
+    // and one activity.
+    let two = run(&[("a.json", &answer("u-1", &[&[before]])), ("b.json", &answer("u-1", &[&[after]]))]).unwrap();
+    assert_eq!(two.tally.shifts, 1);
+    let doc: serde_json::Value = serde_json::from_str(&two.json).unwrap();
+    let shift = &doc["agentSchedules"][0]["shifts"][0];
+    assert_eq!(shift["id"], "u-1-2026-03-13");
+    assert_eq!(shift["lengthMinutes"], 480);
+    assert_eq!(shift["activities"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn a_shift_ending_where_the_exports_end_is_noted() {
+    let text = pipe(&["03142026|03142026|CST|5001|4711|OPEN|16:00|24:00"]);
+    let imported = run(&[("sat.txt", &text)]).unwrap();
+    assert_eq!(
+        imported.notes,
+        ["agent \"4711\"'s shift of Sat 2026-03-14 ends at midnight where the exports end: if the export cut it there, export the next day too (or with disableMidnightCutOff)"]
+    );
+}
