@@ -145,9 +145,17 @@ fn options(
             let wall_after = matches!(start_reading, Reading::Local(l) if l.date() == date && time > l.time());
             let same = readings(zone, date.and_time(time));
             let follows = earliest.is_some_and(|s| same.iter().any(|&t| t > s));
+            let same_wall = matches!(start_reading, Reading::Local(l) if l.date() == date && time == l.time());
             // Without a usable start there is nothing to compare with: keep the date as written.
             if wall_after || follows || earliest.is_none() {
                 date.and_time(time)
+            } else if same_wall {
+                let message = format!(
+                    "{what} {} is the start's time: the row does not say whether the activity lasts no time or a whole day",
+                    time.format("%H:%M")
+                );
+                sink.push(place.clone(), message);
+                return Vec::new();
             } else {
                 next(date).and_time(time)
             }
@@ -283,11 +291,37 @@ mod tests {
     }
 
     #[test]
+    fn an_activity_written_01_30_to_01_30_on_the_fall_back_night_lasts_the_repeated_hour() {
+        // Activities have length: the second row can only be 01:30 CDT to 01:30 CST, which places the rest.
+        let rows = [
+            row("2026-11-01", "00:30", "01:30"),
+            row("2026-11-01", "01:30", "01:30"),
+            row("2026-11-01", "01:30", "03:00"),
+        ];
+        assert_eq!(
+            run(&rows).unwrap(),
+            [
+                (utc("2026-11-01T05:30:00Z"), utc("2026-11-01T06:30:00Z")),
+                (utc("2026-11-01T06:30:00Z"), utc("2026-11-01T07:30:00Z")),
+                (utc("2026-11-01T07:30:00Z"), utc("2026-11-01T09:00:00Z")),
+            ]
+        );
+    }
+
+    #[test]
     fn a_time_both_readings_of_which_fit_is_reported_not_picked() {
         let rows = [row("2026-11-01", "00:30", "01:30"), row("2026-11-01", "01:30", "03:00")];
         let problems = run(&rows).unwrap_err();
         assert_eq!(problems.len(), 2, "{problems:?}");
         assert!(problems[0].contains("01:30 on Sun 2026-11-01 happens twice in America/Chicago (CDT and CST)"));
+    }
+
+    #[test]
+    fn an_end_at_the_start_time_is_refused_outside_the_repeated_hour() {
+        assert_eq!(
+            run(&[row("2026-11-02", "08:00", "08:00")]).unwrap_err(),
+            ["end 08:00 is the start's time: the row does not say whether the activity lasts no time or a whole day"]
+        );
     }
 
     #[test]
