@@ -114,10 +114,19 @@ fn bad_exports_exit_2_listing_every_problem_and_write_nothing() {
     assert!(err.contains(&format!("{name}:17: endTime \"25:00\" is not a time in 24-hour notation")), "{err}");
     assert!(!out.exists(), "nothing is written when the input has problems");
 
-    let usage = run(&["import", "cxone", "--mapping", "fixtures/cxone/cxone.toml", "--week", "Nov 1", "fixtures/cxone/api"]);
+    let usage =
+        run(&["import", "cxone", "--mapping", "fixtures/cxone/cxone.toml", "--week", "Nov 1", "fixtures/cxone/api"]);
     assert_eq!(usage.status.code(), Some(2));
     assert!(text(&usage.stderr).contains("--week \"Nov 1\": expected a date such as 2026-11-01"));
-    let monday = run(&["import", "cxone", "--mapping", "fixtures/cxone/cxone.toml", "--week", "2026-11-02", "fixtures/cxone/api"]);
+    let monday = run(&[
+        "import",
+        "cxone",
+        "--mapping",
+        "fixtures/cxone/cxone.toml",
+        "--week",
+        "2026-11-02",
+        "fixtures/cxone/api",
+    ]);
     assert_eq!(monday.status.code(), Some(2));
     assert!(text(&monday.stderr).contains("starts on a Mon, but the business unit's week starts on Sun"));
 }

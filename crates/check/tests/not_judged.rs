@@ -41,7 +41,9 @@ fn rules_with_nothing_to_judge_are_named_with_what_the_source_lacks() {
     );
     let both = not_judged("", json!({"kind": "cxone", "lacks": ["timeOffRequests", "shiftTrades"]}));
     assert_eq!(both.len(), 6, "{both:#?}");
-    assert!(both[0].starts_with("core.timeoff.approved-conflict (timeOffRequests): the cxone source carries no time-off"));
+    assert!(
+        both[0].starts_with("core.timeoff.approved-conflict (timeOffRequests): the cxone source carries no time-off")
+    );
 }
 
 #[test]
