@@ -1,7 +1,7 @@
 //! From rows to the snapshot: repeated days dropped, schedules resolved to instants, pieces cut at midnight
 //! joined again, and every shift placed in the week, in `history`, or left out (said in a note).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, NaiveDate, SecondsFormat, Utc};
 use shiftgate_model::format::{
@@ -159,31 +159,38 @@ fn without_repeated_days(rows: Vec<Row>, judge: bool, tally: &mut Tally, sink: &
         Piece::Scheduled(_) => r.file,
         Piece::Shift { response, .. } => response,
     };
-    let mut by_day: BTreeMap<(&str, NaiveDate), BTreeMap<usize, Vec<&Row>>> = BTreeMap::new();
-    for r in &rows {
-        by_day.entry((r.agent.as_str(), r.day)).or_default().entry(source(r)).or_default().push(r);
+    let mut by_day: BTreeMap<(&str, NaiveDate), BTreeMap<usize, Vec<usize>>> = BTreeMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        by_day.entry((r.agent.as_str(), r.day)).or_default().entry(source(r)).or_default().push(i);
     }
-    let mut dropped: BTreeSet<(String, NaiveDate, usize)> = BTreeSet::new();
+    let mut keep = vec![true; rows.len()];
     for ((agent, day), sources) in &by_day {
-        let mut it = sources.iter();
-        let Some((_, first)) = it.next() else { continue };
-        let key = |r: &&Row| (r.code.clone(), r.start, r.end);
-        let first_key: Vec<_> = first.iter().map(key).collect();
-        for (&src, other) in it {
-            if other.iter().map(key).collect::<Vec<_>>() == first_key {
+        let mut it = sources.values();
+        let Some(first) = it.next() else { continue };
+        let same = |a: &[usize], b: &[usize]| {
+            a.len() == b.len()
+                && a.iter().zip(b).all(|(&x, &y)| {
+                    let (x, y) = (&rows[x], &rows[y]);
+                    (&x.code, x.start, x.end) == (&y.code, y.start, y.end)
+                })
+        };
+        for other in it {
+            if same(first, other) {
                 tally.repeated_rows += other.len();
             } else if judge {
                 let message = format!(
                     "gives agent {agent:?}'s {} with other activities than {} does: the exports contradict each other",
                     day.format("%a %Y-%m-%d"),
-                    first[0].place
+                    rows[first[0]].place
                 );
-                sink.push(other[0].place.clone(), message);
+                sink.push(rows[other[0]].place.clone(), message);
             }
-            dropped.insert((agent.to_string(), *day, src));
+            for &i in other {
+                keep[i] = false;
+            }
         }
     }
-    rows.into_iter().filter(|r| !dropped.contains(&(r.agent.clone(), r.day, source(r)))).collect()
+    rows.into_iter().zip(keep).filter_map(|(r, k)| k.then_some(r)).collect()
 }
 
 /// Rows grouped into schedules and resolved to instants.

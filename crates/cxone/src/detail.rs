@@ -101,12 +101,14 @@ pub(crate) fn read_pipe(text: &str, file: &str, file_ix: usize, mapping: &Mappin
     };
     let Some(index) = locate(&columns, &wanted, &header_place, mapping, sink) else { return Vec::new() };
     let format = mapping.detail.date_format.unwrap_or(DateFormat::Mmddyyyy);
+    let names = index.map(|i| columns[i].as_str());
+    let in_file = Place::file(file);
     let mut rows = Vec::new();
     for (i, line) in lines.iter().enumerate() {
         if line.trim().is_empty() || line.starts_with('#') {
             continue;
         }
-        let place = Place::line(file, i + 1);
+        let place = in_file.at(At::Line(i + 1));
         let fields: Vec<&str> = line.split('|').collect();
         if fields.len() != columns.len() {
             let message =
@@ -114,12 +116,19 @@ pub(crate) fn read_pipe(text: &str, file: &str, file_ix: usize, mapping: &Mappin
             sink.push(place, message);
             continue;
         }
-        let get = |k: usize| (fields[index[k]].trim().to_string(), place.clone(), columns[index[k]].as_str());
-        if let Some(row) = row(&get, &place, file_ix, format, mapping, sink) {
+        let record = Record { values: index.map(|k| fields[k].trim()), columns: names, place: &|_| place.clone() };
+        if let Some(row) = row(&record, &place, file_ix, format, mapping, sink) {
             rows.push(row);
         }
     }
     rows
+}
+
+/// The wanted fields of one record: values, column names, and where each value is.
+struct Record<'r> {
+    values: [&'r str; 7],
+    columns: [&'r str; 7],
+    place: &'r dyn Fn(usize) -> Place,
 }
 
 /// Reads the JSON form: a list of records, or an object whose one member is that list.
@@ -149,28 +158,27 @@ pub(crate) fn read_json(doc: &Value, file: &str, file_ix: usize, mapping: &Mappi
         let keys: Vec<String> = fields.keys().cloned().collect();
         let Some(index) = locate(&keys, &wanted, &place, mapping, sink) else { continue };
         let mut bad = false;
-        let values: Vec<(String, Place, &str)> = index
+        let texts: Vec<String> = index
             .iter()
-            .map(|&k| {
-                let key = keys[k].as_str();
-                let at = place.then(key);
-                let text = match &fields[key] {
-                    Value::String(s) => s.trim().to_string(),
-                    Value::Number(n) if n.is_u64() || n.is_i64() => n.to_string(),
-                    other => {
-                        sink.push(at.clone(), format!("must be a string or a whole number, got {other}"));
-                        bad = true;
-                        String::new()
-                    }
-                };
-                (text, at, key)
+            .map(|&k| match &fields[keys[k].as_str()] {
+                Value::String(s) => s.trim().to_string(),
+                Value::Number(n) if n.is_u64() || n.is_i64() => n.to_string(),
+                other => {
+                    sink.push(place.then(&keys[k]), format!("must be a string or a whole number, got {other}"));
+                    bad = true;
+                    String::new()
+                }
             })
             .collect();
         if bad {
             continue;
         }
-        let get = |k: usize| values[k].clone();
-        if let Some(row) = row(&get, &place, file_ix, format, mapping, sink) {
+        let record = Record {
+            values: std::array::from_fn(|k| texts[k].as_str()),
+            columns: index.map(|k| keys[k].as_str()),
+            place: &|k| place.then(&keys[index[k]]),
+        };
+        if let Some(row) = row(&record, &place, file_ix, format, mapping, sink) {
             rows.push(row);
         }
     }
@@ -205,9 +213,9 @@ fn locate(
     ok.then_some(index)
 }
 
-/// One record, given how to get the text, place and column name of each wanted column.
-fn row<'c>(
-    get: &dyn Fn(usize) -> (String, Place, &'c str),
+/// One record: a row, or problems naming each bad value.
+fn row(
+    record: &Record<'_>,
     place: &Place,
     file: usize,
     format: DateFormat,
@@ -215,11 +223,12 @@ fn row<'c>(
     sink: &mut Sink,
 ) -> Option<Row> {
     let before = sink.count();
+    let (values, columns) = (&record.values, &record.columns);
     let id = |k: usize, what: &str, sink: &mut Sink| {
-        let (text, place, column) = get(k);
-        let problem = if text.is_empty() { Some("is empty".to_string()) } else { id_problem(&text) };
+        let text = values[k];
+        let problem = if text.is_empty() { Some("is empty".to_string()) } else { id_problem(text) };
         if let Some(p) = problem {
-            sink.push(place, format!("{what} ({column}) {p}"));
+            sink.push((record.place)(k), format!("{what} ({}) {p}", columns[k]));
         }
         text
     };
@@ -227,10 +236,10 @@ fn row<'c>(
     let unit = id(UNIT, "the management unit", sink);
     let code = id(CODE, "the activity code", sink);
     let date = |k: usize, sink: &mut Sink| {
-        let (text, place, column) = get(k);
-        let d = format.read(&text);
+        let d = format.read(values[k]);
         if d.is_none() {
-            sink.push(place, format!("{column} {text:?} is not a date in the {} notation", format.name()));
+            let message = format!("{} {:?} is not a date in the {} notation", columns[k], values[k], format.name());
+            sink.push((record.place)(k), message);
         }
         d
     };
@@ -238,35 +247,35 @@ fn row<'c>(
     let day = date(ACTIVITY_DATE, sink);
     let time_format = mapping.detail.time_format;
     let time = |k: usize, sink: &mut Sink| {
-        let (text, place, column) = get(k);
-        let t = time_format.read(&text);
+        let t = time_format.read(values[k]);
         if t.is_none() {
-            let message = format!("{column} {text:?} is not a time in {}-hour notation", time_format.name());
-            sink.push(place, message);
+            let message =
+                format!("{} {:?} is not a time in {}-hour notation", columns[k], values[k], time_format.name());
+            sink.push((record.place)(k), message);
         }
         t
     };
     let start = time(START, sink);
     let end = time(END, sink);
-    if !unit.is_empty() && mapping.zone(&unit).is_none() && sink.count() == before {
+    if !unit.is_empty() && mapping.zone(unit).is_none() && sink.count() == before {
         let message = format!(
             "management unit {unit:?} has no zone in {} (add [units.{}] with its time_zone)",
             mapping.file,
-            toml_key(&unit)
+            toml_key(unit)
         );
-        sink.push(place.clone(), message);
+        sink.push((record.place)(UNIT), message);
     }
-    if !code.is_empty() && !mapping.codes.contains_key(&code) && sink.count() == before {
+    if !code.is_empty() && !mapping.codes.contains_key(code) && sink.count() == before {
         let message = format!(
             "activity code {code:?} is not in {} (add [codes.{}] with its category and paid)",
             mapping.file,
-            toml_key(&code)
+            toml_key(code)
         );
-        sink.push(place.clone(), message);
+        sink.push((record.place)(CODE), message);
     }
     if start == Some(ClockTime::EndOfDay) {
-        let (text, place, column) = get(START);
-        sink.push(place, format!("{column} {text:?} is the end of the day, not a start"));
+        let message = format!("{} {:?} is the end of the day, not a start", columns[START], values[START]);
+        sink.push((record.place)(START), message);
     }
     if sink.count() != before {
         return None;
@@ -280,9 +289,9 @@ fn row<'c>(
     Some(Row {
         place: place.clone(),
         file,
-        agent,
-        unit,
-        code,
+        agent: agent.to_string(),
+        unit: unit.to_string(),
+        code: code.to_string(),
         day,
         start: Reading::Local(day.and_time(start)),
         end,

@@ -180,7 +180,7 @@ fn json_lines(
         if line.trim().is_empty() {
             continue;
         }
-        let place = Place { file: name.to_string(), at: At::LinePath(i + 1, String::new()) };
+        let place = Place::file(name).at(At::LinePath(i + 1, String::new()));
         match serde_json::from_str::<Value>(line) {
             Ok(v) if api::is_response(&v) => {
                 rows.extend(api::read_response(&v, &place, ix, *responses, mapping, sink));

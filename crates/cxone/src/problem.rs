@@ -2,12 +2,13 @@
 //! the mapping file. All of them are collected and reported together.
 
 use std::fmt;
+use std::sync::Arc;
 
 /// Where in the input a problem is.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Place {
-    /// The file (or `<stdin>`) as the caller named it.
-    pub file: String,
+    /// The file (or `<stdin>`) as the caller named it; shared by every place in it.
+    pub file: Arc<str>,
     /// Where inside it.
     pub at: At,
 }
@@ -40,17 +41,22 @@ impl At {
 impl Place {
     /// The file as a whole.
     pub fn file(file: &str) -> Place {
-        Place { file: file.to_string(), at: At::File }
+        Place { file: file.into(), at: At::File }
     }
 
     /// A line of a file.
     pub fn line(file: &str, line: usize) -> Place {
-        Place { file: file.to_string(), at: At::Line(line) }
+        Place { file: file.into(), at: At::Line(line) }
     }
 
     /// A key of a mapping file.
     pub fn key(file: &str, key: impl Into<String>) -> Place {
-        Place { file: file.to_string(), at: At::Key(key.into()) }
+        Place { file: file.into(), at: At::Key(key.into()) }
+    }
+
+    /// Another place in the same file.
+    pub(crate) fn at(&self, at: At) -> Place {
+        Place { file: self.file.clone(), at }
     }
 
     /// The same file, one JSON step further (`.name` or `[i]`).
