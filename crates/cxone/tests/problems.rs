@@ -257,3 +257,22 @@ fn a_shift_ending_where_the_exports_end_is_noted() {
         ["agent \"4711\"'s shift of Sat 2026-03-14 ends at midnight where the exports end: if the export cut it there, export the next day too (or with disableMidnightCutOff)"]
     );
 }
+
+#[test]
+fn detail_json_problems_name_the_json_path() {
+    let doc = serde_json::json!({"agentScheduleDetail": [
+        {"excdate": "2026-03-09", "schedDate": "2026-03-09", "muID": 5001, "tvID": 4711, "excCode": "OPEN", "startTime": "08:00", "endTime": "12:00"},
+        {"excdate": "2026-03-09", "schedDate": "2026-03-09", "muID": 5001, "tvID": 4711, "excCode": "OPEN", "startTime": "12:00", "endTime": "25:00"},
+        {"excdate": "2026-03-09", "schedDate": "2026-03-09", "muID": 5001, "tvID": [4711], "excCode": "OPEN", "startTime": "13:00", "endTime": "14:00"},
+        {"excdate": "2026-03-09", "schedDate": "2026-03-09", "muID": 5001, "tvID": 4711, "excCode": "OPEN"}
+    ]});
+    assert_eq!(
+        problems(run(&[("w.json", &doc.to_string())])),
+        [
+            "w.json: agentScheduleDetail[1].endTime: endTime \"25:00\" is not a time in 24-hour notation",
+            "w.json: agentScheduleDetail[2].tvID: must be a string or a whole number, got [4711]",
+            "w.json: agentScheduleDetail[3]: has no field \"startTime\" (detail.columns.start in cxone.toml)",
+            "w.json: agentScheduleDetail[3]: has no field \"endTime\" (detail.columns.end in cxone.toml)",
+        ]
+    );
+}
