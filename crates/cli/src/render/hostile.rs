@@ -125,7 +125,10 @@ fn human_output_shows_outside_text_and_only_its_own_colours() {
     // Shown, not dropped: the reader sees what the input carried.
     assert!(out.contains("s-1\\n::error file=evil.json"), "{out}");
     assert!(out.contains("\\u{1b}[31mred") && out.contains("\\0nul") && out.contains("\\u{2028}sep"), "{out}");
-    assert!(out.contains("not judged (s-1\\n::error file=evil.json"), "the not-judged reason is shown escaped:\n{out}");
+    assert!(
+        out.contains("not judged\x1b[0m (s-1\\n::error file=evil.json"),
+        "the not-judged reason is shown escaped:\n{out}"
+    );
 }
 
 #[test]
