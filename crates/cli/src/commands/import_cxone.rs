@@ -37,9 +37,15 @@ pub(crate) fn run(args: &ImportCxoneArgs) -> Result<u8, Failure> {
     let mut read = Vec::with_capacity(files.len());
     let mut budget = MAX_DOCUMENT_BYTES;
     for path in &files {
-        let bytes = read_capped(path, budget).map_err(|f| Failure {
-            code: f.code,
-            error: f.error.context(format!("the exports together may hold at most {MAX_DOCUMENT_BYTES} bytes")),
+        // One cap for all exports together: the snapshot they make is held in memory at once.
+        let bytes = read_capped(path, budget).map_err(|f| {
+            if budget < MAX_DOCUMENT_BYTES && f.error.to_string().contains("larger than") {
+                let all =
+                    format!("the exports together hold more than {MAX_DOCUMENT_BYTES} bytes, the most read at once");
+                Failure { code: f.code, error: anyhow!(all) }
+            } else {
+                f
+            }
         })?;
         budget -= bytes.len() as u64;
         read.push((display_name(path), bytes));
