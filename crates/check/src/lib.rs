@@ -51,7 +51,7 @@ pub use finding::{Finding, Severity};
 pub use overlaps::sweep_overlaps;
 pub use pack::{PackManifest, MANIFEST_FILE};
 pub use param_spec::{ParamKind, MAX_LIST_PARAM, MAX_TEXT_PARAM};
-pub use report::{Report, RuleRef, SnapshotRef, Summary, REPORT_FORMAT};
+pub use report::{NotJudged, Report, RuleRef, SnapshotRef, Summary, REPORT_FORMAT};
 pub use rule::{Rule, RuleFile, RuleLibrary, RuleSet, RuleSetError};
 pub use run::Checker;
 pub use sandbox::Limits;

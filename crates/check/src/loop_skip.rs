@@ -9,6 +9,7 @@
 //! the same name) and the rule is called for every agent.
 
 use rhai::{ASTNode, Expr, Map, Stmt, AST};
+use shiftgate_model::Lack;
 
 use crate::filters::{dst_shifts, limit_value, Filter};
 use crate::timeline::AgentFacts;
@@ -87,6 +88,19 @@ pub(crate) enum Limit {
 }
 
 impl LoopSource {
+    /// The snapshot list this loop's items come from and nothing else, when a source can lack that list: a rule
+    /// that only loops over time-off conflicts has nothing to judge in a snapshot whose source cannot supply
+    /// time-off requests.
+    pub(crate) fn only_from(&self) -> Option<Lack> {
+        match self {
+            LoopSource::List(AgentList::TimeOffRequests | AgentList::TimeOffConflicts | AgentList::TimeOffOverlaps) => {
+                Some(Lack::TimeOffRequests)
+            }
+            LoopSource::List(AgentList::TradeFailures | AgentList::AlreadyAppliedTrades) => Some(Lack::ShiftTrades),
+            _ => None,
+        }
+    }
+
     /// Whether the loop has nothing to iterate for this agent. A parameter that is missing or not a number gives
     /// `false`: the script runs and reports the problem itself.
     pub(crate) fn is_empty(&self, f: &AgentFacts, params: &Map) -> bool {

@@ -30,6 +30,22 @@ pub struct Report {
     /// Every configured waiver's standing in this run, in the order they are written (absent without waivers).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub waivers: Vec<WaiverStatus>,
+    /// Rules that ran but had nothing to judge, because the snapshot's source cannot supply what they read
+    /// (`source.lacks`): their silence is not a pass. Absent from JSON when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_judged: Vec<NotJudged>,
+}
+
+/// A rule that had nothing to judge: every item it loops over comes from a list the snapshot's source lacks.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NotJudged {
+    /// Rule id.
+    pub rule: String,
+    /// The snapshot list the source lacks (`timeOffRequests`, `shiftTrades`).
+    pub lacks: &'static str,
+    /// One sentence for people, e.g. `the cxone source carries no time-off requests`.
+    pub reason: String,
 }
 
 /// Identifies the checked schedule.
@@ -117,6 +133,7 @@ impl Report {
             summary,
             findings,
             waivers,
+            not_judged: not_judged(snapshot, rules),
         }
     }
 
@@ -134,4 +151,22 @@ impl Report {
     pub fn waiver_notes(&self) -> impl Iterator<Item = (&WaiverStatus, &WaiverNote)> {
         self.waivers.iter().flat_map(|s| s.notes.iter().map(move |n| (s, n)))
     }
+}
+
+/// The enabled rules whose only input is a list the snapshot's source lacks, in rule order.
+fn not_judged(snapshot: &Snapshot, rules: &RuleSet) -> Vec<NotJudged> {
+    let Some(source) = snapshot.source.as_ref() else { return Vec::new() };
+    rules
+        .rules()
+        .iter()
+        .filter(|r| r.enabled)
+        .filter_map(|r| {
+            let lack = r.loop_source.as_ref()?.only_from().filter(|&l| source.lacks(l))?;
+            Some(NotJudged {
+                rule: r.id.clone(),
+                lacks: lack.as_str(),
+                reason: format!("the {} source carries no {}", source.kind, lack.describe()),
+            })
+        })
+        .collect()
 }

@@ -68,6 +68,9 @@ pub(crate) enum Command {
     /// still written, so `check` can show every problem); 4 the platform could not be read now (timeouts, 5xx,
     /// 429, a schedule that kept changing while it was read): try again later.
     Pull(PullArgs),
+    /// Convert another platform's schedule exports into a snapshot (shiftgate.snapshot/1), to check them.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Explain a platform's 409 answer: match each conflict it names to the local finding that predicts it.
     ///
     /// RESPONSE is the body the platform answered (a Genesys ErrorBody, a REST `{"conflicts": [...]}` body, or a
@@ -408,6 +411,48 @@ pub(crate) struct PullArgs {
     /// The snapshot's asOf (RFC 3339), the instant `check` evaluates at; default: the time of the read.
     #[arg(long, value_name = "TIME")]
     pub(crate) as_of: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ImportCommand {
+    /// NICE CXone: Export Agent Schedules API answers and Agent Schedule Detail exports to a snapshot.
+    ///
+    /// Reads, in the order given, export files and folders (each folder's files, by name, not recursing; names
+    /// starting with `.` are skipped): Export Agent Schedules API answers (one JSON object per answer, a list of
+    /// them, or one per line), and Agent Schedule Detail exports (pipe-delimited, with or without their #fields
+    /// line, or JSON). Days repeated by overlapping exports are read once (if they differ, that is an error);
+    /// schedules split at midnight are joined again and keep their schedule date. The mapping file says what
+    /// the exports do not: each management unit's IANA zone, what every activity code is and whether it is paid
+    /// (fixtures/cxone/cxone.toml is a documented example). Local times are read in the unit's zone: one in the
+    /// skipped spring hour is an error, one in the repeated autumn hour is placed by the export's order or
+    /// reported. Schedules before the week become history; those after it are left out (said on stderr).
+    ///
+    /// CXone exports carry no time-off requests or shift trades: the snapshot says so, and `check` reports list
+    /// the rules that had nothing to judge. Nothing is written to CXone, which has no public API for it.
+    ///
+    /// Exit codes: 0 written; 2 usage error, or any problem in the exports or the mapping (all are listed, each
+    /// with its file and line or JSON path and the offending value; nothing is written).
+    Cxone(ImportCxoneArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ImportCxoneArgs {
+    /// Export files or folders; `-` reads one export from standard input.
+    #[arg(required = true, value_name = "EXPORT")]
+    pub(crate) exports: Vec<PathBuf>,
+    /// The mapping file (cxone.toml): units' zones, activity codes, business unit, detail export columns.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) mapping: PathBuf,
+    /// First local day of the week to import (yyyy-MM-dd), on the business unit's first day of the week.
+    #[arg(long, value_name = "DATE")]
+    pub(crate) week: String,
+    /// The snapshot's asOf (RFC 3339), the instant `check` evaluates at; default: none (`check` then uses its
+    /// --as-of or the current time).
+    #[arg(long, value_name = "TIME")]
+    pub(crate) as_of: Option<String>,
+    /// Write the snapshot to this file; `-` writes it to standard output.
+    #[arg(long, short, value_name = "FILE", default_value = "-")]
+    pub(crate) output: PathBuf,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

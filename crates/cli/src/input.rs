@@ -34,7 +34,7 @@ pub(crate) fn read_bytes(path: &Path) -> Result<Vec<u8>, Failure> {
 }
 
 /// Reads at most `cap` bytes; a larger input is an input error naming the file and the limit.
-fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>, Failure> {
+pub(crate) fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>, Failure> {
     let name = visible(&display_name(path)).into_owned();
     if path.as_os_str() == "-" {
         return read_limited(std::io::stdin().lock(), cap, 0, &name);

@@ -211,6 +211,7 @@ pub(crate) fn to_wire(w: &World) -> WireSnapshot<'static> {
         history: if w.weeks > 0 { w.agents.iter().map(history).collect() } else { vec![] },
         time_off_requests: w.requests.iter().map(|r| request(w, r)).collect(),
         shift_trades: w.trades.iter().map(|t| trade(w, t)).collect(),
+        source: None,
     }
 }
 

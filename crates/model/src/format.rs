@@ -142,6 +142,18 @@ pub struct WireSnapshot<'a, S = WireAgentSchedule<'a>> {
     pub time_off_requests: Vec<WireTimeOffRequest<'a>>,
     #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
     pub shift_trades: Vec<WireShiftTrade<'a>>,
+    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "Option::is_none")]
+    pub source: Option<WireSource<'a>>,
+}
+
+wire! {
+    /// Where the document came from, written by importers of platforms that cannot supply everything: `kind`
+    /// names the platform (`cxone`), `lacks` the lists its exports do not carry (`timeOffRequests`,
+    /// `shiftTrades`), so that reports can say which rules had nothing to judge instead of passing them.
+    pub struct WireSource<'a> {
+        kind: Option<Text<'a>>,
+        lacks: Vec<Text<'a>>,
+    }
 }
 
 wire! {

@@ -6,10 +6,35 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
+use crate::limits::MAX_ID_BYTES;
+
 /// A hash map keyed by ids. foldhash rather than the standard SipHash: reading a large roster looks up an id for
 /// every shift and activity, and foldhash is several times faster on short strings. It is seeded at random per map,
 /// so ids crafted to collide are no cheaper to find than with SipHash's.
 pub(crate) type IdMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
+/// Why an id cannot be used, or `None` if it can: every id is at most [`MAX_ID_BYTES`] bytes, with no character
+/// that could change how a report reads. Ids reach terminals, CI logs and HTML; a newline in one can forge a line of
+/// output (a GitHub workflow command), and a bidirectional override can make one id read as another. The message
+/// names the character by code point and never echoes the id. Importers that build ids from other formats ask this
+/// before writing a snapshot, so that they can name the place in their own input.
+pub fn id_problem(id: &str) -> Option<String> {
+    if id.len() > MAX_ID_BYTES {
+        return Some(format!("must be at most {MAX_ID_BYTES} bytes, got {} bytes", id.len()));
+    }
+    let (at, c) = id.chars().enumerate().find(|&(_, c)| hidden_or_control(c))?;
+    let what = "must not contain control, line-separator or text-direction characters";
+    Some(format!("{what}, found U+{:04X} at character {}", u32::from(c), at + 1))
+}
+
+/// Characters no id may contain: C0 and C1 controls (newline, escape, NUL, ...), the Unicode line and paragraph
+/// separators, and the invisible marks that reorder text (bidirectional embeddings, overrides and isolates).
+fn hidden_or_control(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{FEFF}')
+        || ('\u{202A}'..='\u{202E}').contains(&c)
+        || ('\u{2066}'..='\u{2069}').contains(&c)
+}
 
 macro_rules! string_id {
     ($(#[$doc:meta])* $name:ident) => {

@@ -42,13 +42,13 @@ mod trade;
 mod validate;
 
 pub use error::{InputError, Problem};
-pub use id::{ActivityCodeId, AgentId, AgentIx, CodeIx, ShiftId, ShiftIx, TimeOffRequestId, TradeId};
+pub use id::{id_problem, ActivityCodeId, AgentId, AgentIx, CodeIx, ShiftId, ShiftIx, TimeOffRequestId, TradeId};
 pub use limits::MAX_LENGTH_MINUTES;
 pub use snapshot::{
-    Activity, ActivityCode, Agent, BusinessUnit, Category, FullDayMarker, ScheduleInfo, Shift, ShiftTrade, Snapshot,
-    TimeOffRequest, TimeOffStatus, TradeState,
+    Activity, ActivityCode, Agent, BusinessUnit, Category, FullDayMarker, Lack, ScheduleInfo, Shift, ShiftTrade,
+    Snapshot, Source, TimeOffRequest, TimeOffStatus, TradeState,
 };
-pub use time::{Interval, Zone};
+pub use time::{Interval, LocalReading, Zone};
 pub use trade::{
     apply_trades, apply_trades_excluding, approved_in_order, Move, Roster, Side, TradeFailure, TradeProblem,
 };

@@ -33,6 +33,8 @@ pub struct Snapshot {
     pub time_off: Vec<TimeOffRequest>,
     /// Shift trades of any state, in input order.
     pub trades: Vec<ShiftTrade>,
+    /// Where the snapshot came from, when an importer says so (and what that source cannot supply).
+    pub source: Option<Source>,
     pub(crate) agent_index: IdMap<AgentId, AgentIx>,
     pub(crate) shift_index: IdMap<ShiftId, ShiftIx>,
 }
@@ -339,4 +341,55 @@ pub struct ShiftTrade {
     pub receiving_shift_times: Option<Interval>,
     /// When the trade was approved.
     pub reviewed: Option<DateTime<Utc>>,
+}
+
+/// Where a snapshot came from: written by importers of platforms whose exports cannot supply everything.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Source {
+    /// The platform, e.g. `cxone`.
+    pub kind: String,
+    /// The lists the source cannot supply: their absence means "unknown", not "none".
+    pub lacks: Vec<Lack>,
+}
+
+impl Source {
+    /// Whether the source cannot supply this list.
+    pub fn lacks(&self, lack: Lack) -> bool {
+        self.lacks.contains(&lack)
+    }
+}
+
+/// A list of the snapshot that its source cannot supply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Lack {
+    /// `timeOffRequests`: pending and approved requests are unknown.
+    TimeOffRequests,
+    /// `shiftTrades`: approved trades are unknown.
+    ShiftTrades,
+}
+
+impl Lack {
+    /// Every kind, in wire order.
+    pub const ALL: [Lack; 2] = [Lack::TimeOffRequests, Lack::ShiftTrades];
+
+    /// The wire name: the snapshot field it stands for.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lack::TimeOffRequests => "timeOffRequests",
+            Lack::ShiftTrades => "shiftTrades",
+        }
+    }
+
+    /// What it is, for people: `time-off requests`, `shift trades`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Lack::TimeOffRequests => "time-off requests",
+            Lack::ShiftTrades => "shift trades",
+        }
+    }
+
+    /// Parses a wire name.
+    pub fn parse(s: &str) -> Option<Lack> {
+        Lack::ALL.into_iter().find(|l| l.as_str() == s)
+    }
 }

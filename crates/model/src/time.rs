@@ -5,7 +5,7 @@
 //! offset changes, renders local times for messages, and parses RFC 3339 instants quickly (parsing them is a large
 //! share of reading a snapshot).
 
-use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveTime, Offset, TimeZone, Timelike, Utc};
+use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 
 /// A half-open span of time `[start, end)` between two UTC instants.
@@ -129,6 +129,25 @@ impl Zone {
         last > iv.start && self.offset_minutes(iv.start) != self.offset_minutes(last)
     }
 
+    /// What a local wall-clock reading means in this zone: one instant, two in the hour a DST change repeats
+    /// (earlier first), or none in the hour it skips. Importers of local-time exports use this, and decide the
+    /// ambiguous and nonexistent readings themselves; nothing here picks one.
+    pub fn read_local(&self, local: NaiveDateTime) -> LocalReading {
+        match self.0.from_local_datetime(&local) {
+            LocalResult::Single(t) => LocalReading::One(t.with_timezone(&Utc)),
+            LocalResult::Ambiguous(a, b) => {
+                let (a, b) = (a.with_timezone(&Utc), b.with_timezone(&Utc));
+                LocalReading::Two(a.min(b), a.max(b))
+            }
+            LocalResult::None => LocalReading::Skipped,
+        }
+    }
+
+    /// The zone's abbreviation at an instant (`CST`, `CDT`).
+    pub fn abbreviation(&self, at: DateTime<Utc>) -> String {
+        at.with_timezone(&self.0).format("%Z").to_string()
+    }
+
     /// `Tue Dec 1 08:00 CST`.
     pub fn format_instant(&self, at: DateTime<Utc>) -> String {
         at.with_timezone(&self.0).format("%a %b %-d %H:%M %Z").to_string()
@@ -157,6 +176,17 @@ impl Zone {
             (false, false) => format!("{start} {sa} - {} {ea}", e.format("%a %b %-d %H:%M")),
         }
     }
+}
+
+/// What a local wall-clock reading means in a zone ([`Zone::read_local`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LocalReading {
+    /// The usual case: exactly one instant.
+    One(DateTime<Utc>),
+    /// The hour the clocks repeat when DST ends: the earlier instant (still on summer time) and the later one.
+    Two(DateTime<Utc>, DateTime<Utc>),
+    /// The hour the clocks skip when DST begins: no such local time.
+    Skipped,
 }
 
 /// Parses an RFC 3339 instant (`Z` or a numeric offset) to UTC.
@@ -283,6 +313,26 @@ mod tests {
         let spring = Interval::new(utc("2026-03-07T22:00:00-06:00"), utc("2026-03-08T06:00:00-05:00"));
         assert_eq!(spring.minutes(), 7 * 60);
         assert_eq!(z.format_interval(&spring), "Sat Mar 7 22:00 CST - Sun Mar 8 06:00 CDT");
+    }
+
+    #[test]
+    fn local_readings_in_chicago_are_one_two_or_none() {
+        let z = Zone::from_name("America/Chicago").unwrap();
+        let local = |s| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap();
+        assert_eq!(z.read_local(local("2026-11-02 08:00")), LocalReading::One(utc("2026-11-02T14:00:00Z")));
+        // Fall back: 01:30 happens on CDT, then again an hour later on CST.
+        assert_eq!(
+            z.read_local(local("2026-11-01 01:30")),
+            LocalReading::Two(utc("2026-11-01T06:30:00Z"), utc("2026-11-01T07:30:00Z"))
+        );
+        assert_eq!(z.read_local(local("2026-11-01 00:59")), LocalReading::One(utc("2026-11-01T05:59:00Z")));
+        assert_eq!(z.read_local(local("2026-11-01 02:00")), LocalReading::One(utc("2026-11-01T08:00:00Z")));
+        // Spring forward: 02:00-02:59 does not exist.
+        assert_eq!(z.read_local(local("2026-03-08 02:30")), LocalReading::Skipped);
+        assert_eq!(z.read_local(local("2026-03-08 01:59")), LocalReading::One(utc("2026-03-08T07:59:00Z")));
+        assert_eq!(z.read_local(local("2026-03-08 03:00")), LocalReading::One(utc("2026-03-08T08:00:00Z")));
+        assert_eq!(z.abbreviation(utc("2026-11-01T06:30:00Z")), "CDT");
+        assert_eq!(z.abbreviation(utc("2026-11-01T07:30:00Z")), "CST");
     }
 
     #[test]

@@ -4,6 +4,7 @@ mod check;
 mod demo;
 mod explain_conflict;
 mod gen;
+mod import_cxone;
 mod publish;
 mod pull;
 mod rules;
@@ -13,7 +14,7 @@ mod schema;
 mod sim;
 mod waivers;
 
-use crate::args::{Cli, Command, RulesCommand, WaiversCommand};
+use crate::args::{Cli, Command, ImportCommand, RulesCommand, WaiversCommand};
 use crate::exit::Failure;
 
 /// Runs a parsed command line and returns its exit code.
@@ -29,6 +30,7 @@ pub(crate) fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Gen(args) => gen::run(&args),
         Command::Publish(args) => publish::run(&args),
         Command::Pull(args) => pull::run(&args),
+        Command::Import(ImportCommand::Cxone(args)) => import_cxone::run(&args),
         Command::ExplainConflict(args) => explain_conflict::run(&args),
         Command::Demo(args) => demo::run(&args),
         Command::Sim(args) => sim::run(&args),

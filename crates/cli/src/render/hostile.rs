@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use chrono::{TimeZone, Utc};
 use serde_json::Value;
 use shiftgate_check::{
-    Config, Finding, Limits, NoteKind, Report, RuleFile, RuleLibrary, RuleRef, RuleSet, Severity, SnapshotRef, Summary,
-    Waiver, WaiverNote, WaiverScope, WaiverState, WaiverStatus,
+    Config, Finding, Limits, NotJudged, NoteKind, Report, RuleFile, RuleLibrary, RuleRef, RuleSet, Severity,
+    SnapshotRef, Summary, Waiver, WaiverNote, WaiverScope, WaiverState, WaiverStatus,
 };
 
 use super::escape::is_hidden;
@@ -101,6 +101,7 @@ pub(crate) fn hostile_report() -> (String, Report) {
             waived,
         ],
         waivers: vec![status],
+        not_judged: vec![NotJudged { rule: rule.clone(), lacks: "shiftTrades", reason: HOSTILE.to_string() }],
     };
     (format!("fixtures/{HOSTILE}.json"), report)
 }
@@ -162,6 +163,10 @@ fn human_output_shows_outside_text_and_only_its_own_colours() {
         "{plain}"
     );
     assert!(plain.contains("Waivers:\n  warning s-1\\n::error"), "{plain}");
+    assert!(
+        out.contains("not judged\x1b[0m (s-1\\n::error file=evil.json"),
+        "the not-judged reason is shown escaped:\n{out}"
+    );
 }
 
 #[test]

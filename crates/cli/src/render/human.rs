@@ -65,6 +65,7 @@ fn write_one(out: &mut dyn Write, name: &str, r: &Report, fail_on: Option<Severi
             )?;
         }
     }
+    write_not_judged(out, r)?;
     let s = &r.summary;
     let blocking = fail_on.map(|level| r.at_least(level).count()).unwrap_or(0);
     let verdict = match fail_on {
@@ -104,6 +105,18 @@ fn write_grouped<'a>(
         if let Some(w) = &f.waiver {
             writeln!(out, "          {}", waiver_text(w, r))?;
         }
+    }
+    Ok(())
+}
+
+/// Rules that had nothing to judge (the snapshot's source lacks what they read), one line per reason: their
+/// silence must not read as a pass.
+fn write_not_judged(out: &mut dyn Write, r: &Report) -> std::io::Result<()> {
+    let mut reasons: Vec<&str> = r.not_judged.iter().map(|n| n.reason.as_str()).collect();
+    reasons.dedup();
+    for reason in reasons {
+        let rules: Vec<_> = r.not_judged.iter().filter(|n| n.reason == reason).map(|n| visible(&n.rule)).collect();
+        writeln!(out, "\n{DIM}not judged{RESET} ({}): {}", visible(reason), rules.join(", "))?;
     }
     Ok(())
 }

@@ -116,10 +116,11 @@ enum Key {
     History,
     TimeOffRequests,
     ShiftTrades,
+    Source,
     Other,
 }
 
-const KEYS: [(&str, Key); 10] = [
+const KEYS: [(&str, Key); 11] = [
     ("format", Key::Format),
     ("asOf", Key::AsOf),
     ("businessUnit", Key::BusinessUnit),
@@ -130,6 +131,7 @@ const KEYS: [(&str, Key); 10] = [
     ("history", Key::History),
     ("timeOffRequests", Key::TimeOffRequests),
     ("shiftTrades", Key::ShiftTrades),
+    ("source", Key::Source),
 ];
 
 impl<'de> Deserialize<'de> for Key {
@@ -195,6 +197,7 @@ impl<'de: 'scope, 'scope> Visitor<'de> for DocumentVisitor<'_, 'scope> {
                 }
                 Key::TimeOffRequests => wire.time_off_requests = read_list(&mut map)?,
                 Key::ShiftTrades => wire.shift_trades = read_list(&mut map)?,
+                Key::Source => wire.source = map.next_value()?,
                 Key::Other => {
                     map.next_value::<IgnoredAny>()?;
                 }

@@ -18,8 +18,8 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc, Weekday};
 use crate::error::{InputError, Problem};
 use crate::format::{Text, WireAgentSchedule, WireSnapshot, FORMAT};
 use crate::id::{IdMap, ShiftIx};
-use crate::limits::{MAX_DOCUMENT_BYTES, MAX_ID_BYTES, MAX_WEEK_COUNT};
-use crate::snapshot::{BusinessUnit, ScheduleInfo, Snapshot};
+use crate::limits::{MAX_DOCUMENT_BYTES, MAX_WEEK_COUNT};
+use crate::snapshot::{BusinessUnit, Lack, ScheduleInfo, Snapshot, Source};
 use crate::time::{parse_date, parse_instant};
 use context::Context;
 use document::Listed;
@@ -149,15 +149,6 @@ struct Validator {
     problems: Vec<Problem>,
 }
 
-/// Characters no id may contain: C0 and C1 controls (newline, escape, NUL, ...), the Unicode line and paragraph
-/// separators, and the invisible marks that reorder text (bidirectional embeddings, overrides and isolates).
-fn hidden_or_control(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{FEFF}')
-        || ('\u{202A}'..='\u{202E}').contains(&c)
-        || ('\u{2066}'..='\u{2069}').contains(&c)
-}
-
 fn weekday(s: &str) -> Option<Weekday> {
     Some(match s {
         "Sunday" => Weekday::Sun,
@@ -213,19 +204,11 @@ impl Validator {
         self.id_form(id, path).then_some(id)
     }
 
-    /// Whether an id has the form every id must have: at most [`MAX_ID_BYTES`] bytes, and no character that could
-    /// change how a report reads. Ids reach terminals, CI logs and HTML; a newline in one can forge a line of output
-    /// (a GitHub workflow command), and a bidirectional override can make one id read as another. The message names
-    /// the character by code point and never echoes the id.
+    /// Whether an id has the form every id must have ([`crate::id_problem`]).
     fn id_form(&mut self, id: &str, path: impl FnOnce() -> String) -> bool {
-        if id.len() > MAX_ID_BYTES {
-            self.fail(path, format!("must be at most {MAX_ID_BYTES} bytes, got {} bytes", id.len()));
-            return false;
-        }
-        match id.chars().enumerate().find(|&(_, c)| hidden_or_control(c)) {
-            Some((at, c)) => {
-                let what = "must not contain control, line-separator or text-direction characters";
-                self.fail(path, format!("{what}, found U+{:04X} at character {}", u32::from(c), at + 1));
+        match crate::id::id_problem(id) {
+            Some(message) => {
+                self.fail(path, message);
                 false
             }
             None => true,
@@ -344,6 +327,7 @@ impl Validator {
         }
         let time_off = self.time_off_requests(w, &ctx);
         let trades = self.trades(w);
+        let source = self.source(w);
 
         let Context { business_unit, codes, agents, agent_index, .. } = ctx;
         let (Some(business_unit), Some(schedule)) = (business_unit, schedule) else { return Ok(None) };
@@ -358,9 +342,39 @@ impl Validator {
             history,
             time_off,
             trades,
+            source,
             agent_index,
             shift_index,
         }))
+    }
+
+    /// `source`: a kind, and known lists it lacks, which the document must then not have.
+    fn source<X>(&mut self, w: &WireSnapshot<'_, X>) -> Option<Source> {
+        let s = w.source.as_ref()?;
+        let kind = self.id(&s.kind, || "source.kind".into());
+        let mut lacks = Vec::new();
+        for (i, name) in s.lacks.iter().enumerate() {
+            let path = || format!("source.lacks[{i}]");
+            let Some(lack) = Lack::parse(name.as_str()) else {
+                let known: Vec<&str> = Lack::ALL.iter().map(|l| l.as_str()).collect();
+                self.fail(path, format!("must be one of {known:?}, got {:?}", name.as_str()));
+                continue;
+            };
+            if lacks.contains(&lack) {
+                self.fail(path, format!("{:?} is listed twice", lack.as_str()));
+                continue;
+            }
+            let present = match lack {
+                Lack::TimeOffRequests => w.time_off_requests.len(),
+                Lack::ShiftTrades => w.shift_trades.len(),
+            };
+            if present > 0 {
+                let message = format!("says the source lacks {}, but the snapshot has {present}", lack.as_str());
+                self.fail(path, message);
+            }
+            lacks.push(lack);
+        }
+        Some(Source { kind: kind?.to_string(), lacks })
     }
 
     fn schedule<X>(&mut self, w: &WireSnapshot<'_, X>, bu: Option<&BusinessUnit>) -> Option<ScheduleInfo> {
