@@ -59,6 +59,12 @@ fn publish_args<'a>(url: &'a str, platform: &'a str, audit: &'a Path, extra: &[&
     v
 }
 
+/// The simulator's OAuth client credentials, which both platforms use (REST buys its token with them too).
+fn with_sim_credentials(mut c: Command) -> Command {
+    c.env("SHIFTGATE_CLIENT_ID", "shiftgate-sim-client").env("SHIFTGATE_CLIENT_SECRET", "shiftgate-sim-secret");
+    c
+}
+
 fn write_json(dir: &Path, name: &str, v: &Value) -> std::path::PathBuf {
     let p = dir.join(name);
     std::fs::write(&p, serde_json::to_vec(v).unwrap()).unwrap();
@@ -202,14 +208,31 @@ async fn exit_codes_say_what_to_do_next() {
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("us-east-1"), "{}", all_text(&o));
 
-    // 3: a rule fails at run time: the gate fails closed.
+    // 2: half a pair of client credentials, or a REST token beside them: which credential is meant is unclear.
+    let mut c = shiftgate(&publish_args("http://127.0.0.1:9", "rest", &audit, &[]));
+    c.env("SHIFTGATE_CLIENT_ID", "shiftgate-sim-client");
+    let o = output(c).await;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("or neither"), "{}", all_text(&o));
+    let mut c = with_sim_credentials(shiftgate(&publish_args("http://127.0.0.1:9", "rest", &audit, &[])));
+    c.env("SHIFTGATE_TOKEN", "tok-Zq8");
+    let o = output(c).await;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("not both") && !all_text(&o).contains("tok-Zq8"), "{}", all_text(&o));
+
+    // 2: the REST contract without a credential is refused (the simulator requires a bearer token).
     let sim = sim_with(&clean_week, SimConfig::default()).await;
-    let o = output(shiftgate(&publish_args(
+    let o = output(shiftgate(&publish_args(&sim.base_url(), "rest", &audit, &[]))).await;
+    assert_eq!(o.status.code(), Some(2), "{}", all_text(&o));
+    assert!(text(&o.stdout).contains("REJECTED") && text(&o.stdout).contains("HTTP 401"), "{}", all_text(&o));
+
+    // 3: a rule fails at run time: the gate fails closed.
+    let o = output(with_sim_credentials(shiftgate(&publish_args(
         &sim.base_url(),
         "rest",
         &audit,
         &["--rules", "tests/fixtures/bad-rules/throw"],
-    )))
+    ))))
     .await;
     assert_eq!(o.status.code(), Some(3), "{}", all_text(&o));
     assert!(text(&o.stderr).contains("the gate fails closed") && sim.attempts().is_empty(), "{}", all_text(&o));
@@ -218,12 +241,12 @@ async fn exit_codes_say_what_to_do_next() {
     let faults = FaultPlan::parse("500@write#1-20").unwrap();
     let sim = sim_with(&clean_week, SimConfig { faults, ..SimConfig::default() }).await;
     // A 500 leaves the write's fate unclear: a one-second processing window keeps the test short.
-    let o = output(shiftgate(&publish_args(
+    let o = output(with_sim_credentials(shiftgate(&publish_args(
         &sim.base_url(),
         "rest",
         &audit,
         &["--max-writes", "1", "--settle-window", "1"],
-    )))
+    ))))
     .await;
     assert_eq!(o.status.code(), Some(4), "{}", all_text(&o));
     assert!(text(&o.stdout).contains("GAVE UP: the write cap of 1 was reached"), "{}", all_text(&o));
@@ -231,7 +254,7 @@ async fn exit_codes_say_what_to_do_next() {
     // 1: pending time off arrives between read and write: a data conflict, explained, never resent.
     let faults = FaultPlan::parse("timeoff@write#1").unwrap();
     let sim = sim_with(&clean_week, SimConfig { faults, ..SimConfig::default() }).await;
-    let o = output(shiftgate(&publish_args(&sim.base_url(), "rest", &audit, &["--json"]))).await;
+    let o = output(with_sim_credentials(shiftgate(&publish_args(&sim.base_url(), "rest", &audit, &["--json"])))).await;
     assert_eq!(o.status.code(), Some(1), "{}", all_text(&o));
     assert_eq!(sim.attempts().len(), 1, "a data conflict is never resent");
     let report: Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -328,7 +351,7 @@ fn sim_serves_until_stopped_and_publish_survives_its_concurrent_editor() {
         let audit = dir.path().join("audit.jsonl");
         let mut args = publish_args(&url, "rest", &audit, &[]);
         args.push("--exclude-conflicting-trades");
-        let o = shiftgate(&args).output().unwrap();
+        let o = with_sim_credentials(shiftgate(&args)).output().unwrap();
         assert_eq!(o.status.code(), Some(0), "{}", all_text(&o));
         let out = text(&o.stdout);
         assert!(out.contains("Version conflict 1/5") && out.contains("PUBLISHED"), "{out}");

@@ -31,8 +31,9 @@ use serde_json::Value;
 use shiftgate_check::Severity;
 use shiftgate_model::Snapshot;
 use shiftgate_publish::genesys::{GenesysClient, GenesysConfig};
+use shiftgate_publish::oauth::ClientCredentials;
 use shiftgate_publish::plan::UpdatePlan;
-use shiftgate_publish::rest::{RestClient, RestConfig};
+use shiftgate_publish::rest::{RestAuth, RestClient, RestConfig};
 use shiftgate_publish::retry::{RateLimitPolicy, RetryPolicy};
 use shiftgate_publish::{
     publish, verify_chain, AnyPlatform, AuditLog, Fetched, HttpSettings, PlatformClient, PlatformError, PublishConfig,
@@ -327,6 +328,10 @@ async fn execute(case: &Case, doc: &Value) -> Ran {
         AnyPlatform::Genesys(GenesysClient::new(c).unwrap())
     } else {
         let mut c = RestConfig::new(sim.base_url());
+        c.auth = RestAuth::ClientCredentials(ClientCredentials::new(
+            "shiftgate-sim-client",
+            SecretString::from("shiftgate-sim-secret"),
+        ));
         c.http = http();
         AnyPlatform::Rest(RestClient::new(c).unwrap())
     };

@@ -319,6 +319,35 @@ async fn a_lost_request_is_resent_after_the_re_read_shows_nothing_changed() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_lost_answer_is_followed_by_a_re_validation_never_a_blind_resend() {
+    // wfm-api.md §6: after a lost answer, "treat it as not applied: re-fetch, re-validate, never blindly resend".
+    // a-200 files tor-9 between our read and our write, and the write's answer is lost: the versions stay as they
+    // were (time off moves no schedule version, §1.8), so only the re-validated re-read shows what changed.
+    let fake = FakePlatform::new(clean_example());
+    fake.before_next_write(|doc| doc["timeOffRequests"] = example()["timeOffRequests"].clone());
+    fake.script_writes([WriteFault::LoseRequest]);
+    let report = run(&fake, &config()).await;
+    assert_eq!(report.outcome, PublishOutcome::Blocked, "{:#?}", report.story);
+    assert_eq!(writes(&fake), [(Some(17), false)], "the first payload is never sent again");
+    assert_eq!(report.writes[0].fate, WriteFate::NotApplied);
+    assert!(says(&report, "validating the re-read from scratch"), "{:#?}", report.story);
+
+    // Excluding conflicting trades: the re-read gives a new payload (without tr-4), and only that one goes.
+    let fake = FakePlatform::new(clean_example());
+    fake.before_next_write(|doc| doc["timeOffRequests"] = example()["timeOffRequests"].clone());
+    fake.script_writes([WriteFault::LoseRequest]);
+    let mut cfg = config();
+    cfg.exclude_conflicting_trades = true;
+    let report = run(&fake, &cfg).await;
+    assert!(matches!(report.outcome, PublishOutcome::Published { changed_shifts: false, .. }), "{:#?}", report.story);
+    assert_eq!(report.excluded_trades[0].trade_id, "tr-4");
+    let hashes: Vec<&str> = report.writes.iter().map(|w| w.payload_hash.as_str()).collect();
+    assert_eq!(hashes.len(), 2);
+    assert_ne!(hashes[0], hashes[1], "a new payload, not the first one again");
+    assert_eq!(holder_of(&fake.document(), "s-1"), "a-100");
+}
+
+#[tokio::test(start_paused = true)]
 async fn transient_failures_are_bounded() {
     let fake = FakePlatform::new(clean_example());
     fake.script_writes(vec![WriteFault::LoseRequest; 10]);

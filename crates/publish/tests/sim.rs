@@ -9,7 +9,8 @@ use std::time::Duration;
 use secrecy::SecretString;
 use serde_json::Value;
 use shiftgate_publish::genesys::{GenesysClient, GenesysConfig};
-use shiftgate_publish::rest::{RestClient, RestConfig};
+use shiftgate_publish::oauth::ClientCredentials;
+use shiftgate_publish::rest::{RestAuth, RestClient, RestConfig};
 use shiftgate_publish::retry::RetryPolicy;
 use shiftgate_publish::{
     publish, verify_chain, AuditLog, HttpSettings, PlatformClient, PublishConfig, PublishOutcome, PublishReport,
@@ -39,8 +40,13 @@ fn genesys(s: &SimServer) -> GenesysClient {
     GenesysClient::new(c).unwrap()
 }
 
+/// The REST client buys its bearer token with the simulator's client credentials, on the REST base's origin.
 fn rest(s: &SimServer) -> RestClient {
     let mut c = RestConfig::new(s.base_url());
+    c.auth = RestAuth::ClientCredentials(ClientCredentials::new(
+        "shiftgate-sim-client",
+        SecretString::from("shiftgate-sim-secret"),
+    ));
     c.http = http();
     RestClient::new(c).unwrap()
 }

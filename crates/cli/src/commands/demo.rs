@@ -15,7 +15,8 @@ use serde_json::Value;
 use shiftgate_check::{Checker, Finding, Severity};
 use shiftgate_model::Snapshot;
 use shiftgate_publish::genesys::{GenesysClient, GenesysConfig};
-use shiftgate_publish::rest::{RestClient, RestConfig};
+use shiftgate_publish::oauth::ClientCredentials;
+use shiftgate_publish::rest::{RestAuth, RestClient, RestConfig};
 use shiftgate_publish::retry::RetryPolicy;
 use shiftgate_publish::{
     explain_conflict, publish, AnyPlatform, AuditLog, HttpSettings, PublishConfig, PublishOutcome, PublishReport,
@@ -140,6 +141,10 @@ fn client(kind: PlatformKind, sim: &SimServer) -> Result<AnyPlatform, Deviation>
         }
         PlatformKind::Rest => {
             let mut c = RestConfig::new(sim.base_url());
+            c.auth = RestAuth::ClientCredentials(ClientCredentials::new(
+                defaults.client_id,
+                SecretString::from(defaults.client_secret),
+            ));
             c.http = http;
             AnyPlatform::Rest(RestClient::new(c).map_err(fail)?)
         }

@@ -6,7 +6,8 @@
 //! from Fetch; data conflict -> explain and stop; 429 -> wait Retry-After; an unclear answer (lost or closed
 //! socket, timeout, 5xx, a refusal without a reason) -> wait out any Retry-After, then re-read until the platform
 //! settles ([`settle`]): our payload live means it landed; only after the processing window do unchanged versions
-//! mean it did not (resend the same payload, or stop on a refused one) and moved versions mean someone else wrote.
+//! mean it did not (stop on a refused one; after a lost answer, validate that re-read from scratch and send what
+//! it gives: the same payload if nothing else changed) and moved versions mean someone else wrote.
 //!
 //! Every write gets a fate in the report (`writes`) and the audit; every step is audited, every wait goes through
 //! the [`Clock`], and a deadline and a write cap bound the run.
@@ -201,10 +202,15 @@ struct Prepared {
 
 impl<P: PlatformClient> Run<'_, P> {
     async fn drive(&mut self) -> Result<PublishOutcome, PublishError> {
+        // A read the next cycle starts from instead of fetching: the re-read that settled a lost write.
+        let mut settled_read: Option<Fetched> = None;
         loop {
-            let fetched = match self.fetch("fetch").await? {
-                Ok(f) => f,
-                Err(o) => return Ok(o),
+            let fetched = match settled_read.take() {
+                Some(f) => f,
+                None => match self.fetch("fetch").await? {
+                    Ok(f) => f,
+                    Err(o) => return Ok(o),
+                },
             };
             let prepared = match self.prepare(&fetched)? {
                 Ok(p) => p,
@@ -222,7 +228,7 @@ impl<P: PlatformClient> Run<'_, P> {
                 return Ok(PublishOutcome::AlreadyPublished { schedule_version: fetched.schedule_version() });
             }
             match self.submit_until_settled(&prepared).await? {
-                Ok(()) => continue,
+                Ok(next) => settled_read = next,
                 Err(o) => return Ok(o),
             }
         }

@@ -6,8 +6,9 @@ use super::*;
 use crate::classify::{awaiting, judge, reaches_the_schedule, Awaiting};
 
 impl<P: PlatformClient> Run<'_, P> {
-    /// Sends one payload until it settles. `Ok(Ok(()))` means "version conflict: start over from Fetch".
-    pub(super) async fn submit_until_settled(&mut self, prepared: &Prepared) -> Flow<()> {
+    /// Sends one payload until it settles. `Ok(Ok(next))` means "start over": from a fresh fetch (`None`, after
+    /// a version conflict) or from the re-read that settled a lost write (`Some`).
+    pub(super) async fn submit_until_settled(&mut self, prepared: &Prepared) -> Flow<Option<Fetched>> {
         let submission = &prepared.submission;
         let changed_shifts = !submission.plan.changes_no_shift();
         loop {
@@ -40,7 +41,7 @@ impl<P: PlatformClient> Run<'_, P> {
                 }
                 Classification::VersionConflict => {
                     self.settle_version_conflict(ix, what, &answer, live_version)?;
-                    return self.back_off_version_conflict().await;
+                    return Ok(self.back_off_version_conflict().await?.map(|()| None));
                 }
                 Classification::DataConflict => {
                     let window = secs(self.cfg.settle.window);
@@ -70,6 +71,13 @@ impl<P: PlatformClient> Run<'_, P> {
                     // Any Retry-After was honoured before the re-read.
                     if let Err(o) = self.wait_transient(None).await? {
                         return Ok(Err(o));
+                    }
+                    // Unchanged versions do not mean unchanged data: time off moves no schedule version
+                    // (research/wfm-api.md §1.8), and a lost answer may have hidden a refusal of the data. So the
+                    // re-read is validated from scratch before anything goes again (wfm-api.md §6: "treat it as
+                    // not applied: re-fetch, re-validate, never blindly resend").
+                    if let Some(s) = settled {
+                        return Ok(Ok(Some(s.fetched)));
                     }
                 }
                 Classification::Unauthorized | Classification::Rejected | Classification::NeedsRefetch => {
@@ -137,7 +145,11 @@ impl<P: PlatformClient> Run<'_, P> {
             format!("{answer}; the write stopped before the update, so nothing reached the schedule")
         };
         self.settle_write(ix, WriteFate::NotApplied, version, detail)?;
-        self.say("Nothing changed on the platform: the same payload (same versions) can be resent safely.".to_string());
+        self.say(if re_read {
+            "The versions did not move, but the data may have (time off moves no version, and a lost answer may hide a refusal): validating the re-read from scratch before sending anything again; the same payload goes again only if that gives it back.".to_string()
+        } else {
+            "Nothing changed on the platform: the same payload (same versions) can be resent safely.".to_string()
+        });
         Ok(())
     }
 
