@@ -11,6 +11,9 @@ mod read;
 pub mod routes;
 mod write;
 
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
 use secrecy::SecretString;
 
 use crate::canon::value_hash;
@@ -19,6 +22,7 @@ use crate::http::{Answer, HttpSettings, Request, Sender};
 use crate::oauth::{ClientCredentials, OAuth};
 use crate::plan::UpdatePlan;
 use crate::platform::{Fetched, PlatformClient, PlatformError, Submission, SubmitResult, Target};
+use crate::retry::LONGEST_RETRY_AFTER;
 use convert::{assemble, upload_body};
 
 /// How to reach and authenticate to a Genesys Cloud org.
@@ -62,7 +66,12 @@ pub struct GenesysClient {
     sender: Sender,
     settings: HttpSettings,
     oauth: OAuth,
+    /// 429s waited out by reads since the last [`PlatformClient::fetch`] began.
+    throttled: AtomicU32,
 }
+
+/// How many times one read is sent again after a 429 before the 429 is the read's answer.
+pub const READ_RETRIES_AFTER_429: u32 = 5;
 
 impl std::fmt::Debug for GenesysClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -85,6 +94,7 @@ impl GenesysClient {
             sender: Sender::new(&config.http, api, login)?,
             settings: config.http,
             oauth: OAuth::new(ClientCredentials::new(config.client_id, config.client_secret))?,
+            throttled: AtomicU32::new(0),
         })
     }
 
@@ -93,9 +103,26 @@ impl GenesysClient {
         self.oauth.send(&self.sender, req).await
     }
 
-    /// Sends a read and returns its JSON, or the error naming the request.
+    /// Sends a read and returns its JSON, or the error naming the request. A read answered 429 with a
+    /// `Retry-After` in seconds of at most [`LONGEST_RETRY_AFTER`] is sent again after that wait, up to
+    /// [`READ_RETRIES_AFTER_429`] times (as the SDKs retry 429, research/wfm-api.md §1.11): a week is read in
+    /// `3 + 3 × units + 1` requests, and starting the whole read over after a 429 would never finish under a
+    /// limit smaller than that. Reads change nothing, so sending one again is safe. Writes are never resent
+    /// here: the state machine decides (and audits) those.
     async fn read(&self, req: &Request) -> Result<serde_json::Value, PlatformError> {
-        self.send(req).await?.json()
+        let mut waits = 0;
+        loop {
+            let answer = self.send(req).await?;
+            let wait = (answer.status == 429 && waits < READ_RETRIES_AFTER_429)
+                .then(|| answer.retry_after.as_deref().and_then(|h| h.trim().parse::<u64>().ok()))
+                .flatten()
+                .map(Duration::from_secs)
+                .filter(|w| *w <= LONGEST_RETRY_AFTER);
+            let Some(wait) = wait else { return answer.json() };
+            waits += 1;
+            self.throttled.fetch_add(1, Ordering::Relaxed);
+            tokio::time::sleep(wait).await;
+        }
     }
 }
 
@@ -110,8 +137,11 @@ impl PlatformClient for GenesysClient {
     }
 
     async fn fetch(&self, target: &Target) -> Result<Fetched, PlatformError> {
+        self.throttled.store(0, Ordering::Relaxed);
         let reads = self.read_week(target).await?;
-        Ok(Fetched::new(assemble(&reads), None))
+        let mut fetched = Fetched::new(assemble(&reads), None);
+        fetched.throttled = self.throttled.swap(0, Ordering::Relaxed);
+        Ok(fetched)
     }
 
     async fn submit(&self, target: &Target, submission: &Submission) -> SubmitResult {

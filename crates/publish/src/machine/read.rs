@@ -18,6 +18,13 @@ impl<P: PlatformClient> Run<'_, P> {
             };
             match result {
                 Ok(mut fetched) => {
+                    if fetched.throttled > 0 {
+                        self.counters.rate_limited += fetched.throttled;
+                        self.say(format!(
+                            "Rate limited (429) {} time(s) while reading: each request waited as asked, then went on.",
+                            fetched.throttled
+                        ));
+                    }
                     let as_of = self.cfg.as_of.unwrap_or_else(|| self.clock.now());
                     if let Some(o) = fetched.document.as_object_mut() {
                         o.insert("asOf".into(), Value::String(crate::plan::rfc3339(as_of)));
