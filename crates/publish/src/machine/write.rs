@@ -380,19 +380,33 @@ impl<P: PlatformClient> Run<'_, P> {
         Ok(PublishOutcome::DataConflict)
     }
 
-    /// Explains a refusal that names nothing from the blocking findings on the fresh read.
+    /// Explains a refusal that names nothing from the findings on the fresh read: the blocking ones, or, when
+    /// nothing blocks, the warnings (a site may report as a warning what the platform refuses, e.g. pending time
+    /// off with `severity_when_pending = "warning"`).
     fn explain_from_findings(&mut self, validation: &Validation) {
         let blocking: Vec<&PublishFinding> = validation.blocking().collect();
-        if blocking.is_empty() {
-            self.say("  The platform gave no reason, and the gate finds nothing blocking on the fresh read: a validator gap (add a rule fixture for this case).".to_string());
+        let (likely, lead) = if blocking.is_empty() {
+            let warned: Vec<&PublishFinding> =
+                validation.findings.iter().filter(|f| f.severity == "warning" || f.severity == "error").collect();
+            let lead = format!(
+                "  The platform gave no reason; on the fresh read nothing blocks, but the gate warned: {} finding(s) reported without blocking (at this site's severity settings) are the likely cause:",
+                warned.len()
+            );
+            (warned, lead)
+        } else {
+            let lead = format!(
+                "  The platform gave no reason; on the fresh read the gate finds {} blocking finding(s), the likely cause:",
+                blocking.len()
+            );
+            (blocking, lead)
+        };
+        if likely.is_empty() {
+            self.say("  The platform gave no reason, and the gate finds nothing blocking or warned on the fresh read: a validator gap (add a rule fixture for this case).".to_string());
             return;
         }
-        self.say(format!(
-            "  The platform gave no reason; on the fresh read the gate finds {} blocking finding(s), the likely cause:",
-            blocking.len()
-        ));
+        self.say(lead);
         let lines: Vec<(String, Vec<String>)> =
-            blocking.iter().map(|f| (format!("  {} {}: {}", f.rule, f.agent_id, f.message), f.cause.clone())).collect();
+            likely.iter().map(|f| (format!("  {} {}: {}", f.rule, f.agent_id, f.message), f.cause.clone())).collect();
         for (line, cause) in lines {
             self.say(line);
             for c in cause {
