@@ -85,16 +85,22 @@ fn demo_tells_the_whole_story_the_same_way_every_time() {
         "1. The gate meets the incident",
         "4 findings block the publish, so nothing was written",
         "is PENDING since",
-        "HTTP 409 wfm.schedule.data.conflict",
-        "(4 of 4 explained)",
+        // The strict simulator refuses as Genesys does: 202, then an Error event without a reason (wfm-api.md
+        // §1.6, §6); shiftgate explains it from its own findings.
+        "then ends it with a bare event, {\"status\":\"Error\",\"eventType\":\"Update\"}: no agent, no time, no reason",
+        "(unchanged 1 s later: refused data, not a stale version)",
+        "its own findings on the fresh read explain the refusal: the 4 conflicts of step 1",
+        "a-00047 Tue Dec 1 08:00-16:30 CST: time off tor-00001 is PENDING under the shift trade tr-00001 gave them",
         "3. Publishing with --exclude-conflicting-trades",
         "tr-00001 (swap a-00012 -> a-00047): a-00047 has pending time off tor-00001",
         "tr-00004 (pick-up a-00150 -> a-00176)",
         "4. A concurrent edit",
-        "HTTP 409 version mismatch: sent version 17, current 18",
+        "the re-read showed version 18, not the 17 shiftgate sent",
         "re-read version 18",
         "5. Published. Schedule sch-48 is at version 19",
         "the concurrent edit kept",
+        "6. The job runs again",
+        "already published at version 19. Exit code 0, and nothing was sent.",
     ] {
         assert!(out.contains(needle), "no {needle:?} in\n{out}");
     }
@@ -113,8 +119,12 @@ fn demo_runs_on_the_rest_contract_too() {
     let o = shiftgate(&["demo", "--platform", "rest"]).output().unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", all_text(&o));
     let out = text(&o.stdout);
+    // The REST contract's refusal is the seed's 409 with a `conflicts` list, explained conflict by conflict.
+    assert!(out.contains("the platform answers HTTP 409 wfm.schedule.data.conflict"), "{out}");
+    assert!(out.contains("(4 of 4 explained)"), "{out}");
     assert!(out.contains("HTTP 412 Precondition Failed, a version mismatch: sent version 17, current 18"), "{out}");
     assert!(out.contains("5. Published. Schedule sch-48 is at version 19"), "{out}");
+    assert!(out.contains("already published at version 19"), "{out}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

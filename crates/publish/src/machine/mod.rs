@@ -270,13 +270,17 @@ fn short(hash: &str) -> String {
     format!("sha256:{}", hex.chars().take(12).collect::<String>())
 }
 
+/// ` (tr-1, tr-2)`: the ids named one by one up to [`IDS_NAMED`], then counted (the report lists them all).
 fn list_suffix(ids: &[String]) -> String {
-    if ids.is_empty() {
-        String::new()
-    } else {
-        format!(" ({})", ids.join(", "))
+    match ids.len() {
+        0 => String::new(),
+        n if n <= IDS_NAMED => format!(" ({})", ids.join(", ")),
+        n => format!(" ({}, and {} more)", ids[..IDS_NAMED].join(", "), n - IDS_NAMED),
     }
 }
+
+/// Ids a story line names before it only counts the rest: a 10,000-agent week applies hundreds of trades.
+const IDS_NAMED: usize = 20;
 
 /// `2.5 s`, or `20 ms` below a second (a short processing window must not read as "0.0 s").
 fn secs(d: Duration) -> String {
@@ -284,5 +288,19 @@ fn secs(d: Duration) -> String {
         format!("{} ms", d.as_millis())
     } else {
         format!("{:.1} s", d.as_secs_f64())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_story_line_names_twenty_ids_then_counts_the_rest() {
+        let ids: Vec<String> = (1..=172).map(|i| format!("tr-{i}")).collect();
+        assert_eq!(list_suffix(&ids[..2]), " (tr-1, tr-2)");
+        assert_eq!(list_suffix(&[]), "");
+        let long = list_suffix(&ids);
+        assert!(long.starts_with(" (tr-1, tr-2, ") && long.ends_with(", tr-20, and 152 more)"), "{long}");
     }
 }

@@ -203,14 +203,12 @@ impl<P: PlatformClient> Run<'_, P> {
 
     /// Story lines and the report field for approved trades whose shifts already sit with their new owners.
     fn note_already_applied(&mut self, snapshot: &Snapshot, roster: &shiftgate_model::Roster) {
-        /// Trades named one by one before "... and N more" (the report lists them all).
-        const NAMED: usize = 20;
         let ids: Vec<String> = roster.already_applied.iter().map(|&t| snapshot.trades[t].id.to_string()).collect();
-        for id in ids.iter().take(NAMED) {
+        for id in ids.iter().take(IDS_NAMED) {
             self.say(format!("{id} already applied: its shifts already sit with their new owners, nothing moves."));
         }
-        if ids.len() > NAMED {
-            self.say(format!("... and {} more trades already applied.", ids.len() - NAMED));
+        if ids.len() > IDS_NAMED {
+            self.say(format!("... and {} more trades already applied.", ids.len() - IDS_NAMED));
         }
         self.report.trades_already_applied = ids;
     }
