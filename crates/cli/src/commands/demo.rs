@@ -441,7 +441,7 @@ async fn without_the_gate(
         })?;
         let _ = writeln!(
             out,
-            "\n{BOLD}2. Without the gate{RESET} (the old job), the platform answers HTTP 409 {code}: it names agents and times, not why. A blind retry 30 s later fails the same way, because nothing changed. shiftgate explain-conflict matches each conflict to its root cause ({} of {} explained):",
+            "\n{BOLD}2. Without the gate{RESET} (the old job), the platform answers HTTP 409 {code}: it names agents, times and the kind of conflict, but not the trade behind it. A blind retry 30 s later fails the same way, because nothing changed. shiftgate explain-conflict matches each conflict to its root cause ({} of {} explained):",
             explained.len() - gaps,
             explained.len()
         );
