@@ -48,7 +48,8 @@ pub struct ConflictExplanation {
     pub findings: Vec<PublishFinding>,
     /// The root-cause chain of the best match (empty for a validator gap).
     pub root_cause: Vec<String>,
-    /// No local finding predicts this conflict.
+    /// No local finding predicts this conflict. The publisher leaves it false, and says so in `summary`, when it
+    /// could not re-read the live schedule to judge (a change since its read may be the cause).
     pub validator_gap: bool,
     /// One line for people.
     pub summary: String,

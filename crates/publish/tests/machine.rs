@@ -347,6 +347,69 @@ async fn a_lost_answer_is_followed_by_a_re_validation_never_a_blind_resend() {
     assert_eq!(holder_of(&fake.document(), "s-1"), "a-100");
 }
 
+/// The fake, with every read after the first refused (the platform cannot be read again).
+struct ReadOnce(FakePlatform, std::sync::atomic::AtomicU32);
+
+impl shiftgate_publish::PlatformClient for ReadOnce {
+    fn name(&self) -> &'static str {
+        "read-once"
+    }
+    fn prepare(
+        &self,
+        f: &shiftgate_publish::Fetched,
+        p: &shiftgate_publish::plan::UpdatePlan,
+    ) -> shiftgate_publish::Submission {
+        self.0.prepare(f, p)
+    }
+    async fn fetch(&self, t: &shiftgate_publish::Target) -> Result<shiftgate_publish::Fetched, PlatformError> {
+        if self.1.fetch_add(1, std::sync::atomic::Ordering::SeqCst) > 0 {
+            return Err(PlatformError::Http {
+                step: Step::Fetch,
+                status: 404,
+                code: Some("not.found".into()),
+                message: None,
+                context_id: None,
+                retry_after: None,
+                request: None,
+            });
+        }
+        self.0.fetch(t).await
+    }
+    async fn submit(
+        &self,
+        t: &shiftgate_publish::Target,
+        s: &shiftgate_publish::Submission,
+    ) -> shiftgate_publish::SubmitResult {
+        self.0.submit(t, s).await
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_refusal_that_cannot_be_re_read_is_not_called_a_validator_gap() {
+    // a-200 files tor-9 after our read; the platform names the conflict, but the schedule cannot be read again:
+    // the read the payload was built from does not predict it, and nobody can tell whether the validator missed
+    // it or the data changed since. The report says so instead of asking for a rule fixture.
+    let fake = FakePlatform::new(clean_example());
+    let body = json!({"conflicts": [{"agentId": "a-200", "start": "2026-12-01T14:00:00Z", "end": "2026-12-01T18:00:00Z",
+        "kind": "TimeOffOverlap", "timeOffRequestId": "tor-9"}]});
+    fake.script_writes([WriteFault::Answer(409, body)]);
+    fake.before_next_write(|doc| doc["timeOffRequests"] = example()["timeOffRequests"].clone());
+    let platform = ReadOnce(fake, std::sync::atomic::AtomicU32::new(0));
+    let clock = TokioClock::starting_at(start());
+    let report =
+        publish(&platform, &TimeOffValidator, &clock, &mut AuditLog::in_memory(), &config()).await.expect("run");
+    assert_eq!(report.outcome, PublishOutcome::DataConflict, "{:#?}", report.story);
+    assert!(says(&report, "Could not re-read the schedule to explain the refusal (rejected)"), "{:#?}", report.story);
+    let c = &report.conflicts[0];
+    assert!(!c.validator_gap && c.findings.is_empty(), "{c:#?}");
+    assert!(
+        c.summary
+            .ends_with("not explained: no fresh read, and the read the payload was built from does not predict it"),
+        "{}",
+        c.summary
+    );
+}
+
 #[tokio::test(start_paused = true)]
 async fn transient_failures_are_bounded() {
     let fake = FakePlatform::new(clean_example());

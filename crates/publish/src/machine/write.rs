@@ -346,7 +346,16 @@ impl<P: PlatformClient> Run<'_, P> {
         // (a new time-off request).
         let fresh = match reread {
             Some(f) => Some(f),
-            None => self.fetch("explain").await?.ok(),
+            None => match self.fetch("explain").await? {
+                Ok(f) => Some(f),
+                Err(stopped) => {
+                    self.say(format!(
+                        "Could not re-read the schedule to explain the refusal ({}): explaining it against the read the payload was built from, which may predate its cause.",
+                        stopped.as_str()
+                    ));
+                    None
+                }
+            },
         };
         let fresh_snapshot = fresh.as_ref().and_then(|f| f.snapshot().ok());
         let (snapshot, excluded) = match &fresh_snapshot {
@@ -359,7 +368,20 @@ impl<P: PlatformClient> Run<'_, P> {
             None => (&prepared.snapshot, prepared.excluded.clone()),
         };
         let validation = self.validator.validate(snapshot, &excluded);
-        let explanations = explain_conflict(snapshot, &validation, &body);
+        let mut explanations = explain_conflict(snapshot, &validation, &body);
+        if fresh_snapshot.is_none() {
+            // Without a fresh read nobody can tell a validator gap from a change since our read (a new time-off
+            // request): say that, rather than ask for a rule fixture that may not be missing.
+            for e in explanations.iter_mut().filter(|e| e.validator_gap) {
+                e.validator_gap = false;
+                e.summary = match e.summary.split_once("; validator gap") {
+                    Some((head, _)) => format!(
+                        "{head}; not explained: no fresh read, and the read the payload was built from does not predict it"
+                    ),
+                    None => e.summary.clone(),
+                };
+            }
+        }
         let reasonless =
             parse_conflicts(&body).iter().all(|c| c.agent_id.is_none() && c.kind.is_none() && c.start.is_none());
         if reasonless {
