@@ -59,6 +59,12 @@ fn publish_args<'a>(url: &'a str, platform: &'a str, audit: &'a Path, extra: &[&
     v
 }
 
+/// The simulator's OAuth client credentials, which both platforms use (REST buys its token with them too).
+fn with_sim_credentials(mut c: Command) -> Command {
+    c.env("SHIFTGATE_CLIENT_ID", "shiftgate-sim-client").env("SHIFTGATE_CLIENT_SECRET", "shiftgate-sim-secret");
+    c
+}
+
 fn write_json(dir: &Path, name: &str, v: &Value) -> std::path::PathBuf {
     let p = dir.join(name);
     std::fs::write(&p, serde_json::to_vec(v).unwrap()).unwrap();
@@ -79,16 +85,22 @@ fn demo_tells_the_whole_story_the_same_way_every_time() {
         "1. The gate meets the incident",
         "4 findings block the publish, so nothing was written",
         "is PENDING since",
-        "HTTP 409 wfm.schedule.data.conflict",
-        "(4 of 4 explained)",
+        // The strict simulator refuses as Genesys does: 202, then an Error event without a reason (wfm-api.md
+        // §1.6, §6); shiftgate explains it from its own findings.
+        "then ends it with a bare event, {\"status\":\"Error\",\"eventType\":\"Update\"}: no agent, no time, no reason",
+        "(unchanged 1 s later: refused data, not a stale version)",
+        "its own findings on the fresh read explain the refusal: the 4 conflicts of step 1",
+        "a-00047 Tue Dec 1 08:00-16:30 CST: time off tor-00001 is PENDING under the shift trade tr-00001 gave them",
         "3. Publishing with --exclude-conflicting-trades",
         "tr-00001 (swap a-00012 -> a-00047): a-00047 has pending time off tor-00001",
         "tr-00004 (pick-up a-00150 -> a-00176)",
         "4. A concurrent edit",
-        "HTTP 409 version mismatch: sent version 17, current 18",
+        "the re-read showed version 18, not the 17 shiftgate sent",
         "re-read version 18",
         "5. Published. Schedule sch-48 is at version 19",
         "the concurrent edit kept",
+        "6. The job runs again",
+        "already published at version 19. Exit code 0, and nothing was sent.",
     ] {
         assert!(out.contains(needle), "no {needle:?} in\n{out}");
     }
@@ -107,8 +119,12 @@ fn demo_runs_on_the_rest_contract_too() {
     let o = shiftgate(&["demo", "--platform", "rest"]).output().unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", all_text(&o));
     let out = text(&o.stdout);
+    // The REST contract's refusal is the seed's 409 with a `conflicts` list, explained conflict by conflict.
+    assert!(out.contains("the platform answers HTTP 409 wfm.schedule.data.conflict"), "{out}");
+    assert!(out.contains("(4 of 4 explained)"), "{out}");
     assert!(out.contains("HTTP 412 Precondition Failed, a version mismatch: sent version 17, current 18"), "{out}");
     assert!(out.contains("5. Published. Schedule sch-48 is at version 19"), "{out}");
+    assert!(out.contains("already published at version 19"), "{out}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -202,14 +218,31 @@ async fn exit_codes_say_what_to_do_next() {
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("us-east-1"), "{}", all_text(&o));
 
-    // 3: a rule fails at run time: the gate fails closed.
+    // 2: half a pair of client credentials, or a REST token beside them: which credential is meant is unclear.
+    let mut c = shiftgate(&publish_args("http://127.0.0.1:9", "rest", &audit, &[]));
+    c.env("SHIFTGATE_CLIENT_ID", "shiftgate-sim-client");
+    let o = output(c).await;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("or neither"), "{}", all_text(&o));
+    let mut c = with_sim_credentials(shiftgate(&publish_args("http://127.0.0.1:9", "rest", &audit, &[])));
+    c.env("SHIFTGATE_TOKEN", "tok-Zq8");
+    let o = output(c).await;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("not both") && !all_text(&o).contains("tok-Zq8"), "{}", all_text(&o));
+
+    // 2: the REST contract without a credential is refused (the simulator requires a bearer token).
     let sim = sim_with(&clean_week, SimConfig::default()).await;
-    let o = output(shiftgate(&publish_args(
+    let o = output(shiftgate(&publish_args(&sim.base_url(), "rest", &audit, &[]))).await;
+    assert_eq!(o.status.code(), Some(2), "{}", all_text(&o));
+    assert!(text(&o.stdout).contains("REJECTED") && text(&o.stdout).contains("HTTP 401"), "{}", all_text(&o));
+
+    // 3: a rule fails at run time: the gate fails closed.
+    let o = output(with_sim_credentials(shiftgate(&publish_args(
         &sim.base_url(),
         "rest",
         &audit,
         &["--rules", "tests/fixtures/bad-rules/throw"],
-    )))
+    ))))
     .await;
     assert_eq!(o.status.code(), Some(3), "{}", all_text(&o));
     assert!(text(&o.stderr).contains("the gate fails closed") && sim.attempts().is_empty(), "{}", all_text(&o));
@@ -218,12 +251,12 @@ async fn exit_codes_say_what_to_do_next() {
     let faults = FaultPlan::parse("500@write#1-20").unwrap();
     let sim = sim_with(&clean_week, SimConfig { faults, ..SimConfig::default() }).await;
     // A 500 leaves the write's fate unclear: a one-second processing window keeps the test short.
-    let o = output(shiftgate(&publish_args(
+    let o = output(with_sim_credentials(shiftgate(&publish_args(
         &sim.base_url(),
         "rest",
         &audit,
         &["--max-writes", "1", "--settle-window", "1"],
-    )))
+    ))))
     .await;
     assert_eq!(o.status.code(), Some(4), "{}", all_text(&o));
     assert!(text(&o.stdout).contains("GAVE UP: the write cap of 1 was reached"), "{}", all_text(&o));
@@ -231,7 +264,7 @@ async fn exit_codes_say_what_to_do_next() {
     // 1: pending time off arrives between read and write: a data conflict, explained, never resent.
     let faults = FaultPlan::parse("timeoff@write#1").unwrap();
     let sim = sim_with(&clean_week, SimConfig { faults, ..SimConfig::default() }).await;
-    let o = output(shiftgate(&publish_args(&sim.base_url(), "rest", &audit, &["--json"]))).await;
+    let o = output(with_sim_credentials(shiftgate(&publish_args(&sim.base_url(), "rest", &audit, &["--json"])))).await;
     assert_eq!(o.status.code(), Some(1), "{}", all_text(&o));
     assert_eq!(sim.attempts().len(), 1, "a data conflict is never resent");
     let report: Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -328,7 +361,7 @@ fn sim_serves_until_stopped_and_publish_survives_its_concurrent_editor() {
         let audit = dir.path().join("audit.jsonl");
         let mut args = publish_args(&url, "rest", &audit, &[]);
         args.push("--exclude-conflicting-trades");
-        let o = shiftgate(&args).output().unwrap();
+        let o = with_sim_credentials(shiftgate(&args)).output().unwrap();
         assert_eq!(o.status.code(), Some(0), "{}", all_text(&o));
         let out = text(&o.stdout);
         assert!(out.contains("Version conflict 1/5") && out.contains("PUBLISHED"), "{out}");

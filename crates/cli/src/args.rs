@@ -42,9 +42,10 @@ pub(crate) enum Command {
     /// published"). The outcome states what the platform holds and what became of every write; every step is
     /// appended to the audit log.
     ///
-    /// Credentials come only from the environment: SHIFTGATE_CLIENT_ID and SHIFTGATE_CLIENT_SECRET (Genesys OAuth
-    /// client credentials), or for --platform rest an optional bearer token in SHIFTGATE_TOKEN. They are never
-    /// printed, logged or written to the audit.
+    /// Credentials come only from the environment: SHIFTGATE_CLIENT_ID and SHIFTGATE_CLIENT_SECRET (OAuth client
+    /// credentials; for --platform rest the token is asked of the --api server's own /oauth/token), or for
+    /// --platform rest a bearer token in SHIFTGATE_TOKEN instead. Tokens go only to the host they came from; no
+    /// credential is ever printed, logged or written to the audit.
     ///
     /// Exit codes: 0 our payload is live (published now or already) or a dry run with nothing blocking; 1 blocked by findings, or the platform refused
     /// the data (a data conflict, explained); 2 usage, configuration or credentials error, or the platform rejected
@@ -54,7 +55,7 @@ pub(crate) enum Command {
     /// Read the live week from the platform and write it as a snapshot (shiftgate.snapshot/1).
     ///
     /// Reads what `publish` reads, with the same flags and credentials (SHIFTGATE_CLIENT_ID and
-    /// SHIFTGATE_CLIENT_SECRET for Genesys Cloud, an optional SHIFTGATE_TOKEN for --platform rest): the business
+    /// SHIFTGATE_CLIENT_SECRET, or for --platform rest a SHIFTGATE_TOKEN instead): the business
     /// unit, activity codes, the schedule with its agents' shifts and full-day time off, the PENDING and APPROVED
     /// time-off requests around the week, and the week's shift trades. The file can then be checked with any
     /// pack (`shiftgate check FILE`) or used by `explain-conflict --snapshot`. Nothing is written to the platform.

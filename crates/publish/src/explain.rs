@@ -48,7 +48,8 @@ pub struct ConflictExplanation {
     pub findings: Vec<PublishFinding>,
     /// The root-cause chain of the best match (empty for a validator gap).
     pub root_cause: Vec<String>,
-    /// No local finding predicts this conflict.
+    /// No local finding predicts this conflict. The publisher leaves it false, and says so in `summary`, when it
+    /// could not re-read the live schedule to judge (a change since its read may be the cause).
     pub validator_gap: bool,
     /// One line for people.
     pub summary: String,
@@ -404,9 +405,15 @@ fn describe(what: &[&str]) -> String {
 }
 
 /// How well a finding predicts a conflict, or `None` if it does not: same agent (when the platform names one),
-/// overlapping time (when it gives one); shared ids and blocking findings rank first.
+/// overlapping time (when it gives one); shared ids and blocking findings rank first. A conflict that names
+/// nothing (Genesys's reasonless `Error`, research/wfm-api.md §1.6) can only be predicted by an error or a warning:
+/// an info finding says nothing is wrong.
 fn score(f: &PublishFinding, c: &ServerConflict, span: Option<Interval>) -> Option<i64> {
     if c.agent_id.as_deref().is_some_and(|a| a != f.agent_id) {
+        return None;
+    }
+    let names_nothing = c.agent_id.is_none() && span.is_none() && c.ref_id.is_none();
+    if names_nothing && !f.blocking && f.severity != "warning" && f.severity != "error" {
         return None;
     }
     let mut s = 0;
@@ -454,6 +461,25 @@ mod tests {
                 finding("a-100", "2026-12-02T14:00:00Z", "2026-12-02T15:00:00Z", "core.shift.overlap", &[]),
             ],
         }
+    }
+
+    #[test]
+    fn a_reasonless_refusal_is_predicted_by_errors_and_warnings_never_by_infos() {
+        // Genesys's failed update is `{"status":"Error"}` and nothing else (research/wfm-api.md §1.6).
+        let snapshot = testdata::snapshot_of(&testdata::example_document());
+        let mut info = finding("a-200", "2026-12-01T14:00:00Z", "2026-12-01T18:00:00Z", "core.info", &[]);
+        (info.severity, info.blocking) = ("info".into(), false);
+        let only_info = Validation { findings: vec![info.clone()] };
+        let ex = explain_conflict(&snapshot, &only_info, &Value::Null);
+        assert!(ex[0].validator_gap, "{ex:#?}");
+        let mut warning =
+            finding("a-200", "2026-12-01T14:00:00Z", "2026-12-01T18:00:00Z", "core.timeoff.conflict", &[]);
+        (warning.severity, warning.blocking) = ("warning".into(), false);
+        let warned = Validation { findings: vec![info, warning] };
+        let ex = explain_conflict(&snapshot, &warned, &Value::Null);
+        assert!(!ex[0].validator_gap);
+        assert_eq!(ex[0].findings.len(), 1);
+        assert_eq!(ex[0].findings[0].rule, "core.timeoff.conflict");
     }
 
     #[test]

@@ -10,8 +10,9 @@
 //!   diff, explained conflicts, the fate of every write sent ([`WriteReport`]) and a step-by-step story. After an
 //!   unclear answer the machine waits for the platform to settle ([`SettlePolicy`]) before deciding anything.
 //! - [`PlatformClient`] is the platform seam, with [`genesys::GenesysClient`] (OAuth client credentials, upload
-//!   URL + gzip + update, outcome over the notifications websocket) and [`rest::RestClient`] (ETag / If-Match),
-//!   and [`AnyPlatform`] to pick one at run time. [`fake::FakePlatform`] is an in-memory double for tests.
+//!   URL + gzip + update, outcome over the notifications websocket) and [`rest::RestClient`] (ETag / If-Match,
+//!   a bearer token from the same client credentials on its own origin), and [`AnyPlatform`] to pick one at run
+//!   time. [`oauth`] is the client-credentials grant both use. [`fake::FakePlatform`] is an in-memory double for tests.
 //! - Requests are data first: [`genesys::routes`] and [`rest`] build each route's [`Request`] purely (method,
 //!   path, query, body, credential kind, answer cap); [`http`] sends them without following redirects and reads
 //!   answers in chunks up to the cap. A refusal becomes a [`PlatformError`] naming the request and the platform's
@@ -60,6 +61,7 @@ pub mod fake;
 pub mod genesys;
 pub mod http;
 pub mod machine;
+pub mod oauth;
 mod outcome;
 pub mod plan;
 mod platform;

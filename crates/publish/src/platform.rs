@@ -34,6 +34,10 @@ pub struct Fetched {
     pub etag: Option<String>,
     /// `sha256:` of the canonical document without `asOf`: equal live states hash equal.
     pub live_hash: String,
+    /// How many of the read's requests were answered 429 and sent again after their `Retry-After` (a read made
+    /// of many requests waits per request rather than starting over, which a limit below its request count
+    /// would never let finish).
+    pub throttled: u32,
 }
 
 impl Fetched {
@@ -46,7 +50,7 @@ impl Fetched {
         if let Some(o) = hashed.as_object_mut() {
             o.remove("asOf");
         }
-        Fetched { live_hash: value_hash(&hashed), document, etag }
+        Fetched { live_hash: value_hash(&hashed), document, etag, throttled: 0 }
     }
 
     /// Validates the document into a [`Snapshot`].

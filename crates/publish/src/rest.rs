@@ -5,13 +5,16 @@
 //!
 //! Both requests are built here as data ([`get_schedule`], [`put_schedule`]) and sent by [`crate::http::Sender`]:
 //! no redirect followed (the bearer token stays with the base URL's origin), answers capped at [`SNAPSHOT_ANSWER`].
+//! The token is the user's ([`RestAuth::Token`]) or bought with OAuth client credentials from the base URL's
+//! own `/oauth/token` ([`RestAuth::ClientCredentials`], [`crate::oauth`]).
 
 use secrecy::SecretString;
 use serde_json::Value;
 
 use crate::canon::value_hash;
 use crate::error::PublishError;
-use crate::http::{Auth, Body, Credential, Host, HttpSettings, Method, Request, Sender, MIB};
+use crate::http::{Answer, Auth, Body, Credential, Host, HttpSettings, Method, Request, Sender, MIB};
+use crate::oauth::{ClientCredentials, OAuth};
 use crate::plan::{user_id, UpdatePlan};
 use crate::platform::{Fetched, PlatformClient, PlatformError, Response, Step, Submission, SubmitResult, Target};
 
@@ -51,28 +54,50 @@ pub fn put_schedule(t: &Target, body: &Value, etag: Option<&str>, authenticated:
     r
 }
 
+/// How a REST-contract client authenticates.
+#[derive(Clone, Debug, Default)]
+pub enum RestAuth {
+    /// No credential (a server that does not ask for one).
+    #[default]
+    None,
+    /// A bearer token given by the user (never printed); a 401 is final, since it cannot be renewed.
+    Token(SecretString),
+    /// OAuth client credentials: the token comes from `POST {base_url}/oauth/token` (the grant of
+    /// research/wfm-api.md §1.1, on the REST server's own origin: the seed contract names no login host, and a
+    /// token bought elsewhere would be a credential crossing origins), is renewed before it expires and once
+    /// after a 401, and goes only to `base_url`.
+    ClientCredentials(ClientCredentials),
+}
+
 /// How to reach a REST-contract server.
 #[derive(Clone, Debug)]
 pub struct RestConfig {
     /// Base URL, e.g. `https://wfm.example.com` or `http://127.0.0.1:PORT`.
     pub base_url: String,
-    /// Optional bearer token (never printed).
-    pub bearer_token: Option<SecretString>,
+    /// The credential.
+    pub auth: RestAuth,
     /// Timeouts and pacing.
     pub http: HttpSettings,
 }
 
 impl RestConfig {
-    /// A configuration with default timeouts and pacing and no token.
+    /// A configuration with default timeouts and pacing and no credential.
     pub fn new(base_url: impl Into<String>) -> RestConfig {
-        RestConfig { base_url: base_url.into(), bearer_token: None, http: HttpSettings::default() }
+        RestConfig { base_url: base_url.into(), auth: RestAuth::None, http: HttpSettings::default() }
     }
+}
+
+/// What the client holds to authenticate.
+enum Authenticator {
+    None,
+    Token(SecretString),
+    OAuth(OAuth),
 }
 
 /// The REST-contract client.
 pub struct RestClient {
     sender: Sender,
-    token: Option<SecretString>,
+    auth: Authenticator,
 }
 
 impl std::fmt::Debug for RestClient {
@@ -88,11 +113,25 @@ impl RestClient {
         if !(base.starts_with("https://") || base.starts_with("http://")) {
             return Err(PublishError::Config(format!("the REST base must be an http(s) URL, got {base:?}")));
         }
-        Ok(RestClient { sender: Sender::new(&config.http, base.clone(), base)?, token: config.bearer_token })
+        let auth = match config.auth {
+            RestAuth::None => Authenticator::None,
+            RestAuth::Token(t) => Authenticator::Token(t),
+            RestAuth::ClientCredentials(c) => Authenticator::OAuth(OAuth::new(c)?),
+        };
+        // The login base is the API base: the token is bought from, and spent at, one origin.
+        Ok(RestClient { sender: Sender::new(&config.http, base.clone(), base)?, auth })
     }
 
-    fn credential(&self) -> Option<Credential<'_>> {
-        self.token.as_ref().map(Credential::Bearer)
+    fn authenticated(&self) -> bool {
+        !matches!(self.auth, Authenticator::None)
+    }
+
+    async fn send(&self, req: &Request) -> Result<Answer, PlatformError> {
+        match &self.auth {
+            Authenticator::None => self.sender.send(req, None).await,
+            Authenticator::Token(t) => self.sender.send(req, Some(Credential::Bearer(t))).await,
+            Authenticator::OAuth(o) => o.send(&self.sender, req).await,
+        }
     }
 }
 
@@ -131,8 +170,8 @@ impl PlatformClient for RestClient {
     }
 
     async fn fetch(&self, target: &Target) -> Result<Fetched, PlatformError> {
-        let req = get_schedule(target, self.token.is_some());
-        let answer = self.sender.send(&req, self.credential()).await?;
+        let req = get_schedule(target, self.authenticated());
+        let answer = self.send(&req).await?;
         let etag = answer.etag.clone();
         let body = answer.json()?;
         if !body.is_object() {
@@ -145,8 +184,8 @@ impl PlatformClient for RestClient {
     }
 
     async fn submit(&self, target: &Target, s: &Submission) -> SubmitResult {
-        let req = put_schedule(target, &s.body, s.etag.as_deref(), self.token.is_some());
-        match self.sender.send(&req, self.credential()).await {
+        let req = put_schedule(target, &s.body, s.etag.as_deref(), self.authenticated());
+        match self.send(&req).await {
             Ok(a) => SubmitResult {
                 context_id: a.context_id.clone(),
                 detail: (!a.is_success()).then(|| a.describe()),
@@ -232,7 +271,11 @@ mod tests {
     #[test]
     fn tokens_never_show_in_debug_output() {
         let mut cfg = RestConfig::new("http://127.0.0.1:1");
-        cfg.bearer_token = Some(SecretString::from("tok-abc123"));
+        cfg.auth = RestAuth::Token(SecretString::from("tok-abc123"));
+        assert!(!format!("{cfg:?}").contains("abc123"));
+        assert!(!format!("{:?}", RestClient::new(cfg).unwrap()).contains("abc123"));
+        let mut cfg = RestConfig::new("http://127.0.0.1:1");
+        cfg.auth = RestAuth::ClientCredentials(ClientCredentials::new("id-1", SecretString::from("sec-abc123")));
         assert!(!format!("{cfg:?}").contains("abc123"));
         assert!(!format!("{:?}", RestClient::new(cfg).unwrap()).contains("abc123"));
         assert!(matches!(RestClient::new(RestConfig::new("ftp://x")), Err(PublishError::Config(_))));

@@ -70,11 +70,15 @@ pub struct RateLimitPolicy {
     pub jitter: Duration,
 }
 
+/// The longest `Retry-After` waited out by default (the .NET SDK gives up above 3 min, research/publisher.md §4;
+/// daily limits can ask for hours).
+pub const LONGEST_RETRY_AFTER: Duration = Duration::from_secs(120);
+
 impl Default for RateLimitPolicy {
     fn default() -> Self {
         RateLimitPolicy {
             default_wait: Duration::from_secs(3),
-            max_wait: Duration::from_secs(120),
+            max_wait: LONGEST_RETRY_AFTER,
             jitter: Duration::from_secs(1),
         }
     }

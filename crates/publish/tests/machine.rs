@@ -319,6 +319,98 @@ async fn a_lost_request_is_resent_after_the_re_read_shows_nothing_changed() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_lost_answer_is_followed_by_a_re_validation_never_a_blind_resend() {
+    // wfm-api.md §6: after a lost answer, "treat it as not applied: re-fetch, re-validate, never blindly resend".
+    // a-200 files tor-9 between our read and our write, and the write's answer is lost: the versions stay as they
+    // were (time off moves no schedule version, §1.8), so only the re-validated re-read shows what changed.
+    let fake = FakePlatform::new(clean_example());
+    fake.before_next_write(|doc| doc["timeOffRequests"] = example()["timeOffRequests"].clone());
+    fake.script_writes([WriteFault::LoseRequest]);
+    let report = run(&fake, &config()).await;
+    assert_eq!(report.outcome, PublishOutcome::Blocked, "{:#?}", report.story);
+    assert_eq!(writes(&fake), [(Some(17), false)], "the first payload is never sent again");
+    assert_eq!(report.writes[0].fate, WriteFate::NotApplied);
+    assert!(says(&report, "validating the re-read from scratch"), "{:#?}", report.story);
+
+    // Excluding conflicting trades: the re-read gives a new payload (without tr-4), and only that one goes.
+    let fake = FakePlatform::new(clean_example());
+    fake.before_next_write(|doc| doc["timeOffRequests"] = example()["timeOffRequests"].clone());
+    fake.script_writes([WriteFault::LoseRequest]);
+    let mut cfg = config();
+    cfg.exclude_conflicting_trades = true;
+    let report = run(&fake, &cfg).await;
+    assert!(matches!(report.outcome, PublishOutcome::Published { changed_shifts: false, .. }), "{:#?}", report.story);
+    assert_eq!(report.excluded_trades[0].trade_id, "tr-4");
+    let hashes: Vec<&str> = report.writes.iter().map(|w| w.payload_hash.as_str()).collect();
+    assert_eq!(hashes.len(), 2);
+    assert_ne!(hashes[0], hashes[1], "a new payload, not the first one again");
+    assert_eq!(holder_of(&fake.document(), "s-1"), "a-100");
+}
+
+/// The fake, with every read after the first refused (the platform cannot be read again).
+struct ReadOnce(FakePlatform, std::sync::atomic::AtomicU32);
+
+impl shiftgate_publish::PlatformClient for ReadOnce {
+    fn name(&self) -> &'static str {
+        "read-once"
+    }
+    fn prepare(
+        &self,
+        f: &shiftgate_publish::Fetched,
+        p: &shiftgate_publish::plan::UpdatePlan,
+    ) -> shiftgate_publish::Submission {
+        self.0.prepare(f, p)
+    }
+    async fn fetch(&self, t: &shiftgate_publish::Target) -> Result<shiftgate_publish::Fetched, PlatformError> {
+        if self.1.fetch_add(1, std::sync::atomic::Ordering::SeqCst) > 0 {
+            return Err(PlatformError::Http {
+                step: Step::Fetch,
+                status: 404,
+                code: Some("not.found".into()),
+                message: None,
+                context_id: None,
+                retry_after: None,
+                request: None,
+            });
+        }
+        self.0.fetch(t).await
+    }
+    async fn submit(
+        &self,
+        t: &shiftgate_publish::Target,
+        s: &shiftgate_publish::Submission,
+    ) -> shiftgate_publish::SubmitResult {
+        self.0.submit(t, s).await
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_refusal_that_cannot_be_re_read_is_not_called_a_validator_gap() {
+    // a-200 files tor-9 after our read; the platform names the conflict, but the schedule cannot be read again:
+    // the read the payload was built from does not predict it, and nobody can tell whether the validator missed
+    // it or the data changed since. The report says so instead of asking for a rule fixture.
+    let fake = FakePlatform::new(clean_example());
+    let body = json!({"conflicts": [{"agentId": "a-200", "start": "2026-12-01T14:00:00Z", "end": "2026-12-01T18:00:00Z",
+        "kind": "TimeOffOverlap", "timeOffRequestId": "tor-9"}]});
+    fake.script_writes([WriteFault::Answer(409, body)]);
+    fake.before_next_write(|doc| doc["timeOffRequests"] = example()["timeOffRequests"].clone());
+    let platform = ReadOnce(fake, std::sync::atomic::AtomicU32::new(0));
+    let clock = TokioClock::starting_at(start());
+    let report =
+        publish(&platform, &TimeOffValidator, &clock, &mut AuditLog::in_memory(), &config()).await.expect("run");
+    assert_eq!(report.outcome, PublishOutcome::DataConflict, "{:#?}", report.story);
+    assert!(says(&report, "Could not re-read the schedule to explain the refusal (rejected)"), "{:#?}", report.story);
+    let c = &report.conflicts[0];
+    assert!(!c.validator_gap && c.findings.is_empty(), "{c:#?}");
+    assert!(
+        c.summary
+            .ends_with("not explained: no fresh read, and the read the payload was built from does not predict it"),
+        "{}",
+        c.summary
+    );
+}
+
+#[tokio::test(start_paused = true)]
 async fn transient_failures_are_bounded() {
     let fake = FakePlatform::new(clean_example());
     fake.script_writes(vec![WriteFault::LoseRequest; 10]);

@@ -11,7 +11,7 @@ use secrecy::SecretString;
 use serde_json::json;
 use shiftgate_publish::genesys::{GenesysClient, GenesysConfig};
 use shiftgate_publish::plan::UpdatePlan;
-use shiftgate_publish::rest::{RestClient, RestConfig};
+use shiftgate_publish::rest::{RestAuth, RestClient, RestConfig};
 use shiftgate_publish::{HttpSettings, PlatformClient, PlatformError, Response, Step, Submission};
 
 use common::target;
@@ -30,7 +30,7 @@ fn genesys(base: &str) -> GenesysClient {
 fn rest(base: &str) -> RestClient {
     let mut c = RestConfig::new(base);
     c.http = fast();
-    c.bearer_token = Some(SecretString::from("rest-token"));
+    c.auth = RestAuth::Token(SecretString::from("rest-token"));
     RestClient::new(c).unwrap()
 }
 
@@ -130,5 +130,22 @@ async fn rest_get_and_put_do_not_follow_a_redirect() {
     assert!(matches!(result.response, Response::Http { status: 307, .. }), "{:?}", result.response);
     assert!(result.detail.unwrap().contains(&format!("to {}/elsewhere;", b.base)));
     assert_eq!(a.paths().len(), 2);
+    nobody_asked(&b, &c);
+}
+
+#[tokio::test]
+async fn the_rest_token_request_does_not_follow_a_redirect() {
+    let (b, c) = second_and_third_hosts().await;
+    let to_b = format!("{}/elsewhere?token=abc", b.base);
+    let a = Server::start(move |_, _| Reply::redirect(307, &to_b)).await;
+    let mut config = RestConfig::new(&a.base);
+    config.http = fast();
+    config.auth = RestAuth::ClientCredentials(shiftgate_publish::oauth::ClientCredentials::new(
+        "client-1",
+        SecretString::from("s3cret"),
+    ));
+    let err = RestClient::new(config).unwrap().fetch(&target()).await.unwrap_err();
+    redirect_to(&err, &b, "getting an access token");
+    assert_eq!(a.paths(), ["POST /oauth/token"], "the token is asked of the REST base's own origin");
     nobody_asked(&b, &c);
 }

@@ -18,7 +18,7 @@ use shiftgate_publish::genesys::routes::{self, DateRange};
 use shiftgate_publish::genesys::{GenesysClient, GenesysConfig};
 use shiftgate_publish::http::{Auth, Body, Host, Method};
 use shiftgate_publish::plan::UpdatePlan;
-use shiftgate_publish::rest::{self, RestClient, RestConfig};
+use shiftgate_publish::rest::{self, RestAuth, RestClient, RestConfig};
 use shiftgate_publish::{HttpSettings, PlatformClient, Request, Response, Step, Submission};
 
 use common::target;
@@ -333,7 +333,7 @@ async fn on_the_wire_rest_carries_its_bearer_and_if_match() {
     .await;
     let mut c = RestConfig::new(&server.base);
     c.http = fast();
-    c.bearer_token = Some(SecretString::from("rest-token"));
+    c.auth = RestAuth::Token(SecretString::from("rest-token"));
     let client = RestClient::new(c).unwrap();
     let fetched = client.fetch(&target()).await.unwrap();
     assert_eq!(fetched.etag.as_deref(), Some("\"v17\""));
@@ -349,4 +349,61 @@ async fn on_the_wire_rest_carries_its_bearer_and_if_match() {
         assert_eq!(r.header("authorization"), Some("Bearer rest-token"));
     }
     assert_eq!(requests[1].header("if-match"), Some("\"v17\""));
+}
+
+#[tokio::test]
+async fn on_the_wire_rest_buys_its_bearer_with_client_credentials_on_its_own_origin() {
+    // The seed's REST contract names no login host: the token comes from the REST base's own /oauth/token, by
+    // the grant of wfm-api.md §1.1 (Basic id:secret, form grant_type=client_credentials, {access_token,
+    // expires_in}). An answer 401 buys one more token and resends once (the first token expired).
+    let tokens = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let issued = tokens.clone();
+    let server = Server::start(move |r, _| match (r.method.as_str(), r.path()) {
+        ("POST", "/oauth/token") => {
+            let n = issued.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+            wire::Reply::Json(200, json!({"access_token": format!("tok-{n}"), "expires_in": 3600}))
+        }
+        _ if r.header("authorization") == Some("Bearer tok-1") && r.method == "PUT" => {
+            wire::Reply::Json(401, json!({"status": 401, "code": "bad.credentials", "message": "expired"}))
+        }
+        ("GET", _) => wire::Reply::Raw(
+            200,
+            vec![("ETag".into(), "\"v17\"".into())],
+            serde_json::to_vec(&common::clean_example()).unwrap(),
+        ),
+        _ => wire::Reply::Json(200, common::clean_example()),
+    })
+    .await;
+    let mut c = RestConfig::new(&server.base);
+    c.http = fast();
+    c.auth = RestAuth::ClientCredentials(shiftgate_publish::oauth::ClientCredentials::new(
+        "client-1",
+        SecretString::from("s3cret"),
+    ));
+    let client = RestClient::new(c).unwrap();
+    let fetched = client.fetch(&target()).await.unwrap();
+    let mut s = submission();
+    s.etag = fetched.etag.clone();
+    let result = client.submit(&target(), &s).await;
+    assert!(matches!(result.response, Response::Http { status: 200, .. }), "{:?}", result.response);
+    let route = "/api/v2/wfm/scheduling/schedules/sch-48";
+    assert_eq!(
+        server.paths(),
+        [
+            "POST /oauth/token".to_string(),
+            format!("GET {route}"),
+            format!("PUT {route}"),
+            "POST /oauth/token".to_string(),
+            format!("PUT {route}"),
+        ]
+    );
+    let requests = server.requests();
+    let basic = base64::engine::general_purpose::STANDARD.encode("client-1:s3cret");
+    for token in [&requests[0], &requests[3]] {
+        assert_eq!(token.header("authorization"), Some(format!("Basic {basic}").as_str()));
+        assert_eq!(token.body, b"grant_type=client_credentials");
+    }
+    let bearers: Vec<_> = [1, 2, 4].iter().map(|&i| requests[i].header("authorization")).collect();
+    assert_eq!(bearers, [Some("Bearer tok-1"), Some("Bearer tok-1"), Some("Bearer tok-2")]);
+    assert_eq!(requests[4].header("if-match"), Some("\"v17\""));
 }

@@ -9,7 +9,8 @@ use std::time::Duration;
 use secrecy::SecretString;
 use serde_json::Value;
 use shiftgate_publish::genesys::{GenesysClient, GenesysConfig};
-use shiftgate_publish::rest::{RestClient, RestConfig};
+use shiftgate_publish::oauth::ClientCredentials;
+use shiftgate_publish::rest::{RestAuth, RestClient, RestConfig};
 use shiftgate_publish::retry::RetryPolicy;
 use shiftgate_publish::{
     publish, verify_chain, AuditLog, HttpSettings, PlatformClient, PublishConfig, PublishOutcome, PublishReport,
@@ -39,8 +40,13 @@ fn genesys(s: &SimServer) -> GenesysClient {
     GenesysClient::new(c).unwrap()
 }
 
+/// The REST client buys its bearer token with the simulator's client credentials, on the REST base's origin.
 fn rest(s: &SimServer) -> RestClient {
     let mut c = RestConfig::new(s.base_url());
+    c.auth = RestAuth::ClientCredentials(ClientCredentials::new(
+        "shiftgate-sim-client",
+        SecretString::from("shiftgate-sim-secret"),
+    ));
     c.http = http();
     RestClient::new(c).unwrap()
 }
@@ -236,4 +242,36 @@ async fn rest_data_conflicts_and_lost_answers() {
     let report = run(&rest(&s), &config()).await;
     assert!(verified(&report), "{:#?}", report.story);
     assert_eq!(report.counters.writes, 1);
+}
+
+#[tokio::test]
+async fn a_read_longer_than_the_rate_limit_waits_per_request_instead_of_starting_over() {
+    // A Genesys week is read in 3 + 3 × units + 1 requests (7 here). Under a limit of 5 per window, a read that
+    // started over after each 429 would never finish; waiting out each Retry-After (whole seconds, wfm-api.md
+    // §1.11) and going on does.
+    let limited = SimConfig {
+        rate_limit: Some(shiftgate_sim::RateLimit { requests: 5, window: Duration::from_secs(1) }),
+        ..SimConfig::default()
+    };
+    let s = shiftgate_sim::start(limited, &serde_json::to_vec(&clean_example()).unwrap()).await.unwrap();
+    let mut cfg = config();
+    cfg.deadline = Duration::from_secs(20);
+    let report = run(&genesys(&s), &cfg).await;
+    assert!(verified(&report), "{:#?}", report.story);
+    assert!(report.counters.rate_limited >= 2, "{:?}", report.counters);
+    assert!(
+        report.story.iter().any(|l| l.contains("while reading: each request waited as asked")),
+        "{:#?}",
+        report.story
+    );
+    let requests = s.requests();
+    let limited: Vec<_> = requests.iter().filter(|r| r.status == Some(429)).collect();
+    assert!(!limited.is_empty());
+    for l in limited {
+        let wait_ms = l.retry_after_secs.expect("a 429 says how long") * 1000;
+        let early = requests.iter().find(|q| q.seq > l.seq && q.elapsed_ms < l.elapsed_ms + wait_ms);
+        assert!(early.is_none(), "{early:?} went before the Retry-After of {l:?}");
+    }
+    // Nothing was read twice for a 429: each metadata read of a clean pass is one before and one after.
+    assert_eq!(report.counters.fetches, 2, "the first read and the verifying re-read: {:#?}", report.story);
 }

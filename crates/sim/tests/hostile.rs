@@ -1,7 +1,8 @@
 //! Hostile clients: each class that once took the simulator to gigabytes (issue #10) now gets a bounded answer,
 //! and, measured in-process by a counting allocator, bounded allocation. Sized to run in seconds; no timings.
 //!
-//! Before the fix: one anonymous REST PUT of 2,000 overlapping activities reached 4.45 GB and a 787 MB 409 body;
+//! Before the fix: one anonymous REST PUT of 2,000 overlapping activities reached 4.45 GB and a 787 MB 409 body
+//! (the model now refuses more than 500 activities a shift, so the hostile PUT spreads them over several shifts);
 //! six 250 KB gzip uploads held 1.84 GB decompressed; a refused gzip bomb still cost 500 MB.
 
 mod common;
@@ -34,19 +35,57 @@ async fn peak_during<T>(work: impl std::future::Future<Output = T>) -> (T, usize
 
 const MIB: usize = 1024 * 1024;
 
-/// A snapshot whose a-100 has one shift holding `n` activities that all overlap each other.
-fn overlapping(n: usize) -> Value {
-    let mut v = example();
+/// `n` activities from `start` that all overlap each other (starts a minute apart within the hour, two hours
+/// long), inside a shift of 3 h from `start`.
+fn overlapping_activities(start: &str, n: usize) -> Value {
+    let start = chrono::DateTime::parse_from_rfc3339(start).unwrap().to_utc();
     let activities: Vec<Value> = (0..n)
         .map(|k| {
-            let start = chrono::DateTime::parse_from_rfc3339("2026-12-01T14:00:00Z").unwrap()
-                + chrono::Duration::minutes((k % 60) as i64);
-            json!({ "startDate": start.to_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            let at = start + chrono::Duration::minutes((k % 60) as i64);
+            json!({ "startDate": at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                     "lengthMinutes": 120, "activityCodeId": "0" })
         })
         .collect();
-    v["agentSchedules"][0]["shifts"][0]["activities"] = json!(activities);
+    json!(activities)
+}
+
+/// Days of the week on which a-100 has neither a shift nor time off (tor-7 is 2026-12-03 in Chicago).
+const FREE_DAYS: [&str; 5] = ["2026-11-29", "2026-11-30", "2026-12-02", "2026-12-04", "2026-12-05"];
+
+/// The design example with a-100's s-1 and five more shifts, one a day, each holding `per_shift` activities
+/// that all overlap each other: the most hostile PUT the model accepts (at most
+/// `shiftgate_model::limits::MAX_ACTIVITIES_PER_SHIFT` activities a shift).
+fn overlapping_within_limits(per_shift: usize) -> Value {
+    let mut v = example();
+    let mut shifts = vec![json!({ "id": "s-1", "startDate": "2026-12-01T14:00:00Z", "lengthMinutes": 180,
+                                  "activities": overlapping_activities("2026-12-01T14:00:00Z", per_shift) })];
+    for (i, day) in FREE_DAYS.iter().enumerate() {
+        let start = format!("{day}T14:00:00Z");
+        shifts.push(json!({ "id": format!("h-{i}"), "startDate": start, "lengthMinutes": 180,
+                            "activities": overlapping_activities(&start, per_shift) }));
+    }
+    v["agentSchedules"][0]["shifts"] = json!(shifts);
     v
+}
+
+/// PUTs `doc` anonymously (the switch opens the REST contract) and returns (status, body, peak bytes).
+async fn hostile_put(sim: &shiftgate_sim::SimServer, doc: &Value) -> (u16, Vec<u8>, usize) {
+    let url = format!("{}/api/v2/wfm/scheduling/schedules/{SCHEDULE}", sim.base_url());
+    let body = serde_json::to_vec(doc).unwrap();
+    let client = http();
+    let ((status, bytes), peak) = peak_during(async {
+        let resp = client.put(&url).header("if-match", "\"v17\"").body(body.clone()).send().await.unwrap();
+        let status = resp.status().as_u16();
+        (status, resp.bytes().await.unwrap().to_vec())
+    })
+    .await;
+    eprintln!(
+        "hostile PUT: body {} KB, answer {status} of {} KB, peak {} MiB",
+        body.len() / 1024,
+        bytes.len() / 1024,
+        peak / MIB
+    );
+    (status, bytes, peak)
 }
 
 #[tokio::test]
@@ -54,30 +93,41 @@ async fn a_put_of_thousands_of_overlapping_activities_gets_a_bounded_409() {
     let _one = SERIAL.lock().await;
     let switches = Switches { rest_requires_auth: false, ..Switches::default() };
     let sim = common::start(SimConfig { switches, ..common::config() }, &example()).await;
-    let url = format!("{}/api/v2/wfm/scheduling/schedules/{SCHEDULE}", sim.base_url());
-    let body = serde_json::to_vec(&overlapping(3_000)).unwrap();
-    let client = http();
-    let (answer, peak) = peak_during(async {
-        let resp = client.put(&url).header("if-match", "\"v17\"").body(body.clone()).send().await.unwrap();
-        let status = resp.status().as_u16();
-        (status, resp.bytes().await.unwrap())
-    })
-    .await;
-    let (status, bytes) = answer;
-    assert_eq!(status, 409);
+    // 6 shifts of 500 activities, pairwise overlapping within each shift: 6 * 500 * 499 / 2 pairs.
+    let per_shift = shiftgate_model::limits::MAX_ACTIVITIES_PER_SHIFT;
+    let (status, bytes, peak) = hostile_put(&sim, &overlapping_within_limits(per_shift)).await;
+    assert_eq!(status, 409, "{}", String::from_utf8_lossy(&bytes[..bytes.len().min(500)]));
     assert!(bytes.len() < 256 * 1024, "409 body of {} bytes", bytes.len());
     let v: Value = serde_json::from_slice(&bytes).unwrap();
-    // 3,000 activities pairwise overlapping: 3000 * 2999 / 2 pairs, 100 listed (Limits::conflicts_listed).
-    let pairs = 3_000u64 * 2_999 / 2;
-    assert_eq!(v["conflicts"].as_array().unwrap().len(), 100);
+    let pairs = 6 * (per_shift as u64) * (per_shift as u64 - 1) / 2;
+    // 100 listed (Limits::conflicts_listed), the rest counted.
+    let listed = v["conflicts"].as_array().unwrap();
+    assert_eq!(listed.len(), 100);
+    assert!(listed.iter().all(|c| c["kind"] == "ActivityOverlap" && c["agentId"] == "a-100"), "{}", listed[0]);
     assert!(v["message"].as_str().unwrap().ends_with(&format!(" and {} more", pairs - 100)), "{}", v["message"]);
     assert!(peak < 128 * MIB, "peak allocation {} MiB", peak / MIB);
-    eprintln!(
-        "overlapping PUT: body {} KB, 409 body {} KB, peak {} MiB",
-        body.len() / 1024,
-        bytes.len() / 1024,
-        peak / MIB
-    );
+    assert_eq!(sim.schedule_version().await, 17);
+}
+
+#[tokio::test]
+async fn a_put_over_the_models_limits_gets_a_bounded_400_naming_the_place() {
+    let _one = SERIAL.lock().await;
+    let switches = Switches { rest_requires_auth: false, ..Switches::default() };
+    let sim = common::start(SimConfig { switches, ..common::config() }, &example()).await;
+    // Every shift 3,000 activities: six times over the per-shift limit, 18,000 activities in all.
+    let (status, bytes, peak) = hostile_put(&sim, &overlapping_within_limits(3_000)).await;
+    assert_eq!(status, 400, "{}", String::from_utf8_lossy(&bytes[..bytes.len().min(500)]));
+    assert!(bytes.len() < 64 * 1024, "400 body of {} bytes", bytes.len());
+    let v: Value = serde_json::from_slice(&bytes).unwrap();
+    let message = v["message"].as_str().unwrap();
+    let limit = shiftgate_model::limits::MAX_ACTIVITIES_PER_SHIFT;
+    for shift in 0..6 {
+        let problem = format!(
+            "agentSchedules[0].shifts[{shift}].activities: in the resulting schedule: has 3000 activities, at most {limit} per shift"
+        );
+        assert!(message.contains(&problem), "{message}");
+    }
+    assert!(peak < 128 * MIB, "peak allocation {} MiB", peak / MIB);
     assert_eq!(sim.schedule_version().await, 17);
 }
 

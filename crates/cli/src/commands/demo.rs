@@ -4,6 +4,13 @@
 //! a trade naming a missing shift, ...): no trade exclusion cures those, and the story is about the incident. The
 //! agents left out are named in the output. Everything is seeded (simulator, jitter, run ids, the evaluation
 //! instant), so the same binary tells the same story every time; only the port and the timings differ.
+//!
+//! The simulator runs in its strict default mode: on the Genesys flow a refused update is 202 then an `Error`
+//! event without a reason, as the platform reports it (research/wfm-api.md §1.6, §6), so the story explains the
+//! refusal from the gate's own findings; the REST contract (`--platform rest`) shows the seed's 409 with its
+//! `conflicts` list instead. The story: 1 the gate blocks; 2 without the gate the platform refuses; 3 the
+//! conflicting trades are left out; 4 a concurrent edit is a stale version, retried after a re-read; 5 published;
+//! 6 the job runs again and finds nothing to write.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -15,7 +22,8 @@ use serde_json::Value;
 use shiftgate_check::{Checker, Finding, Severity};
 use shiftgate_model::Snapshot;
 use shiftgate_publish::genesys::{GenesysClient, GenesysConfig};
-use shiftgate_publish::rest::{RestClient, RestConfig};
+use shiftgate_publish::oauth::ClientCredentials;
+use shiftgate_publish::rest::{RestAuth, RestClient, RestConfig};
 use shiftgate_publish::retry::RetryPolicy;
 use shiftgate_publish::{
     explain_conflict, publish, AnyPlatform, AuditLog, HttpSettings, PublishConfig, PublishOutcome, PublishReport,
@@ -36,6 +44,11 @@ pub(crate) const CHICAGO_WEEK: &[u8] = include_bytes!("../../../../fixtures/sche
 const INCIDENT_RULE: &str = "core.timeoff.pending-conflict";
 /// Seed of the simulator and of the publisher's jitter.
 const SEED: u64 = 48;
+/// The processing window after an unclear answer. The simulator processes an update in 20 ms: a second is
+/// plenty, and keeps a refusal that arrives without a reason (which is only judged when the window is over) from
+/// stalling the demo.
+const SETTLE: SettlePolicy =
+    SettlePolicy { window: Duration::from_secs(1), base: Duration::from_millis(100), cap: Duration::from_millis(400) };
 
 const BOLD: &str = "\x1b[1m";
 const DIM: &str = "\x1b[2m";
@@ -140,6 +153,10 @@ fn client(kind: PlatformKind, sim: &SimServer) -> Result<AnyPlatform, Deviation>
         }
         PlatformKind::Rest => {
             let mut c = RestConfig::new(sim.base_url());
+            c.auth = RestAuth::ClientCredentials(ClientCredentials::new(
+                defaults.client_id,
+                SecretString::from(defaults.client_secret),
+            ));
             c.http = http;
             AnyPlatform::Rest(RestClient::new(c).map_err(fail)?)
         }
@@ -158,13 +175,7 @@ fn config(s: &Snapshot, run: &str, exclude: bool) -> PublishConfig {
     c.version_conflict = fast;
     c.transient = RetryPolicy { max_attempts: 3, ..fast };
     c.deadline = Duration::from_secs(60);
-    // The simulator processes an update within moments: a few seconds of processing window are plenty, and keep
-    // a refusal that arrives without a reason from stalling the demo.
-    c.settle = SettlePolicy {
-        window: Duration::from_secs(3),
-        base: Duration::from_millis(100),
-        cap: Duration::from_millis(500),
-    };
+    c.settle = SETTLE;
     c.exclude_conflicting_trades = exclude;
     c.as_of = s.as_of;
     c.run_id = Some(run.to_string());
@@ -247,9 +258,9 @@ async fn tell(
     let platform = client(args.platform, sim)?;
     let flow = match args.platform {
         PlatformKind::Genesys => {
-            "the Genesys Cloud flow: OAuth, agent schedules, upload + update, outcome on the notifications websocket"
+            "the Genesys Cloud flow: OAuth, agent schedules, upload + update, outcome on the notifications websocket; like Genesys, it reports a refused update by an Error event without a reason"
         }
-        PlatformKind::Rest => "the REST contract: GET with an ETag, PUT with If-Match",
+        PlatformKind::Rest => "the REST contract: a bearer token, GET with an ETag, PUT with If-Match",
     };
     let approved = shiftgate_model::approved_in_order(s).len();
     let _ = writeln!(out, "{BOLD}shiftgate demo{RESET}: the Sunday 18:00 publish incident, against a local simulator (nothing leaves this machine)\n");
@@ -300,38 +311,7 @@ async fn tell(
     expect(r2.outcome == PublishOutcome::DataConflict, || {
         format!("run 2 (no gate) should meet a data conflict, got {}", r2.outcome.as_str())
     })?;
-    let body = r2.response_body.clone().unwrap_or(Value::Null);
-    let (_, fresh) = live(sim, s.as_of).await?;
-    let check = validator.check(&fresh, &[]);
-    if let Some(code) = body.get("code").and_then(Value::as_str) {
-        let explained = explain_conflict(&fresh, &validator.validation(&check), &body);
-        let gaps = explained.iter().filter(|e| e.validator_gap).count();
-        expect(!explained.is_empty() && gaps == 0, || {
-            format!("{gaps} of {} server conflicts are validator gaps", explained.len())
-        })?;
-        let _ = writeln!(
-            out,
-            "\n{BOLD}2. Without the gate{RESET} (the old job), the platform answers HTTP 409 {code}: it names agents and times, not why. A blind retry 30 s later fails the same way, because nothing changed. shiftgate explain-conflict matches each conflict to its root cause ({} of {} explained):",
-            explained.len() - gaps,
-            explained.len()
-        );
-        for e in &explained {
-            let _ = writeln!(out, "   {}", e.summary);
-        }
-    } else {
-        // Genesys reports a failed update as an Error event with no reason (research/wfm-api.md §1.6): the gate's
-        // own findings on the fresh read are the explanation.
-        let findings = check.as_ref().map(|r| r.findings.clone()).unwrap_or_default();
-        let blocking: Vec<&Finding> = findings.iter().filter(|f| validator.blocks(f)).collect();
-        expect(!blocking.is_empty(), || "the refused update is not explained by any local finding".to_string())?;
-        let answer = r2.writes.first().map_or_else(|| "no answer".to_string(), |w| w.answer.clone());
-        let _ = writeln!(
-            out,
-            "\n{BOLD}2. Without the gate{RESET} (the old job), the platform accepts the update, then {answer}: it does not even name the agents. A blind retry 30 s later fails the same way, because nothing changed. shiftgate re-read until the versions settled (unchanged: refused data, not a stale version) and explains the refusal from its own findings on the fresh read ({} blocking):",
-            blocking.len()
-        );
-        let _ = write_findings(out, &blocking, "   ");
-    }
+    without_the_gate(out, sim, validator, s, &r2).await?;
     verbose(out, args.verbose, &r2);
 
     // 3 + 4. Exclude the conflicting trades; a concurrent edit forces a version conflict on the way.
@@ -379,18 +359,21 @@ async fn tell(
     let edit = edited_shift(&doc);
     if let Some(a) = conflict {
         let who = edit.as_ref().map_or_else(String::new, |(agent, shift)| format!(" (shift {shift} of {agent})"));
+        let (sent, current) = (a.schedule_version_sent.unwrap_or_default(), a.schedule_version_before);
+        let answer = match (a.outcome, a.status) {
+            (AttemptOutcome::PreconditionFailed, _) => format!(
+                "The platform answered HTTP 412 Precondition Failed, a version mismatch: sent version {sent}, current {current}."
+            ),
+            (_, 409 | 400) => {
+                format!("The platform answered HTTP {}, a version mismatch: sent version {sent}, current {current}.", a.status)
+            }
+            _ => format!(
+                "The update ended with a bare Error event again, but this time the re-read showed version {current}, not the {sent} shiftgate sent: someone else had written in between."
+            ),
+        };
         let _ = writeln!(
             out,
-            "\n{BOLD}4. A concurrent edit.{RESET} Between shiftgate's read and its write, someone changed the schedule{who} (the simulator's concurrent editor). The platform answered {} version mismatch: sent version {}, current {}. A stale version is not bad data, so shiftgate backed off, re-read version {}, re-applied the trades, re-validated ({} blocking) and submitted again; it never resends a payload blindly.",
-            match (a.outcome, a.status) {
-                (AttemptOutcome::PreconditionFailed, _) => "HTTP 412 Precondition Failed, a",
-                (_, 409) => "HTTP 409",
-                (_, 400) => "HTTP 400",
-                _ => "an Error event (no detail), a",
-            },
-            a.schedule_version_sent.map_or_else(|| "?".to_string(), |v| v.to_string()),
-            a.schedule_version_before,
-            a.schedule_version_before,
+            "\n{BOLD}4. A concurrent edit.{RESET} Between shiftgate's read and its write, someone changed the schedule{who} (the simulator's concurrent editor). {answer} A stale version is not bad data, so shiftgate backed off, re-read version {current}, re-applied the trades, re-validated ({} blocking) and submitted again; it never resends a payload blindly.",
             validator.last_findings().iter().filter(|f| validator.blocks(f)).count()
         );
     }
@@ -413,5 +396,93 @@ async fn tell(
         &r3.audit_head[..r3.audit_head.len().min(12)]
     );
     verbose(out, args.verbose, &r3);
+
+    // 6. The job runs again.
+    let writes_before = sim.attempts().len();
+    let r4 = run_once(&platform, validator, &config(s, "demo-4-again", true)).await?;
+    let PublishOutcome::AlreadyPublished { schedule_version: again } = r4.outcome else {
+        return Err(Deviation(format!(
+            "run 4 should find nothing to write, got {}: {:?}",
+            r4.outcome.as_str(),
+            r4.story
+        )));
+    };
+    expect(sim.attempts().len() == writes_before && again == schedule_version, || {
+        format!("run 4 wrote, or found version {again:?} instead of {schedule_version:?}")
+    })?;
+    let _ = writeln!(
+        out,
+        "\n{BOLD}6. The job runs again{RESET} (a re-run, or next Sunday's job resumed): the {} applied trades are already in place and the {} excluded ones still wait, so there is nothing to write: already published at version {}. Exit code 0, and nothing was sent.",
+        r4.trades_already_applied.len(),
+        r4.excluded_trades.len(),
+        again.unwrap_or_default()
+    );
+    verbose(out, args.verbose, &r4);
     Ok(())
+}
+
+/// Step 2: what the platform answers when the gate is off, and how shiftgate still explains it.
+async fn without_the_gate(
+    out: &mut dyn Write,
+    sim: &SimServer,
+    validator: &CheckerValidator,
+    s: &Snapshot,
+    r2: &PublishReport,
+) -> Result<(), Deviation> {
+    let body = r2.response_body.clone().unwrap_or(Value::Null);
+    let (_, fresh) = live(sim, s.as_of).await?;
+    let check = validator.check(&fresh, &[]);
+    if let Some(code) = body.get("code").and_then(Value::as_str) {
+        // The REST contract's 409 names agents and times (the seed's `conflicts` list).
+        let explained = explain_conflict(&fresh, &validator.validation(&check), &body);
+        let gaps = explained.iter().filter(|e| e.validator_gap).count();
+        expect(!explained.is_empty() && gaps == 0, || {
+            format!("{gaps} of {} server conflicts are validator gaps", explained.len())
+        })?;
+        let _ = writeln!(
+            out,
+            "\n{BOLD}2. Without the gate{RESET} (the old job), the platform answers HTTP 409 {code}: it names agents, times and the kind of conflict, but not the trade behind it. A blind retry 30 s later fails the same way, because nothing changed. shiftgate explain-conflict matches each conflict to its root cause ({} of {} explained):",
+            explained.len() - gaps,
+            explained.len()
+        );
+        for e in &explained {
+            let _ = writeln!(out, "   {}", e.summary);
+        }
+        return Ok(());
+    }
+    // Genesys reports a failed update as an Error event with no reason (research/wfm-api.md §1.6): the gate's own
+    // findings on the fresh read are the explanation.
+    let findings = check.as_ref().map(|r| r.findings.clone()).unwrap_or_default();
+    let blocking: Vec<&Finding> = findings.iter().filter(|f| validator.blocks(f)).collect();
+    expect(!blocking.is_empty(), || "the refused update is not explained by any local finding".to_string())?;
+    let status = body.get("status").and_then(Value::as_str).unwrap_or("?");
+    let kind = body.get("eventType").and_then(Value::as_str).unwrap_or("?");
+    let _ = writeln!(
+        out,
+        "\n{BOLD}2. Without the gate{RESET} (the old job), the update goes out. The platform accepts it (202 Processing), then ends it with a bare event, {{\"status\":\"{status}\",\"eventType\":\"{kind}\"}}: no agent, no time, no reason. A blind retry 30 s later fails the same way, because nothing changed. shiftgate does not retry even with its checks off: it re-read until the versions settled (unchanged {} later: refused data, not a stale version), and its own findings on the fresh read explain the refusal: the {} conflicts of step 1.",
+        secs(SETTLE.window),
+        blocking.len()
+    );
+    for f in blocking {
+        let refs = |k: &str| f.refs.get(k).map(|v| v.join(", ")).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "   {BOLD}{}{RESET} {}: time off {} is PENDING under the shift trade {} gave them",
+            f.agent_id,
+            f.when,
+            refs("timeOffRequest"),
+            refs("trade")
+        );
+    }
+    Ok(())
+}
+
+/// `1 s`, `1.5 s`.
+fn secs(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s.fract() == 0.0 {
+        format!("{s:.0} s")
+    } else {
+        format!("{s:.1} s")
+    }
 }

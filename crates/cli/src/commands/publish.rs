@@ -11,8 +11,9 @@ use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use shiftgate_check::{Checker, Finding, Severity};
 use shiftgate_publish::genesys::{GenesysClient, GenesysConfig};
+use shiftgate_publish::oauth::ClientCredentials;
 use shiftgate_publish::plan::UpdatePlan;
-use shiftgate_publish::rest::{RestClient, RestConfig};
+use shiftgate_publish::rest::{RestAuth, RestClient, RestConfig};
 use shiftgate_publish::{
     publish, AnyPlatform, AuditLog, Fetched, HttpSettings, PlatformClient, PlatformError, PublishConfig,
     PublishOutcome, PublishReport, Submission, SubmitResult, Target, TokioClock, WriteFate,
@@ -207,24 +208,45 @@ pub(crate) fn platform(args: &LiveArgs) -> Result<(AnyPlatform, String), Failure
         (None, None) => return Err(anyhow!("give --api URL or --region NAME")).code(INPUT),
     };
     let http = HttpSettings { requests_per_second: args.rate, ..HttpSettings::default() };
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let credentials = match (env(CLIENT_ID_ENV), env(CLIENT_SECRET_ENV)) {
+        (Some(id), Some(secret)) => Some(ClientCredentials::new(id, SecretString::from(secret))),
+        (None, None) => None,
+        _ => {
+            return Err(anyhow!(
+                "set both {CLIENT_ID_ENV} and {CLIENT_SECRET_ENV} (OAuth client credentials), or neither"
+            ))
+            .code(INPUT)
+        }
+    };
     match args.platform {
         PlatformKind::Genesys => {
-            let id = std::env::var(CLIENT_ID_ENV).ok().filter(|v| !v.is_empty());
-            let secret = std::env::var(CLIENT_SECRET_ENV).ok().filter(|v| !v.is_empty());
-            let (Some(id), Some(secret)) = (id, secret) else {
+            let Some(credentials) = credentials else {
                 return Err(anyhow!(
                     "Genesys Cloud needs OAuth client credentials: set {CLIENT_ID_ENV} and {CLIENT_SECRET_ENV} in the environment"
                 ))
                 .code(INPUT);
             };
-            let mut config = GenesysConfig::new(base.clone(), id, SecretString::from(secret));
+            let mut config = GenesysConfig::new(base.clone(), credentials.client_id, credentials.client_secret);
             config.http = http;
             let client = GenesysClient::new(config).code(INPUT)?;
             Ok((AnyPlatform::Genesys(client), format!("genesys {base}")))
         }
         PlatformKind::Rest => {
             let mut config = RestConfig::new(base.clone());
-            config.bearer_token = std::env::var(TOKEN_ENV).ok().filter(|v| !v.is_empty()).map(SecretString::from);
+            // A token from the same client credentials, bought at the REST base's own /oauth/token; or the user's
+            // token; or none for a server that asks for none. Both would leave unclear which one is meant.
+            config.auth = match (env(TOKEN_ENV), credentials) {
+                (Some(_), Some(_)) => {
+                    return Err(anyhow!(
+                        "for --platform rest set either {TOKEN_ENV} (a bearer token) or {CLIENT_ID_ENV} and {CLIENT_SECRET_ENV} (OAuth client credentials), not both"
+                    ))
+                    .code(INPUT)
+                }
+                (Some(token), None) => RestAuth::Token(SecretString::from(token)),
+                (None, Some(credentials)) => RestAuth::ClientCredentials(credentials),
+                (None, None) => RestAuth::None,
+            };
             config.http = http;
             let client = RestClient::new(config).code(INPUT)?;
             Ok((AnyPlatform::Rest(client), format!("rest {base}")))

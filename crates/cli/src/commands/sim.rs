@@ -8,7 +8,7 @@ use shiftgate_sim::{ErrorDelivery, FaultPlan, SimConfig, Switches};
 
 use crate::args::SimArgs;
 use crate::commands::demo::CHICAGO_WEEK;
-use crate::commands::publish::{runtime, CLIENT_ID_ENV, CLIENT_SECRET_ENV, TOKEN_ENV};
+use crate::commands::publish::{runtime, CLIENT_ID_ENV, CLIENT_SECRET_ENV};
 use crate::exit::{Failure, WithCode, INPUT, OK};
 use crate::input::{display_name, read_bytes};
 
@@ -88,17 +88,10 @@ pub(crate) fn run(args: &SimArgs) -> Result<u8, Failure> {
             "  {CLIENT_ID_ENV}={id} {CLIENT_SECRET_ENV}={secret} shiftgate publish --api {url} --business-unit {} --week {} --schedule {} --dry-run",
             s.business_unit.id, s.schedule.week_date, s.schedule.id
         );
-        // The REST contract needs a bearer token unless --rest-without-auth: one from the same OAuth route.
-        let token = if rest_open {
-            String::new()
-        } else {
-            format!(
-                r#"{TOKEN_ENV}=$(curl -s -u {id}:{secret} -d grant_type=client_credentials {url}/oauth/token | sed -E 's/.*"access_token":"([^"]+)".*/\1/') "#
-            )
-        };
+        // The REST client buys its bearer token with the same client credentials, at this base URL.
         let _ = writeln!(
             out,
-            "  {token}shiftgate publish --platform rest --api {url} --business-unit {} --week {} --schedule {} --exclude-conflicting-trades",
+            "  {CLIENT_ID_ENV}={id} {CLIENT_SECRET_ENV}={secret} shiftgate publish --platform rest --api {url} --business-unit {} --week {} --schedule {} --exclude-conflicting-trades",
             s.business_unit.id, s.schedule.week_date, s.schedule.id
         );
         let _ = writeln!(out, "\nTest routes (no auth):");

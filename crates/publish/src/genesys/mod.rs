@@ -1,9 +1,9 @@
 //! The Genesys Cloud WFM client (research/wfm-api.md §1, §6): OAuth client credentials, the schedule reads, and
 //! the asynchronous update (upload URL -> gzip PUT -> update -> outcome on the notifications websocket).
 //!
-//! The client secret and the access token live in `SecretString`s: they are exposed only to build the token
-//! request's Basic header and each request's Bearer header (which reqwest marks sensitive), never Debug-printed,
-//! logged, or handed to the audit.
+//! The client secret and the access token live in `SecretString`s ([`crate::oauth`]): they are exposed only to
+//! build the token request's Basic header and each request's Bearer header (which reqwest marks sensitive), never
+//! Debug-printed, logged, or handed to the audit.
 
 pub mod convert;
 mod notify;
@@ -11,17 +11,18 @@ mod read;
 pub mod routes;
 mod write;
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use secrecy::{ExposeSecret, SecretString};
-use tokio::sync::Mutex;
-use tokio::time::Instant;
+use secrecy::SecretString;
 
 use crate::canon::value_hash;
 use crate::error::PublishError;
-use crate::http::{Answer, Auth, Credential, HttpSettings, Request, Sender};
+use crate::http::{Answer, HttpSettings, Request, Sender};
+use crate::oauth::{ClientCredentials, OAuth};
 use crate::plan::UpdatePlan;
-use crate::platform::{Fetched, PlatformClient, PlatformError, Step, Submission, SubmitResult, Target};
+use crate::platform::{Fetched, PlatformClient, PlatformError, Submission, SubmitResult, Target};
+use crate::retry::LONGEST_RETRY_AFTER;
 use convert::{assemble, upload_body};
 
 /// How to reach and authenticate to a Genesys Cloud org.
@@ -60,25 +61,23 @@ pub fn login_base_for(api_base: &str) -> String {
     }
 }
 
-struct Token {
-    secret: SecretString,
-    expires: Instant,
-}
-
 /// The Genesys Cloud client. Cheap to share by reference; one per run or per process.
 pub struct GenesysClient {
     sender: Sender,
     settings: HttpSettings,
-    client_id: String,
-    client_secret: SecretString,
-    token: Mutex<Option<Token>>,
+    oauth: OAuth,
+    /// 429s waited out by reads since the last [`PlatformClient::fetch`] began.
+    throttled: AtomicU32,
 }
+
+/// How many times one read is sent again after a 429 before the 429 is the read's answer.
+pub const READ_RETRIES_AFTER_429: u32 = 5;
 
 impl std::fmt::Debug for GenesysClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GenesysClient")
             .field("sender", &self.sender)
-            .field("client_id", &self.client_id)
+            .field("client_id", &self.oauth.client_id())
             .finish_non_exhaustive()
     }
 }
@@ -90,62 +89,40 @@ impl GenesysClient {
         if !(api.starts_with("https://") || api.starts_with("http://")) {
             return Err(PublishError::Config(format!("the Genesys API base must be an http(s) URL, got {api:?}")));
         }
-        if config.client_id.is_empty() || config.client_secret.expose_secret().is_empty() {
-            return Err(PublishError::Config("Genesys client id and secret are required".into()));
-        }
         let login = config.login_base.unwrap_or_else(|| login_base_for(&api)).trim_end_matches('/').to_string();
         Ok(GenesysClient {
             sender: Sender::new(&config.http, api, login)?,
             settings: config.http,
-            client_id: config.client_id,
-            client_secret: config.client_secret,
-            token: Mutex::new(None),
+            oauth: OAuth::new(ClientCredentials::new(config.client_id, config.client_secret))?,
+            throttled: AtomicU32::new(0),
         })
     }
 
-    /// A valid access token, fetching one if there is none or it is about to expire.
-    async fn token(&self, step: Step) -> Result<SecretString, PlatformError> {
-        let mut guard = self.token.lock().await;
-        if let Some(t) = guard.as_ref() {
-            if t.expires > Instant::now() + Duration::from_secs(60) {
-                return Ok(t.secret.clone());
-            }
-        }
-        let req = routes::token(step);
-        let answer = self.sender.send(&req, Some(Credential::Basic(&self.client_id, &self.client_secret))).await?;
-        let body = answer.json()?;
-        let access = body.get("access_token").and_then(serde_json::Value::as_str).filter(|t| !t.is_empty());
-        let Some(access) = access else {
-            return Err(PlatformError::Decode {
-                step,
-                message: format!("{}: no access_token in the answer", req.label()),
-            });
-        };
-        let ttl = body.get("expires_in").and_then(serde_json::Value::as_u64).unwrap_or(3600);
-        let secret = SecretString::from(access.to_string());
-        *guard = Some(Token { secret: secret.clone(), expires: Instant::now() + Duration::from_secs(ttl) });
-        Ok(secret)
-    }
-
-    /// Sends one request with the credential it asks for; a bearer request answered 401 gets one token refresh
-    /// and is sent again (an expired token is not a property of the request).
+    /// Sends one request with the credential it asks for (a bearer request answered 401 gets one token refresh).
     async fn send(&self, req: &Request) -> Result<Answer, PlatformError> {
-        if req.auth != Auth::Bearer {
-            return self.sender.send(req, None).await;
-        }
-        let token = self.token(req.step).await?;
-        let answer = self.sender.send(req, Some(Credential::Bearer(&token))).await?;
-        if answer.status != 401 {
-            return Ok(answer);
-        }
-        *self.token.lock().await = None;
-        let token = self.token(req.step).await?;
-        self.sender.send(req, Some(Credential::Bearer(&token))).await
+        self.oauth.send(&self.sender, req).await
     }
 
-    /// Sends a read and returns its JSON, or the error naming the request.
+    /// Sends a read and returns its JSON, or the error naming the request. A read answered 429 with a
+    /// `Retry-After` in seconds of at most [`LONGEST_RETRY_AFTER`] is sent again after that wait, up to
+    /// [`READ_RETRIES_AFTER_429`] times (as the SDKs retry 429, research/wfm-api.md §1.11): a week is read in
+    /// `3 + 3 × units + 1` requests, and starting the whole read over after a 429 would never finish under a
+    /// limit smaller than that. Reads change nothing, so sending one again is safe. Writes are never resent
+    /// here: the state machine decides (and audits) those.
     async fn read(&self, req: &Request) -> Result<serde_json::Value, PlatformError> {
-        self.send(req).await?.json()
+        let mut waits = 0;
+        loop {
+            let answer = self.send(req).await?;
+            let wait = (answer.status == 429 && waits < READ_RETRIES_AFTER_429)
+                .then(|| answer.retry_after.as_deref().and_then(|h| h.trim().parse::<u64>().ok()))
+                .flatten()
+                .map(Duration::from_secs)
+                .filter(|w| *w <= LONGEST_RETRY_AFTER);
+            let Some(wait) = wait else { return answer.json() };
+            waits += 1;
+            self.throttled.fetch_add(1, Ordering::Relaxed);
+            tokio::time::sleep(wait).await;
+        }
     }
 }
 
@@ -160,8 +137,11 @@ impl PlatformClient for GenesysClient {
     }
 
     async fn fetch(&self, target: &Target) -> Result<Fetched, PlatformError> {
+        self.throttled.store(0, Ordering::Relaxed);
         let reads = self.read_week(target).await?;
-        Ok(Fetched::new(assemble(&reads), None))
+        let mut fetched = Fetched::new(assemble(&reads), None);
+        fetched.throttled = self.throttled.swap(0, Ordering::Relaxed);
+        Ok(fetched)
     }
 
     async fn submit(&self, target: &Target, submission: &Submission) -> SubmitResult {

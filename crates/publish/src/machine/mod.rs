@@ -6,7 +6,8 @@
 //! from Fetch; data conflict -> explain and stop; 429 -> wait Retry-After; an unclear answer (lost or closed
 //! socket, timeout, 5xx, a refusal without a reason) -> wait out any Retry-After, then re-read until the platform
 //! settles ([`settle`]): our payload live means it landed; only after the processing window do unchanged versions
-//! mean it did not (resend the same payload, or stop on a refused one) and moved versions mean someone else wrote.
+//! mean it did not (stop on a refused one; after a lost answer, validate that re-read from scratch and send what
+//! it gives: the same payload if nothing else changed) and moved versions mean someone else wrote.
 //!
 //! Every write gets a fate in the report (`writes`) and the audit; every step is audited, every wait goes through
 //! the [`Clock`], and a deadline and a write cap bound the run.
@@ -201,10 +202,15 @@ struct Prepared {
 
 impl<P: PlatformClient> Run<'_, P> {
     async fn drive(&mut self) -> Result<PublishOutcome, PublishError> {
+        // A read the next cycle starts from instead of fetching: the re-read that settled a lost write.
+        let mut settled_read: Option<Fetched> = None;
         loop {
-            let fetched = match self.fetch("fetch").await? {
-                Ok(f) => f,
-                Err(o) => return Ok(o),
+            let fetched = match settled_read.take() {
+                Some(f) => f,
+                None => match self.fetch("fetch").await? {
+                    Ok(f) => f,
+                    Err(o) => return Ok(o),
+                },
             };
             let prepared = match self.prepare(&fetched)? {
                 Ok(p) => p,
@@ -222,7 +228,7 @@ impl<P: PlatformClient> Run<'_, P> {
                 return Ok(PublishOutcome::AlreadyPublished { schedule_version: fetched.schedule_version() });
             }
             match self.submit_until_settled(&prepared).await? {
-                Ok(()) => continue,
+                Ok(next) => settled_read = next,
                 Err(o) => return Ok(o),
             }
         }
@@ -264,13 +270,17 @@ fn short(hash: &str) -> String {
     format!("sha256:{}", hex.chars().take(12).collect::<String>())
 }
 
+/// ` (tr-1, tr-2)`: the ids named one by one up to [`IDS_NAMED`], then counted (the report lists them all).
 fn list_suffix(ids: &[String]) -> String {
-    if ids.is_empty() {
-        String::new()
-    } else {
-        format!(" ({})", ids.join(", "))
+    match ids.len() {
+        0 => String::new(),
+        n if n <= IDS_NAMED => format!(" ({})", ids.join(", ")),
+        n => format!(" ({}, and {} more)", ids[..IDS_NAMED].join(", "), n - IDS_NAMED),
     }
 }
+
+/// Ids a story line names before it only counts the rest: a 10,000-agent week applies hundreds of trades.
+const IDS_NAMED: usize = 20;
 
 /// `2.5 s`, or `20 ms` below a second (a short processing window must not read as "0.0 s").
 fn secs(d: Duration) -> String {
@@ -278,5 +288,19 @@ fn secs(d: Duration) -> String {
         format!("{} ms", d.as_millis())
     } else {
         format!("{:.1} s", d.as_secs_f64())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_story_line_names_twenty_ids_then_counts_the_rest() {
+        let ids: Vec<String> = (1..=172).map(|i| format!("tr-{i}")).collect();
+        assert_eq!(list_suffix(&ids[..2]), " (tr-1, tr-2)");
+        assert_eq!(list_suffix(&[]), "");
+        let long = list_suffix(&ids);
+        assert!(long.starts_with(" (tr-1, tr-2, ") && long.ends_with(", tr-20, and 152 more)"), "{long}");
     }
 }

@@ -18,6 +18,13 @@ impl<P: PlatformClient> Run<'_, P> {
             };
             match result {
                 Ok(mut fetched) => {
+                    if fetched.throttled > 0 {
+                        self.counters.rate_limited += fetched.throttled;
+                        self.say(format!(
+                            "Rate limited (429) {} time(s) while reading: each request waited as asked, then went on.",
+                            fetched.throttled
+                        ));
+                    }
                     let as_of = self.cfg.as_of.unwrap_or_else(|| self.clock.now());
                     if let Some(o) = fetched.document.as_object_mut() {
                         o.insert("asOf".into(), Value::String(crate::plan::rfc3339(as_of)));
@@ -196,14 +203,12 @@ impl<P: PlatformClient> Run<'_, P> {
 
     /// Story lines and the report field for approved trades whose shifts already sit with their new owners.
     fn note_already_applied(&mut self, snapshot: &Snapshot, roster: &shiftgate_model::Roster) {
-        /// Trades named one by one before "... and N more" (the report lists them all).
-        const NAMED: usize = 20;
         let ids: Vec<String> = roster.already_applied.iter().map(|&t| snapshot.trades[t].id.to_string()).collect();
-        for id in ids.iter().take(NAMED) {
+        for id in ids.iter().take(IDS_NAMED) {
             self.say(format!("{id} already applied: its shifts already sit with their new owners, nothing moves."));
         }
-        if ids.len() > NAMED {
-            self.say(format!("... and {} more trades already applied.", ids.len() - NAMED));
+        if ids.len() > IDS_NAMED {
+            self.say(format!("... and {} more trades already applied.", ids.len() - IDS_NAMED));
         }
         self.report.trades_already_applied = ids;
     }

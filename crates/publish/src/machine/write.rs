@@ -6,8 +6,9 @@ use super::*;
 use crate::classify::{awaiting, judge, reaches_the_schedule, Awaiting};
 
 impl<P: PlatformClient> Run<'_, P> {
-    /// Sends one payload until it settles. `Ok(Ok(()))` means "version conflict: start over from Fetch".
-    pub(super) async fn submit_until_settled(&mut self, prepared: &Prepared) -> Flow<()> {
+    /// Sends one payload until it settles. `Ok(Ok(next))` means "start over": from a fresh fetch (`None`, after
+    /// a version conflict) or from the re-read that settled a lost write (`Some`).
+    pub(super) async fn submit_until_settled(&mut self, prepared: &Prepared) -> Flow<Option<Fetched>> {
         let submission = &prepared.submission;
         let changed_shifts = !submission.plan.changes_no_shift();
         loop {
@@ -40,7 +41,7 @@ impl<P: PlatformClient> Run<'_, P> {
                 }
                 Classification::VersionConflict => {
                     self.settle_version_conflict(ix, what, &answer, live_version)?;
-                    return self.back_off_version_conflict().await;
+                    return Ok(self.back_off_version_conflict().await?.map(|()| None));
                 }
                 Classification::DataConflict => {
                     let window = secs(self.cfg.settle.window);
@@ -70,6 +71,13 @@ impl<P: PlatformClient> Run<'_, P> {
                     // Any Retry-After was honoured before the re-read.
                     if let Err(o) = self.wait_transient(None).await? {
                         return Ok(Err(o));
+                    }
+                    // Unchanged versions do not mean unchanged data: time off moves no schedule version
+                    // (research/wfm-api.md §1.8), and a lost answer may have hidden a refusal of the data. So the
+                    // re-read is validated from scratch before anything goes again (wfm-api.md §6: "treat it as
+                    // not applied: re-fetch, re-validate, never blindly resend").
+                    if let Some(s) = settled {
+                        return Ok(Ok(Some(s.fetched)));
                     }
                 }
                 Classification::Unauthorized | Classification::Rejected | Classification::NeedsRefetch => {
@@ -137,7 +145,11 @@ impl<P: PlatformClient> Run<'_, P> {
             format!("{answer}; the write stopped before the update, so nothing reached the schedule")
         };
         self.settle_write(ix, WriteFate::NotApplied, version, detail)?;
-        self.say("Nothing changed on the platform: the same payload (same versions) can be resent safely.".to_string());
+        self.say(if re_read {
+            "The versions did not move, but the data may have (time off moves no version, and a lost answer may hide a refusal): validating the re-read from scratch before sending anything again; the same payload goes again only if that gives it back.".to_string()
+        } else {
+            "Nothing changed on the platform: the same payload (same versions) can be resent safely.".to_string()
+        });
         Ok(())
     }
 
@@ -334,7 +346,16 @@ impl<P: PlatformClient> Run<'_, P> {
         // (a new time-off request).
         let fresh = match reread {
             Some(f) => Some(f),
-            None => self.fetch("explain").await?.ok(),
+            None => match self.fetch("explain").await? {
+                Ok(f) => Some(f),
+                Err(stopped) => {
+                    self.say(format!(
+                        "Could not re-read the schedule to explain the refusal ({}): explaining it against the read the payload was built from, which may predate its cause.",
+                        stopped.as_str()
+                    ));
+                    None
+                }
+            },
         };
         let fresh_snapshot = fresh.as_ref().and_then(|f| f.snapshot().ok());
         let (snapshot, excluded) = match &fresh_snapshot {
@@ -347,7 +368,20 @@ impl<P: PlatformClient> Run<'_, P> {
             None => (&prepared.snapshot, prepared.excluded.clone()),
         };
         let validation = self.validator.validate(snapshot, &excluded);
-        let explanations = explain_conflict(snapshot, &validation, &body);
+        let mut explanations = explain_conflict(snapshot, &validation, &body);
+        if fresh_snapshot.is_none() {
+            // Without a fresh read nobody can tell a validator gap from a change since our read (a new time-off
+            // request): say that, rather than ask for a rule fixture that may not be missing.
+            for e in explanations.iter_mut().filter(|e| e.validator_gap) {
+                e.validator_gap = false;
+                e.summary = match e.summary.split_once("; validator gap") {
+                    Some((head, _)) => format!(
+                        "{head}; not explained: no fresh read, and the read the payload was built from does not predict it"
+                    ),
+                    None => e.summary.clone(),
+                };
+            }
+        }
         let reasonless =
             parse_conflicts(&body).iter().all(|c| c.agent_id.is_none() && c.kind.is_none() && c.start.is_none());
         if reasonless {
@@ -368,19 +402,33 @@ impl<P: PlatformClient> Run<'_, P> {
         Ok(PublishOutcome::DataConflict)
     }
 
-    /// Explains a refusal that names nothing from the blocking findings on the fresh read.
+    /// Explains a refusal that names nothing from the findings on the fresh read: the blocking ones, or, when
+    /// nothing blocks, the warnings (a site may report as a warning what the platform refuses, e.g. pending time
+    /// off with `severity_when_pending = "warning"`).
     fn explain_from_findings(&mut self, validation: &Validation) {
         let blocking: Vec<&PublishFinding> = validation.blocking().collect();
-        if blocking.is_empty() {
-            self.say("  The platform gave no reason, and the gate finds nothing blocking on the fresh read: a validator gap (add a rule fixture for this case).".to_string());
+        let (likely, lead) = if blocking.is_empty() {
+            let warned: Vec<&PublishFinding> =
+                validation.findings.iter().filter(|f| f.severity == "warning" || f.severity == "error").collect();
+            let lead = format!(
+                "  The platform gave no reason; on the fresh read nothing blocks, but the gate warned: {} finding(s) reported without blocking (at this site's severity settings) are the likely cause:",
+                warned.len()
+            );
+            (warned, lead)
+        } else {
+            let lead = format!(
+                "  The platform gave no reason; on the fresh read the gate finds {} blocking finding(s), the likely cause:",
+                blocking.len()
+            );
+            (blocking, lead)
+        };
+        if likely.is_empty() {
+            self.say("  The platform gave no reason, and the gate finds nothing blocking or warned on the fresh read: a validator gap (add a rule fixture for this case).".to_string());
             return;
         }
-        self.say(format!(
-            "  The platform gave no reason; on the fresh read the gate finds {} blocking finding(s), the likely cause:",
-            blocking.len()
-        ));
+        self.say(lead);
         let lines: Vec<(String, Vec<String>)> =
-            blocking.iter().map(|f| (format!("  {} {}: {}", f.rule, f.agent_id, f.message), f.cause.clone())).collect();
+            likely.iter().map(|f| (format!("  {} {}: {}", f.rule, f.agent_id, f.message), f.cause.clone())).collect();
         for (line, cause) in lines {
             self.say(line);
             for c in cause {
