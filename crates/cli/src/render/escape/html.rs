@@ -63,8 +63,13 @@ pub(crate) fn script_json<T: Serialize + ?Sized>(value: &T) -> serde_json::Resul
             '<' => out.push_str("\\u003c"),
             '>' => out.push_str("\\u003e"),
             '&' => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
+            // Hidden characters (U+2028/2029 end a JavaScript line; bidi overrides reorder what a reader of the
+            // source sees) can only stand inside JSON strings here, where a \u escape means the same.
+            c if super::is_hidden(c) => {
+                for unit in c.encode_utf16(&mut [0; 2]) {
+                    out.push_str(&format!("\\u{unit:04x}"));
+                }
+            }
             c => out.push(c),
         }
     }
