@@ -8,6 +8,7 @@ use crate::audit::Counters;
 use crate::diff::ScheduleDiff;
 use crate::explain::ConflictExplanation;
 use crate::platform::{Step, Target};
+use crate::timings::RunTimings;
 use crate::validator::PublishFinding;
 
 /// Format tag of [`PublishReport`].
@@ -239,6 +240,8 @@ pub struct PublishReport {
     pub started_at: DateTime<Utc>,
     /// When it ended.
     pub finished_at: DateTime<Utc>,
+    /// Where the time went: work, each kind of wait, and the requests sent per route.
+    pub timings: RunTimings,
     /// What happened, step by step, in words.
     pub story: Vec<String>,
 }

@@ -29,9 +29,10 @@ use crate::explain::{explain_conflict, parse_conflicts};
 use crate::outcome::{
     ExcludedTrade, GiveUpReason, PublishOutcome, PublishReport, WriteFate, WriteReport, REPORT_FORMAT,
 };
-use crate::plan::{build_plan, compare, LiveFacts};
+use crate::plan::{build_plan, compare, LiveFacts, UpdatePlan};
 use crate::platform::{Fetched, PlatformClient, PlatformError, Response, Step, Submission, SubmitResult, Target};
 use crate::retry::{next_delay, parse_retry_after, rate_limit_wait, RateLimitDecision, RateLimitPolicy, RetryPolicy};
+use crate::timings::{Stopwatch, WaitKind};
 use crate::validator::{PublishFinding, Validation, Validator};
 
 mod read;
@@ -124,6 +125,7 @@ pub async fn publish<P: PlatformClient>(
         rng: config.jitter_seed.map_or_else(StdRng::from_os_rng, StdRng::seed_from_u64),
         counters: Counters::default(),
         report: Report::default(),
+        watch: Stopwatch::default(),
     };
     let outcome = run.drive().await?;
     run.say(format!("Outcome: {}.", outcome.as_str()));
@@ -131,6 +133,8 @@ pub async fn publish<P: PlatformClient>(
     rec.outcome = Some(outcome.as_str().to_string());
     run.append(rec)?;
     let r = run.report;
+    let finished_at = clock.now();
+    let timings = run.watch.finish(elapsed(finished_at, started), &platform.traffic());
     Ok(PublishReport {
         format: REPORT_FORMAT,
         run_id: run.run_id,
@@ -153,7 +157,8 @@ pub async fn publish<P: PlatformClient>(
         counters: run.counters,
         audit_head: run.audit.head().to_string(),
         started_at: started,
-        finished_at: clock.now(),
+        finished_at,
+        timings,
         story: r.story,
     })
 }
@@ -188,6 +193,12 @@ struct Run<'a, P> {
     rng: StdRng,
     counters: Counters,
     report: Report,
+    watch: Stopwatch,
+}
+
+/// The time from `t0` to `t1` (zero if the clock went back).
+fn elapsed(t1: DateTime<Utc>, t0: DateTime<Utc>) -> Duration {
+    (t1 - t0).to_std().unwrap_or(Duration::ZERO)
 }
 
 /// A step either continues with a value or ends the run with an outcome.

@@ -3,18 +3,41 @@
 use super::*;
 
 impl<P: PlatformClient> Run<'_, P> {
-    /// Reads the live state, waiting out 429s and retrying transient failures within their budgets.
+    /// Reads the whole live state, waiting out 429s and retrying transient failures within their budgets.
     pub(super) async fn fetch(&mut self, state: &str) -> Flow<Fetched> {
+        self.read_live(state, None).await
+    }
+
+    /// Reads what tells whether `plan` is live: the schedule's metadata and the plan's agents only, where the
+    /// platform can read agents apart ([`Fetched::partial`]).
+    pub(super) async fn fetch_agents(&mut self, state: &str, plan: &UpdatePlan) -> Flow<Fetched> {
+        self.read_live(state, Some(plan)).await
+    }
+
+    /// One read, timed: its rate-limit waits count as waits, the rest as reading.
+    async fn timed_read(&mut self, plan: Option<&UpdatePlan>) -> Option<Result<Fetched, PlatformError>> {
+        let (t0, waited0) = (self.clock.now(), self.platform.traffic().waited());
+        let target = &self.cfg.target;
+        let read = async {
+            match plan {
+                Some(p) => self.platform.fetch_agents(target, p).await,
+                None => self.platform.fetch(target).await,
+            }
+        };
+        let result = tokio::time::timeout(self.remaining(), read).await.ok();
+        let waited = self.platform.traffic().waited().saturating_sub(waited0);
+        self.watch.reads += elapsed(self.clock.now(), t0).saturating_sub(waited);
+        result
+    }
+
+    async fn read_live(&mut self, state: &str, plan: Option<&UpdatePlan>) -> Flow<Fetched> {
         loop {
             if let Some(o) = self.deadline_passed(&format!("before {state}")) {
                 return Ok(Err(o));
             }
             self.counters.fetches += 1;
-            let result = match tokio::time::timeout(self.remaining(), self.platform.fetch(&self.cfg.target)).await {
-                Ok(r) => r,
-                Err(_) => {
-                    return Ok(Err(self.give_up(GiveUpReason::Deadline, format!("the deadline passed during {state}"))))
-                }
+            let Some(result) = self.timed_read(plan).await else {
+                return Ok(Err(self.give_up(GiveUpReason::Deadline, format!("the deadline passed during {state}"))));
             };
             match result {
                 Ok(mut fetched) => {
@@ -30,7 +53,10 @@ impl<P: PlatformClient> Run<'_, P> {
                         o.insert("asOf".into(), Value::String(crate::plan::rfc3339(as_of)));
                     }
                     self.report.fetched_version = fetched.schedule_version();
-                    self.report.live_hash = Some(fetched.live_hash.clone());
+                    if !fetched.partial {
+                        // A read of some agents is not the live state's hash.
+                        self.report.live_hash = Some(fetched.live_hash.clone());
+                    }
                     let mut rec = self.record(state);
                     rec.step = Some(Step::Fetch.as_str().into());
                     self.append(rec)?;
@@ -112,10 +138,12 @@ impl<P: PlatformClient> Run<'_, P> {
                 return Ok(Err(o));
             }
         };
+        let t0 = self.clock.now();
         let roster = apply_trades_excluding(&snapshot, &excluded);
         let plan = build_plan(&snapshot, &fetched.document, &roster);
         let diff = ScheduleDiff::between(&snapshot, &roster);
         let submission = self.platform.prepare(fetched, &plan);
+        self.watch.payload += elapsed(self.clock.now(), t0);
         self.say(format!(
             "Applied {} trade(s){}; the payload moves {} shift(s) of {} agent(s) (payload {}).",
             plan.trades_applied.len(),
@@ -141,7 +169,7 @@ impl<P: PlatformClient> Run<'_, P> {
         self.report.excluded.clear();
         self.report.trades_excluded.clear();
         let mut excluded: Vec<usize> = Vec::new();
-        let mut validation = self.validator.validate(snapshot, &excluded);
+        let mut validation = self.run_validator(snapshot, &excluded);
         self.note_validation("validate", &validation)?;
         let mut round = 0;
         while validation.blocking_count() > 0 {
@@ -195,7 +223,7 @@ impl<P: PlatformClient> Run<'_, P> {
             }
             excluded.extend(fresh);
             excluded.sort_unstable();
-            validation = self.validator.validate(snapshot, &excluded);
+            validation = self.run_validator(snapshot, &excluded);
             self.note_validation("exclude", &validation)?;
         }
         Ok(Ok(excluded))
@@ -211,6 +239,16 @@ impl<P: PlatformClient> Run<'_, P> {
             self.say(format!("... and {} more trades already applied.", ids.len() - IDS_NAMED));
         }
         self.report.trades_already_applied = ids;
+    }
+
+    /// The validator, timed.
+    pub(super) fn run_validator(&mut self, snapshot: &Snapshot, excluded: &[usize]) -> Validation {
+        let t0 = self.clock.now();
+        let v = self.validator.validate(snapshot, excluded);
+        self.watch.validation += elapsed(self.clock.now(), t0);
+        self.watch.validations += 1;
+        self.watch.agents_validated += snapshot.agents.len() as u64;
+        v
     }
 
     pub(super) fn note_validation(&mut self, state: &str, v: &Validation) -> Result<(), PublishError> {
