@@ -346,9 +346,12 @@ pub(crate) struct LiveArgs {
     /// Schedule id.
     #[arg(long, value_name = "ID")]
     pub(crate) schedule: String,
-    /// Client-side pacing: requests per second to the platform (0: no pacing).
-    #[arg(long, value_name = "N", default_value_t = 2.0)]
-    pub(crate) rate: f64,
+    /// An optional ceiling: at most N requests per second to the platform's API. Not needed for pacing: the
+    /// client follows the platform's own rate-limit headers (inin-ratelimit-allowed, -count, -reset) and waits out
+    /// any 429's Retry-After by itself, so a 10,000-agent business unit needs no tuning. Set it to leave room for
+    /// other jobs that share the same OAuth client's budget. Default and 0: no ceiling.
+    #[arg(long, value_name = "N")]
+    pub(crate) rate: Option<f64>,
 }
 
 #[derive(Debug, Args)]
@@ -393,7 +396,9 @@ pub(crate) struct PublishArgs {
     /// At most this many write attempts.
     #[arg(long, value_name = "N", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) max_writes: u32,
-    /// Print where the time went (platform reads, validation, payload, writes) to standard error.
+    /// Print where the time went to standard error: platform reads, validation, payload and writes, each kind of
+    /// wait on its own line (rate-limit pacing, Retry-After, backoff, settling), and the requests sent per route.
+    /// The --json report carries the same figures (`timings`).
     #[arg(long)]
     pub(crate) timings: bool,
     /// Worker threads for reading and checking (default: one per core; at most 4 per core: a larger N is lowered

@@ -68,6 +68,7 @@ pub mod plan;
 mod platform;
 pub mod rest;
 pub mod retry;
+pub mod revalidate;
 #[cfg(test)]
 mod testdata;
 pub mod timings;

@@ -743,7 +743,7 @@ async fn running_the_weekly_job_twice_converges() {
     assert_eq!(writes(&fake).len(), 1, "the second run writes nothing");
     assert!(second.writes.is_empty());
     assert!(says(&second, "already published at version 18"), "{:#?}", second.story);
-    assert!(says(&second, "tr-4 already applied"), "{:#?}", second.story);
+    assert!(says(&second, "1 trade already applied (tr-4)"), "{:#?}", second.story);
     assert_eq!(second.trades_already_applied, ["tr-4"]);
     assert!(second.trades_applied.is_empty());
 }
@@ -1065,4 +1065,92 @@ proptest! {
     fn every_write_is_reported_as_what_became_of_it(sc in scenario()) {
         check_honesty(&sc)?;
     }
+}
+
+/// One info finding per agent that names the shifts it holds after trades: per agent, in agent-id order, as the
+/// checker is. Records which agents each call validated.
+struct PerAgent {
+    calls: std::sync::Mutex<Vec<Vec<String>>>,
+}
+
+impl Validator for PerAgent {
+    fn validate(&self, s: &Snapshot, excluded: &[usize]) -> Validation {
+        let roster = apply_trades_excluding(s, excluded);
+        let mut agents: Vec<(String, usize)> =
+            s.agents.iter().enumerate().map(|(i, a)| (a.id.as_str().to_string(), i)).collect();
+        agents.sort();
+        self.calls.lock().unwrap().push(agents.iter().map(|a| a.0.clone()).collect());
+        let findings = agents
+            .into_iter()
+            .map(|(id, i)| {
+                let shifts: Vec<String> =
+                    roster.by_agent[i].iter().map(|&x| s.shift(x).id.as_str().to_string()).collect();
+                let at = s.as_of.unwrap_or_default();
+                PublishFinding {
+                    rule: "test.holds".into(),
+                    severity: "info".into(),
+                    blocking: false,
+                    agent_id: id,
+                    start: at,
+                    end: at,
+                    message: format!("holds {}", shifts.join(", ")),
+                    trade_ids: Vec::new(),
+                    time_off_request_ids: Vec::new(),
+                    shift_ids: shifts,
+                    cause: Vec::new(),
+                }
+            })
+            .collect();
+        Validation { findings }
+    }
+
+    fn per_agent(&self) -> bool {
+        true
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn after_a_version_conflict_only_the_agents_that_changed_are_validated_again() {
+    // a-100 and a-200 swap (tr-4); a-300 and a-400 trade nothing. Another writer moves a-300's shift while ours
+    // is on its way: a version conflict, a full re-read, and a re-validation of a-300 alone.
+    let mut doc = clean_example();
+    for (agent, shift, day) in [("a-300", "s-30", "03"), ("a-400", "s-40", "04")] {
+        doc["agents"].as_array_mut().unwrap().push(json!({"id": agent, "managementUnitId": "mu-1"}));
+        doc["agentSchedules"].as_array_mut().unwrap().push(json!({"user": {"id": agent}, "metadata": {"version": 1},
+            "shifts": [{"id": shift, "startDate": format!("2026-12-{day}T14:00:00Z"), "lengthMinutes": 480}]}));
+    }
+    let fake = FakePlatform::new(doc);
+    fake.before_next_write(|d: &mut Value| {
+        let v = d["schedule"]["metadata"]["version"].as_i64().unwrap();
+        d["schedule"]["metadata"]["version"] = json!(v + 1);
+        d["agentSchedules"][2]["shifts"][0]["startDate"] = json!("2026-12-03T15:00:00Z");
+    });
+    let validator = PerAgent { calls: std::sync::Mutex::new(Vec::new()) };
+    let mut cfg = config();
+    cfg.as_of = Some(start()); // the same instant for every read: the shared parts are equal
+    let (report, _) = run_with(&fake, &validator, &cfg).await;
+    assert!(matches!(report.outcome, PublishOutcome::Published { verified: true, .. }), "{:#?}", report.story);
+    assert_eq!(report.counters.version_conflicts, 1);
+    let calls = validator.calls.lock().unwrap().clone();
+    assert_eq!(calls, [vec!["a-100", "a-200", "a-300", "a-400"], vec!["a-300"]], "{:#?}", report.story);
+    assert!(says(&report, "Re-validating 1 of 4 agents"), "{:#?}", report.story);
+    assert_eq!(report.timings.agents_validated, 5);
+
+    // What the run acted on equals a full validation of the read it acted on.
+    let mut live = fake.document();
+    live["schedule"]["metadata"]["version"] = json!(18); // the read before our write landed
+    live["asOf"] = json!("2026-11-22T18:00:00-06:00");
+    let full = PerAgent { calls: std::sync::Mutex::new(Vec::new()) };
+    let before_write = {
+        let mut d = live.clone();
+        // Undo our landed swap: the re-read the run validated had a-100 on s-1 and a-200 on s-9.
+        let (a, b) = (d["agentSchedules"][0]["shifts"].clone(), d["agentSchedules"][1]["shifts"].clone());
+        d["agentSchedules"][0]["shifts"] = b;
+        d["agentSchedules"][1]["shifts"] = a;
+        d
+    };
+    let snapshot = Snapshot::from_json(&serde_json::to_vec(&before_write).unwrap()).unwrap();
+    let expected = full.validate(&snapshot, &[]);
+    let messages = |v: &[PublishFinding]| v.iter().map(|f| (f.agent_id.clone(), f.message.clone())).collect::<Vec<_>>();
+    assert_eq!(messages(&report.findings), messages(&expected.findings));
 }

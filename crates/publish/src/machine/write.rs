@@ -395,11 +395,15 @@ impl<P: PlatformClient> Run<'_, P> {
             // the explanation there is.
             self.explain_from_findings(&validation);
         } else {
-            for e in &explanations {
+            for e in explanations.iter().take(IDS_NAMED) {
                 self.say(format!("  {}", e.summary));
                 for c in &e.root_cause {
                     self.say(format!("    because {c}"));
                 }
+            }
+            if explanations.len() > IDS_NAMED {
+                let more = explanations.len() - IDS_NAMED;
+                self.say(format!("  ... and {more} more server conflict(s) (the --json report explains each)"));
             }
         }
         self.report.findings = validation.findings;
@@ -433,13 +437,20 @@ impl<P: PlatformClient> Run<'_, P> {
             return;
         }
         self.say(lead);
-        let lines: Vec<(String, Vec<String>)> =
-            likely.iter().map(|f| (format!("  {} {}: {}", f.rule, f.agent_id, f.message), f.cause.clone())).collect();
+        let n = likely.len();
+        let lines: Vec<(String, Vec<String>)> = likely
+            .iter()
+            .take(IDS_NAMED)
+            .map(|f| (format!("  {} {}: {}", f.rule, f.agent_id, f.message), f.cause.clone()))
+            .collect();
         for (line, cause) in lines {
             self.say(line);
             for c in cause {
                 self.say(format!("    because {c}"));
             }
+        }
+        if n > IDS_NAMED {
+            self.say(format!("  ... and {} more (the --json report lists every finding)", n - IDS_NAMED));
         }
     }
 }
