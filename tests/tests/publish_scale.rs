@@ -58,6 +58,8 @@ fn route(method: &str, path: &str) -> String {
     let path = path.split('?').next().unwrap_or(path);
     let name = if path == "/oauth/token" {
         "POST /oauth/token"
+    } else if path.starts_with("/channels/") {
+        "GET /channels/{id} (notification websocket)"
     } else if path.starts_with("/uploads/") {
         "PUT upload (pre-signed)"
     } else if path.ends_with("/agentschedules/query") {
