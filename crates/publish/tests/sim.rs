@@ -301,3 +301,36 @@ async fn a_429_on_a_read_is_waited_out_and_the_read_goes_on() {
     assert!(waited.is_some_and(|w| w.total >= Duration::from_millis(900)), "{:#?}", report.timings);
     assert_eq!(report.counters.fetches, 2, "nothing was read twice for a 429: {:#?}", report.story);
 }
+
+#[tokio::test]
+async fn the_verifying_re_read_reads_only_the_units_of_the_agents_the_payload_changed() {
+    // Three management units; the trade (a-100 <-> a-200) touches mu-1 only. The first read costs 3 requests per
+    // unit; the re-read that verifies the write reads the schedule's metadata before and after, and one
+    // agent-schedules query for mu-1 with the changed agents' userIds (SDK: BuQueryAgentSchedulesRequest.md:
+    // managementUnitId is required, so one query per unit is the floor), and no time off or trades: whether our
+    // shifts are live is in the agents' schedules. Counted from the simulator's request journal.
+    let mut doc = clean_example();
+    for (agent, unit, shift, day) in [("a-300", "mu-2", "s-30", "03"), ("a-400", "mu-3", "s-40", "04")] {
+        doc["agents"].as_array_mut().unwrap().push(serde_json::json!({"id": agent, "managementUnitId": unit}));
+        doc["agentSchedules"].as_array_mut().unwrap().push(serde_json::json!({
+            "user": {"id": agent}, "metadata": {"version": 1},
+            "shifts": [{"id": shift, "startDate": format!("2026-12-{day}T14:00:00Z"), "lengthMinutes": 480}]}));
+    }
+    let s = sim(&doc, "").await;
+    let report = run(&genesys(&s), &config()).await;
+    assert!(verified(&report), "{:#?}", report.story);
+    let requests = s.requests();
+    let update = requests.iter().rposition(|r| r.method == "POST" && r.path.ends_with("/update")).expect("an update");
+    let count = |rs: &[shiftgate_sim::RequestRecord], end: &str| {
+        rs.iter().filter(|r| r.path.split('?').next().is_some_and(|p| p.ends_with(end))).count()
+    };
+    let (before, after) = requests.split_at(update + 1);
+    assert_eq!(count(before, "/agentschedules/query"), 3, "the first read reads every unit");
+    let after: Vec<_> = after.to_vec();
+    assert_eq!(count(&after, "/agentschedules/query"), 1, "{after:#?}");
+    assert_eq!(count(&after, "/timeoffrequests/query") + count(&after, "/shifttrades"), 0, "{after:#?}");
+    assert_eq!(count(&after, "/schedules/sch-48"), 2, "the version before and after: {after:#?}");
+    assert!(after.iter().all(|r| !r.path.contains("/businessunits/bu-chi?") && !r.path.ends_with("/activitycodes")));
+    let held = holders(&s).await;
+    assert!(swapped().iter().all(|h| held.contains(h)), "{held:?}");
+}
