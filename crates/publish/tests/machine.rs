@@ -1154,3 +1154,99 @@ async fn after_a_version_conflict_only_the_agents_that_changed_are_validated_aga
     let messages = |v: &[PublishFinding]| v.iter().map(|f| (f.agent_id.clone(), f.message.clone())).collect::<Vec<_>>();
     assert_eq!(messages(&report.findings), messages(&expected.findings));
 }
+
+/// The time-off validator plus the checker's `core.trade.integrity` (rules/core/core.trade.integrity.rhai): an
+/// approved trade that cannot apply is a blocking finding naming it, attributed to its initiating user.
+struct WithIntegrity;
+
+impl Validator for WithIntegrity {
+    fn validate(&self, s: &Snapshot, excluded: &[usize]) -> Validation {
+        let mut v = TimeOffValidator.validate(s, excluded);
+        for f in apply_trades_excluding(s, excluded).failed {
+            let t = &s.trades[f.trade_ix];
+            let at = s.as_of.unwrap_or_default();
+            v.findings.push(PublishFinding {
+                rule: "core.trade.integrity".into(),
+                severity: "error".into(),
+                blocking: true,
+                agent_id: t.initiating_user.to_string(),
+                start: at,
+                end: at,
+                message: format!("approved trade {} was not applied, so neither of its shifts moved", t.id),
+                trade_ids: vec![t.id.to_string()],
+                time_off_request_ids: Vec::new(),
+                shift_ids: Vec::new(),
+                cause: Vec::new(),
+            });
+        }
+        v
+    }
+}
+
+/// A week of `pairs` agent pairs in one unit, each pair swapping its shifts by an approved trade: the first
+/// `conflicts` receivers have PENDING time off over the shift they would receive, and the next `broken` trades
+/// name a shift that does not exist.
+fn many_trades(pairs: usize, conflicts: usize, broken: usize) -> Value {
+    let mut doc = clean_example();
+    let (mut agents, mut schedules, mut time_off, mut trades) = (vec![], vec![], vec![], vec![]);
+    for p in 0..pairs {
+        let (a, b) = (format!("a-{p:03}-a"), format!("a-{p:03}-b"));
+        let day = 1 + p % 5;
+        for (agent, hour) in [(&a, 8), (&b, 14)] {
+            agents.push(json!({"id": agent, "managementUnitId": "mu-1"}));
+            schedules.push(json!({"user": {"id": agent}, "metadata": {"version": 1}, "shifts": [{
+                "id": format!("s-{agent}"), "startDate": format!("2026-12-0{day}T{hour:02}:00:00Z"), "lengthMinutes": 300,
+                "activities": [{"startDate": format!("2026-12-0{day}T{hour:02}:00:00Z"), "lengthMinutes": 300, "activityCodeId": "0"}]}]}));
+        }
+        if p < conflicts {
+            // b receives a's 08:00 shift: b's pending time off covers it.
+            time_off.push(json!({"id": format!("tor-{p:03}"), "user": {"id": b}, "status": "PENDING",
+                "isFullDayRequest": false, "partialDayStartDateTimes": [format!("2026-12-0{day}T08:00:00Z")],
+                "dailyDurationMinutes": 240, "activityCodeId": "3"}));
+        }
+        let initiating_shift = if p >= conflicts && p < conflicts + broken { format!("s-gone-{p}") } else { format!("s-{a}") };
+        trades.push(json!({"id": format!("tr-{p:03}"), "state": "Approved", "initiatingUser": {"id": a},
+            "initiatingShiftId": initiating_shift, "receivingUser": {"id": b}, "receivingShiftId": format!("s-{b}"),
+            "reviewedDate": "2026-11-20T16:00:00Z"}));
+    }
+    doc["agents"] = json!(agents);
+    doc["agentSchedules"] = json!(schedules);
+    doc["timeOffRequests"] = json!(time_off);
+    doc["shiftTrades"] = json!(trades);
+    doc
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_large_publish_tells_a_short_story_and_keeps_every_trade_in_the_report() {
+    // 60 trades: 12 conflict with pending time off (excluded), 7 name a missing shift (not applicable: they
+    // failed integrity and could never apply), 41 apply. The story names a few ids and counts the rest; the
+    // report keeps every trade, each in exactly one list.
+    let fake = FakePlatform::new(many_trades(60, 12, 7));
+    let mut cfg = config();
+    cfg.exclude_conflicting_trades = true;
+    let (report, _) = run_with(&fake, &WithIntegrity, &cfg).await;
+    assert!(matches!(report.outcome, PublishOutcome::Published { verified: true, .. }), "{:#?}", report.story);
+    let ids = |v: &[shiftgate_publish::ExcludedTrade]| v.iter().map(|t| t.trade_id.clone()).collect::<Vec<_>>();
+    let excluded = ids(&report.excluded_trades);
+    let cannot = ids(&report.not_applicable_trades);
+    assert_eq!(excluded, (0..12).map(|p| format!("tr-{p:03}")).collect::<Vec<_>>());
+    assert_eq!(cannot, (12..19).map(|p| format!("tr-{p:03}")).collect::<Vec<_>>());
+    assert_eq!(report.trades_applied.len(), 41);
+    assert!(cannot.iter().all(|t| report.not_applicable_trades.iter().any(|x| &x.trade_id == t
+        && x.reasons.iter().all(|r| r.starts_with("core.trade.integrity")))));
+    // The story: a handful of lines, none naming more than five trade ids, each trade told once.
+    assert!(report.story.len() <= 12, "{:#?}", report.story);
+    for line in &report.story {
+        assert!(line.matches("tr-").count() <= 5, "too many ids in {line:?}");
+    }
+    let told = |id: &str| report.story.iter().filter(|l| l.contains(id)).count();
+    assert_eq!((told("tr-000"), told("tr-012")), (1, 1), "{:#?}", report.story);
+    assert!(report.story.iter().any(|l| l.starts_with("Excluded: 12 trades (tr-000, ")), "{:#?}", report.story);
+    assert!(report.story.iter().any(|l| l.starts_with("Not applicable: 7 trades (tr-012, ")), "{:#?}", report.story);
+    assert!(!report.story.iter().any(|l| l.starts_with("Excluded") && l.contains("tr-012")), "{:#?}", report.story);
+    // --json carries every trade (camelCase lists).
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["excludedTrades"].as_array().map(Vec::len), Some(12));
+    assert_eq!(json["notApplicableTrades"].as_array().map(Vec::len), Some(7));
+    assert_eq!(json["tradesApplied"].as_array().map(Vec::len), Some(41));
+}
