@@ -507,6 +507,20 @@ async fn an_invalid_live_schedule_is_rejected_with_its_problems() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_live_schedule_with_many_problems_is_told_in_a_few_lines_and_reported_in_full() {
+    let mut doc = many_trades(60, 0, 0);
+    for e in doc["agentSchedules"].as_array_mut().unwrap() {
+        e["shifts"][0]["lengthMinutes"] = json!(-5);
+    }
+    let report = run(&FakePlatform::new(doc), &config()).await;
+    let PublishOutcome::Rejected { detail, .. } = &report.outcome else { panic!("{:?}", report.outcome) };
+    assert_eq!(detail.matches(".lengthMinutes").count(), 120, "the report keeps every problem");
+    assert!(report.story.len() <= 8, "{:#?}", report.story);
+    assert!(report.story.iter().all(|l| l.matches(".lengthMinutes").count() <= 1), "{:#?}", report.story);
+    assert!(report.story.iter().any(|l| l.contains("... and 115 more problems")), "{:#?}", report.story);
+}
+
+#[tokio::test(start_paused = true)]
 async fn the_deadline_stops_waits_that_would_pass_it() {
     let fake = FakePlatform::new(clean_example());
     fake.script_writes([WriteFault::RateLimit(Some("30".into()))]);
@@ -1204,7 +1218,8 @@ fn many_trades(pairs: usize, conflicts: usize, broken: usize) -> Value {
                 "isFullDayRequest": false, "partialDayStartDateTimes": [format!("2026-12-0{day}T08:00:00Z")],
                 "dailyDurationMinutes": 240, "activityCodeId": "3"}));
         }
-        let initiating_shift = if p >= conflicts && p < conflicts + broken { format!("s-gone-{p}") } else { format!("s-{a}") };
+        let initiating_shift =
+            if p >= conflicts && p < conflicts + broken { format!("s-gone-{p}") } else { format!("s-{a}") };
         trades.push(json!({"id": format!("tr-{p:03}"), "state": "Approved", "initiatingUser": {"id": a},
             "initiatingShiftId": initiating_shift, "receivingUser": {"id": b}, "receivingShiftId": format!("s-{b}"),
             "reviewedDate": "2026-11-20T16:00:00Z"}));
@@ -1232,8 +1247,10 @@ async fn a_large_publish_tells_a_short_story_and_keeps_every_trade_in_the_report
     assert_eq!(excluded, (0..12).map(|p| format!("tr-{p:03}")).collect::<Vec<_>>());
     assert_eq!(cannot, (12..19).map(|p| format!("tr-{p:03}")).collect::<Vec<_>>());
     assert_eq!(report.trades_applied.len(), 41);
-    assert!(cannot.iter().all(|t| report.not_applicable_trades.iter().any(|x| &x.trade_id == t
-        && x.reasons.iter().all(|r| r.starts_with("core.trade.integrity")))));
+    assert!(cannot.iter().all(|t| report
+        .not_applicable_trades
+        .iter()
+        .any(|x| &x.trade_id == t && x.reasons.iter().all(|r| r.starts_with("core.trade.integrity")))));
     // The story: a handful of lines, none naming more than five trade ids, each trade told once.
     assert!(report.story.len() <= 12, "{:#?}", report.story);
     for line in &report.story {

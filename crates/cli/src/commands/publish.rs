@@ -385,7 +385,19 @@ pub(crate) fn outcome_line(report: &PublishReport) -> String {
         PublishOutcome::Rejected { .. } => ("\x1b[1;31m", "REJECTED"),
     };
     let later = if matches!(report.outcome, PublishOutcome::GaveUp { .. }) { "; try again later" } else { "" };
-    format!("{colour}{label}{RESET}: {}{later}", report.live_truth())
+    format!("{colour}{label}{RESET}: {}{later}", first_lines(&report.live_truth(), OUTCOME_LINES))
+}
+
+/// Lines of a long outcome (an invalid live schedule lists every problem) shown before the rest are counted.
+const OUTCOME_LINES: usize = 6;
+
+/// `text` cut to its first `n` lines, then how many more there are (the --json report has them all).
+fn first_lines(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    if lines.len() <= n {
+        return text.to_string();
+    }
+    format!("{}\n  ... and {} more lines (the --json report has them all)", lines[..n].join("\n"), lines.len() - n)
 }
 
 /// The outcome line, then what happened to each write that was sent.
@@ -606,6 +618,16 @@ mod tests {
         assert!(text.starts_with("DATA CONFLICT: the platform refused the schedule's data; it was not resent; the live schedule is at version 17, without our payload\n"), "{text}");
         assert!(text.contains("\n  write 1 (version 17, payload sha256:") && text.contains("): refused: the update ended with an Error event, no reason given; the versions are unchanged 20 ms later"), "{text}");
         assert!(!text.contains("nothing was written"), "{text}");
+    }
+
+    #[test]
+    fn a_long_outcome_shows_its_first_lines_then_a_count() {
+        let text: String = (1..=120).map(|i| format!("problem {i}\n")).collect();
+        let shown = first_lines(&text, OUTCOME_LINES);
+        assert_eq!(shown.lines().count(), OUTCOME_LINES + 1, "{shown}");
+        assert!(shown.starts_with("problem 1\nproblem 2\n"), "{shown}");
+        assert!(shown.ends_with("... and 114 more lines (the --json report has them all)"), "{shown}");
+        assert_eq!(first_lines("one\ntwo", OUTCOME_LINES), "one\ntwo");
     }
 
     #[test]

@@ -113,8 +113,14 @@ impl<P: PlatformClient> Run<'_, P> {
         let snapshot = match fetched.snapshot() {
             Ok(s) => s,
             Err(e) => {
+                // The outcome's detail keeps every problem (--json, audit); the story names the first few.
                 let detail = format!("the live schedule is not a valid snapshot: {e}");
-                self.say(format!("Stopped: {detail}"));
+                let problems: Vec<String> = e.problems().iter().map(|p| format!("  {p}")).collect();
+                self.say(format!(
+                    "Stopped: the live schedule is not a valid snapshot ({} problem(s)):",
+                    problems.len()
+                ));
+                self.say_few(problems, "problems");
                 return Ok(Err(PublishOutcome::Rejected { step: Step::Fetch, status: None, code: None, detail }));
             }
         };
