@@ -375,3 +375,43 @@ fn sim_serves_until_stopped_and_publish_survives_its_concurrent_editor() {
     let bad = shiftgate(&["sim", "--faults", "nonsense@@"]).output().unwrap();
     assert_eq!(bad.status.code(), Some(2), "{}", all_text(&bad));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timings_give_each_wait_its_own_line_and_count_requests_per_route() {
+    // One read answered 429 with Retry-After: 1 (wfm-api.md §1.11). The wait is its own line in --timings and
+    // its own entry in the JSON report's timings, not folded into "rules loading, output"; the requests per
+    // route agree with what the simulator received.
+    let dir = tempfile::tempdir().unwrap();
+    let audit = dir.path().join("audit.jsonl");
+    let config = SimConfig { faults: FaultPlan::parse("429:1s@read#1").unwrap(), ..SimConfig::default() };
+    let sim = sim_with(&clean(&demo_week()), config).await;
+    let url = sim.base_url();
+    let c = with_sim_credentials(shiftgate(&publish_args(&url, "genesys", &audit, &["--json", "--timings"])));
+    let o = output(c).await;
+    assert_eq!(o.status.code(), Some(0), "{}", all_text(&o));
+    let report: Value = serde_json::from_slice(&o.stdout).expect("--json prints the report");
+    let timings = text(&o.stderr);
+
+    let waits = report["timings"]["waits"].as_array().expect("timings.waits");
+    let retry = waits.iter().find(|w| w["kind"] == "retryAfter").unwrap_or_else(|| panic!("{waits:#?}"));
+    assert!(retry["ms"].as_f64().unwrap() >= 1000.0, "{retry}");
+    let line =
+        timings.lines().find(|l| l.contains("waiting: Retry-After of a 429")).unwrap_or_else(|| panic!("{timings}"));
+    let secs: f64 =
+        line.split_whitespace().rev().nth(2).and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("{line}"));
+    assert!(secs >= 1.0, "{line}");
+    let rest = timings.lines().find(|l| l.contains("rules loading, output")).unwrap();
+    let rest_secs: f64 = rest.split_whitespace().rev().nth(2).unwrap().parse().unwrap();
+    assert!(rest_secs < 1.0, "the wait is not counted as rules loading: {timings}");
+
+    // Requests per route: the report's count of agent-schedule queries is what the simulator received.
+    let journal = sim.requests();
+    let received = journal.iter().filter(|r| r.path.ends_with("/agentschedules/query")).count() as u64;
+    let routes = report["timings"]["routes"].as_array().expect("timings.routes");
+    let query = routes.iter().find(|r| r["route"].as_str().unwrap().ends_with("agentschedules/query")).unwrap();
+    assert_eq!(query["requests"].as_u64(), Some(received), "{routes:#?}");
+    assert_eq!(report["timings"]["rateLimited"].as_u64(), Some(1), "{}", report["timings"]);
+    let shown = timings.lines().find(|l| l.contains("agentschedules/query")).unwrap_or_else(|| panic!("{timings}"));
+    assert!(shown.trim_end().ends_with(&format!(" {received}")), "{shown}");
+    assert!(timings.contains("requests: ") && timings.contains("(1 answered 429)"), "{timings}");
+}
