@@ -288,6 +288,32 @@ async fn exit_codes_say_what_to_do_next() {
 }
 
 #[test]
+fn credentials_never_travel_in_clear_text_nor_show_from_the_url() {
+    // Plain http to a real host would carry the Basic client secret and the bearer token unencrypted; user info
+    // in --api would be printed in the "on ..." line. Both are configuration errors (exit 2) before any request.
+    let dir = tempfile::tempdir().unwrap();
+    let audit = dir.path().join("audit.jsonl");
+    for (api, platform, said) in [
+        ("http://api.mypurecloud.com", "genesys", "the Genesys API base must use https://"),
+        ("http://wfm.example.com", "rest", "the REST base must use https://"),
+        ("https://me:hunter2-Zq8@api.mypurecloud.com", "genesys", "must not carry a user name or password"),
+        ("https://me:hunter2-Zq8@wfm.example.com", "rest", "must not carry a user name or password"),
+    ] {
+        let o = with_sim_credentials(shiftgate(&publish_args(api, platform, &audit, &[]))).output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "{api}: {}", all_text(&o));
+        assert!(text(&o.stderr).contains(said), "{api}: {}", all_text(&o));
+        assert!(!all_text(&o).contains("hunter2"), "{api}: {}", all_text(&o));
+        assert!(!audit.exists() || std::fs::read_to_string(&audit).unwrap().is_empty(), "nothing was attempted");
+    }
+    // `pull` builds its client the same way.
+    let mut args = vec!["pull", "--api", "http://api.mypurecloud.com"];
+    args.extend(TARGET);
+    let o = with_sim_credentials(shiftgate(&args)).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", all_text(&o));
+    assert!(text(&o.stderr).contains("must use https://"), "{}", all_text(&o));
+}
+
+#[test]
 fn explain_conflict_tells_explained_conflicts_from_validator_gaps() {
     let dir = tempfile::tempdir().unwrap();
     let snapshot = write_json(dir.path(), "week.json", &demo_week());
