@@ -1,15 +1,55 @@
-//! Shared pieces of the publisher's integration tests: the example week and a small validator that predicts
-//! time-off conflicts after trades, the way the real checker's `core` pack does.
+//! Shared pieces of the publisher's integration tests: the example week, a small validator that predicts
+//! time-off conflicts after trades the way the real checker's `core` pack does, and the clients and submission
+//! the wire tests (requests.rs, redirects.rs, reads.rs, token.rs) send to their servers on 127.0.0.1.
 
 #![allow(dead_code, unreachable_pub)]
 
+use std::time::Duration;
+
 use chrono::{DateTime, Utc};
+use secrecy::SecretString;
 use serde_json::{json, Value};
 use shiftgate_model::{apply_trades_excluding, Category, Snapshot};
-use shiftgate_publish::{PublishFinding, Target, Validation, Validator};
+use shiftgate_publish::genesys::{GenesysClient, GenesysConfig};
+use shiftgate_publish::plan::UpdatePlan;
+use shiftgate_publish::{HttpSettings, PublishFinding, Submission, Target, Validation, Validator};
 
 pub fn target() -> Target {
     Target { business_unit_id: "bu-chi".into(), week_id: "2026-11-29".into(), schedule_id: "sch-48".into() }
+}
+
+/// Client settings for a test server on loopback: no pacing, a 5 s request timeout.
+pub fn fast() -> HttpSettings {
+    HttpSettings { requests_per_second: 0.0, request_timeout: Duration::from_secs(5), ..HttpSettings::default() }
+}
+
+/// A Genesys client of `base` (client `client-1`, secret `s3cret`) with the given settings.
+pub fn genesys_with(base: &str, http: HttpSettings) -> GenesysClient {
+    let mut c = GenesysConfig::new(base, "client-1", SecretString::from("s3cret"));
+    c.http = http;
+    GenesysClient::new(c).unwrap()
+}
+
+/// A Genesys client of `base` with [`fast`] settings.
+pub fn genesys(base: &str) -> GenesysClient {
+    genesys_with(base, fast())
+}
+
+/// A write of schedule sch-48 at version 17 that changes no agent and publishes.
+pub fn submission() -> Submission {
+    let plan = UpdatePlan {
+        schedule_id: "sch-48".into(),
+        schedule_version: Some(17),
+        published: true,
+        agents: vec![],
+        trades_applied: vec![],
+    };
+    Submission {
+        plan,
+        body: json!({"metadata": {"version": 17}, "published": true}),
+        payload_hash: "sha256:x".into(),
+        etag: None,
+    }
 }
 
 pub fn start() -> DateTime<Utc> {
