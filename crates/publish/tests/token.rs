@@ -17,7 +17,10 @@ async fn org_whose_tokens_expire_in(expires_in: serde_json::Value) -> Server {
     let org = genesys_org(|_| 17);
     Server::start(move |r, base| {
         if r.method == "POST" && r.path() == "/oauth/token" {
-            return Reply::Json(200, json!({"access_token": "tok-1", "token_type": "bearer", "expires_in": expires_in}));
+            return Reply::Json(
+                200,
+                json!({"access_token": "tok-1", "token_type": "bearer", "expires_in": expires_in}),
+            );
         }
         org(r, base)
     })

@@ -27,7 +27,7 @@ use shiftgate_publish::rest::{RestAuth, RestClient, RestConfig};
 use shiftgate_publish::retry::RetryPolicy;
 use shiftgate_publish::{
     explain_conflict, publish, AnyPlatform, AuditLog, HttpSettings, PublishConfig, PublishOutcome, PublishReport,
-    SettlePolicy, Target, TokioClock, Validation, WriteFate, WriteReport,
+    SettlePolicy, Target, TokioClock, Validation, WriteReport,
 };
 use shiftgate_sim::{AttemptOutcome, FaultPlan, SimConfig, SimServer};
 
@@ -35,6 +35,7 @@ use crate::args::{DemoArgs, PlatformKind, RuleArgs};
 use crate::commands::publish::{runtime, write_findings, write_story};
 use crate::exit::{Failure, WithCode, FINDINGS, INPUT, OK};
 use crate::input::load_rules;
+use crate::render::escape::terminal::visible;
 use crate::validator::CheckerValidator;
 
 /// The bundled Chicago week (fixtures/schedules/chicago-week.json), built into the binary.
@@ -69,7 +70,7 @@ pub(crate) fn run(args: &DemoArgs) -> Result<u8, Failure> {
         let code = match told {
             Ok(()) => OK,
             Err(Deviation(why)) => {
-                let _ = writeln!(out, "\n\x1b[1;31mThe demo did not go as scripted\x1b[0m: {why}");
+                let _ = writeln!(out, "\n\x1b[1;31mThe demo did not go as scripted\x1b[0m: {}", visible(&why));
                 FINDINGS
             }
         };
@@ -203,23 +204,8 @@ fn verbose(out: &mut dyn Write, on: bool, r: &PublishReport) {
 
 /// What became of each write, in a few words: `write 1 refused, write 2 landed as version 19`.
 fn fates(writes: &[WriteReport]) -> String {
-    let each: Vec<String> = writes
-        .iter()
-        .map(|w| match (w.fate, w.version) {
-            (WriteFate::Landed, Some(v)) => format!("write {} landed as version {v}", w.attempt),
-            (fate, _) => format!("write {} {}", w.attempt, fate_words(fate)),
-        })
-        .collect();
+    let each: Vec<String> = writes.iter().map(|w| format!("write {} {}", w.attempt, w.fate_words())).collect();
     each.join(", ")
-}
-
-fn fate_words(fate: WriteFate) -> &'static str {
-    match fate {
-        WriteFate::Landed => "landed",
-        WriteFate::Refused => "refused",
-        WriteFate::NotApplied => "not applied",
-        WriteFate::Unknown => "with an unknown fate",
-    }
 }
 
 /// The live state of the simulator as a snapshot, evaluated at `as_of`.
@@ -268,9 +254,9 @@ async fn tell(
     let _ = writeln!(
         out,
         "Week: {} of {} ({}), week of {}, version {}: {} agents, {} shifts, {approved} approved trades, {} time-off requests.",
-        s.schedule.id,
-        s.business_unit.id,
-        s.business_unit.name,
+        visible(&s.schedule.id),
+        visible(&s.business_unit.id),
+        visible(&s.business_unit.name),
         s.schedule.week_date,
         s.schedule.version.unwrap_or(1),
         s.agents.len(),
@@ -280,7 +266,9 @@ async fn tell(
     let left: Vec<String> = week
         .left_out
         .iter()
-        .map(|(a, rules)| format!("{a} ({})", rules.iter().cloned().collect::<Vec<_>>().join(", ")))
+        .map(|(a, rules)| {
+            format!("{} ({})", visible(a), visible(&rules.iter().cloned().collect::<Vec<_>>().join(", ")))
+        })
         .collect();
     let _ = writeln!(
         out,
@@ -342,7 +330,7 @@ async fn tell(
             let tor = f.time_off_request_ids.join(", ");
             format!("{} has pending time off {tor} over the shift they would receive", f.agent_id)
         });
-        let _ = writeln!(out, "   {BOLD}{}{RESET} ({who}): {why}", x.trade_id);
+        let _ = writeln!(out, "   {BOLD}{}{RESET} ({}): {}", visible(&x.trade_id), visible(&who), visible(&why));
     }
     let incident: BTreeSet<&str> =
         blocking.iter().flat_map(|f| f.refs.get("trade").into_iter().flatten()).map(String::as_str).collect();
@@ -358,7 +346,9 @@ async fn tell(
     let (doc, _) = live(sim, s.as_of).await?;
     let edit = edited_shift(&doc);
     if let Some(a) = conflict {
-        let who = edit.as_ref().map_or_else(String::new, |(agent, shift)| format!(" (shift {shift} of {agent})"));
+        let who = edit
+            .as_ref()
+            .map_or_else(String::new, |(agent, shift)| format!(" (shift {} of {})", visible(shift), visible(agent)));
         let (sent, current) = (a.schedule_version_sent.unwrap_or_default(), a.schedule_version_before);
         let answer = match (a.outcome, a.status) {
             (AttemptOutcome::PreconditionFailed, _) => format!(
@@ -389,7 +379,7 @@ async fn tell(
     let _ = writeln!(
         out,
         "\n{BOLD}5. Published.{RESET} Schedule {} is at version {} and published, confirmed by a re-read: {moves} shifts moved by {} trades, the concurrent edit kept; {} (audit chain head {}).",
-        s.schedule.id,
+        visible(&s.schedule.id),
         schedule_version.unwrap_or_default(),
         r3.trades_applied.len(),
         fates(&r3.writes),
@@ -441,12 +431,13 @@ async fn without_the_gate(
         })?;
         let _ = writeln!(
             out,
-            "\n{BOLD}2. Without the gate{RESET} (the old job), the platform answers HTTP 409 {code}: it names agents, times and the kind of conflict, but not the trade behind it. A blind retry 30 s later fails the same way, because nothing changed. shiftgate explain-conflict matches each conflict to its root cause ({} of {} explained):",
+            "\n{BOLD}2. Without the gate{RESET} (the old job), the platform answers HTTP 409 {}: it names agents, times and the kind of conflict, but not the trade behind it. A blind retry 30 s later fails the same way, because nothing changed. shiftgate explain-conflict matches each conflict to its root cause ({} of {} explained):",
+            visible(code),
             explained.len() - gaps,
             explained.len()
         );
         for e in &explained {
-            let _ = writeln!(out, "   {}", e.summary);
+            let _ = writeln!(out, "   {}", visible(&e.summary));
         }
         return Ok(());
     }
@@ -455,8 +446,9 @@ async fn without_the_gate(
     let findings = check.as_ref().map(|r| r.findings.clone()).unwrap_or_default();
     let blocking: Vec<&Finding> = findings.iter().filter(|f| validator.blocks(f)).collect();
     expect(!blocking.is_empty(), || "the refused update is not explained by any local finding".to_string())?;
-    let status = body.get("status").and_then(Value::as_str).unwrap_or("?");
-    let kind = body.get("eventType").and_then(Value::as_str).unwrap_or("?");
+    // The platform's words, shown as text: they come from outside.
+    let status = visible(body.get("status").and_then(Value::as_str).unwrap_or("?"));
+    let kind = visible(body.get("eventType").and_then(Value::as_str).unwrap_or("?"));
     let _ = writeln!(
         out,
         "\n{BOLD}2. Without the gate{RESET} (the old job), the update goes out. The platform accepts it (202 Processing), then ends it with a bare event, {{\"status\":\"{status}\",\"eventType\":\"{kind}\"}}: no agent, no time, no reason. A blind retry 30 s later fails the same way, because nothing changed. shiftgate does not retry even with its checks off: it re-read until the versions settled (unchanged {} later: refused data, not a stale version), and its own findings on the fresh read explain the refusal: the {} conflicts of step 1.",
@@ -468,10 +460,10 @@ async fn without_the_gate(
         let _ = writeln!(
             out,
             "   {BOLD}{}{RESET} {}: time off {} is PENDING under the shift trade {} gave them",
-            f.agent_id,
-            f.when,
-            refs("timeOffRequest"),
-            refs("trade")
+            visible(&f.agent_id),
+            visible(&f.when),
+            visible(&refs("timeOffRequest")),
+            visible(&refs("trade"))
         );
     }
     Ok(())

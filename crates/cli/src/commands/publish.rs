@@ -22,6 +22,7 @@ use shiftgate_publish::{
 use crate::args::{FailOn, LiveArgs, PlatformKind, PublishArgs};
 use crate::exit::{Failure, WithCode, INPUT, RULE_FAILED};
 use crate::input::load_rules;
+use crate::render::escape::terminal::visible;
 use crate::render::plural;
 use crate::validator::{CheckerValidator, ValidationTimings};
 
@@ -116,7 +117,7 @@ pub(crate) fn run(args: &PublishArgs) -> Result<u8, Failure> {
     };
     let mut out = anstream::stdout();
     let written = if args.json {
-        serde_json::to_string_pretty(&report).map_err(std::io::Error::other).and_then(|json| writeln!(out, "{json}"))
+        crate::render::escape::json::to_writer_pretty(&mut out, &report).and_then(|()| writeln!(out))
     } else {
         write_human(&mut out, &report, &endpoint, &validator, &args.audit, code)
     };
@@ -133,7 +134,8 @@ pub(crate) fn run(args: &PublishArgs) -> Result<u8, Failure> {
     if let Some(failure) = failure.filter(|_| !published) {
         let _ = writeln!(
             anstream::stderr(),
-            "\x1b[1;31merror\x1b[0m: {failure}; nothing was written (the gate fails closed)"
+            "\x1b[1;31merror\x1b[0m: {}; nothing was written (the gate fails closed)",
+            visible(&failure)
         );
     }
     Ok(code)
@@ -344,7 +346,7 @@ pub(crate) fn write_findings(out: &mut dyn Write, findings: &[&Finding], indent:
     let mut current: Option<&str> = None;
     for f in findings {
         if current != Some(f.agent_id.as_str()) {
-            writeln!(out, "{indent}{BOLD}{}{RESET}", f.agent_id)?;
+            writeln!(out, "{indent}{BOLD}{}{RESET}", visible(&f.agent_id))?;
             current = Some(&f.agent_id);
         }
         let sev = f.severity;
@@ -353,13 +355,13 @@ pub(crate) fn write_findings(out: &mut dyn Write, findings: &[&Finding], indent:
             "{indent}  {}{:<7}{RESET} {BOLD}{}{RESET}  {}",
             severity_colour(sev),
             sev.as_str(),
-            f.rule,
-            f.when
+            visible(&f.rule),
+            visible(&f.when)
         )?;
-        writeln!(out, "{indent}          {}", f.message)?;
+        writeln!(out, "{indent}          {}", visible(&f.message))?;
         for (i, c) in f.cause.iter().enumerate() {
             let lead = if i == 0 { "because:" } else { "        " };
-            writeln!(out, "{indent}          {DIM}{lead}{RESET} {c}")?;
+            writeln!(out, "{indent}          {DIM}{lead}{RESET} {}", visible(c))?;
         }
     }
     Ok(())
@@ -369,11 +371,13 @@ pub(crate) fn write_findings(out: &mut dyn Write, findings: &[&Finding], indent:
 pub(crate) fn write_story(out: &mut dyn Write, story: &[String], indent: &str) -> std::io::Result<()> {
     let mut n = 0;
     for line in story {
+        // Story lines quote platform answers and rule messages.
+        let shown = visible(line);
         if line.starts_with(' ') {
-            writeln!(out, "{indent}    {line}")?;
+            writeln!(out, "{indent}    {shown}")?;
         } else {
             n += 1;
-            writeln!(out, "{indent}{n:>2}. {line}")?;
+            writeln!(out, "{indent}{n:>2}. {shown}")?;
         }
     }
     Ok(())
@@ -381,18 +385,14 @@ pub(crate) fn write_story(out: &mut dyn Write, story: &[String], indent: &str) -
 
 /// The outcome in one line: what the platform holds now, as far as the run knows.
 pub(crate) fn outcome_line(report: &PublishReport) -> String {
-    let (colour, label) = match &report.outcome {
-        PublishOutcome::Published { .. } => ("\x1b[1;32m", "PUBLISHED"),
-        PublishOutcome::AlreadyPublished { .. } => ("\x1b[1;32m", "ALREADY PUBLISHED"),
-        PublishOutcome::DryRun { blocked: false } => ("\x1b[1;32m", "DRY RUN"),
-        PublishOutcome::DryRun { blocked: true } => ("\x1b[1;31m", "DRY RUN, BLOCKED"),
-        PublishOutcome::Blocked => ("\x1b[1;31m", "BLOCKED"),
-        PublishOutcome::DataConflict => ("\x1b[1;31m", "DATA CONFLICT"),
-        PublishOutcome::GaveUp { .. } => ("\x1b[1;33m", "GAVE UP"),
-        PublishOutcome::Rejected { .. } => ("\x1b[1;31m", "REJECTED"),
+    // Green when our payload is live (or nothing blocks a dry run), yellow when only time can help, red otherwise.
+    let colour = match report.outcome.exit_code() {
+        0 => "\x1b[1;32m",
+        4 => "\x1b[1;33m",
+        _ => "\x1b[1;31m",
     };
     let later = if matches!(report.outcome, PublishOutcome::GaveUp { .. }) { "; try again later" } else { "" };
-    format!("{colour}{label}{RESET}: {}{later}", report.live_truth())
+    format!("{colour}{}{RESET}: {}{later}", report.outcome.label(), visible(&report.live_truth()))
 }
 
 /// The outcome line, then what happened to each write that was sent.
@@ -404,7 +404,7 @@ pub(crate) fn write_outcome(out: &mut dyn Write, report: &PublishReport) -> std:
             WriteFate::Refused => "\x1b[31m",
             WriteFate::NotApplied | WriteFate::Unknown => "\x1b[33m",
         };
-        writeln!(out, "  {colour}{}{RESET}", w.line())?;
+        writeln!(out, "  {colour}{}{RESET}", visible(&w.line()))?;
     }
     Ok(())
 }
@@ -428,7 +428,7 @@ fn write_changes(out: &mut dyn Write, r: &PublishReport) -> std::io::Result<()> 
         plural(r.trades_applied.len(), "trade")
     )?;
     for l in lines.iter().take(DIFF_LINES) {
-        writeln!(out, "  {l}")?;
+        writeln!(out, "  {}", visible(l))?;
     }
     if lines.len() > DIFF_LINES {
         writeln!(out, "  {DIM}... and {} more (the --json report lists them all){RESET}", lines.len() - DIFF_LINES)?;
@@ -447,10 +447,11 @@ fn write_human(
     let t = &r.target;
     writeln!(
         out,
-        "{BOLD}shiftgate publish{RESET}: schedule {} of business unit {}, week of {}, on {endpoint}{}",
-        t.schedule_id,
-        t.business_unit_id,
-        t.week_id,
+        "{BOLD}shiftgate publish{RESET}: schedule {} of business unit {}, week of {}, on {}{}",
+        visible(&t.schedule_id),
+        visible(&t.business_unit_id),
+        visible(&t.week_id),
+        visible(endpoint),
         if r.dry_run { " (dry run)" } else { "" }
     )?;
     let findings = validator.last_findings();
@@ -470,16 +471,16 @@ fn write_human(
     if !r.excluded_trades.is_empty() {
         writeln!(out, "\n{BOLD}Excluded trades{RESET} (left out of this publish; tell the agents involved why):")?;
         for x in &r.excluded_trades {
-            writeln!(out, "  {BOLD}{}{RESET}: {}", x.trade_id, x.reasons.join("; "))?;
+            writeln!(out, "  {BOLD}{}{RESET}: {}", visible(&x.trade_id), visible(&x.reasons.join("; ")))?;
         }
     }
     write_changes(out, r)?;
     if !r.conflicts.is_empty() {
         writeln!(out, "\n{BOLD}Server conflicts{RESET}:")?;
         for c in &r.conflicts {
-            writeln!(out, "  {}", c.summary)?;
+            writeln!(out, "  {}", visible(&c.summary))?;
             for cause in &c.root_cause {
-                writeln!(out, "    {DIM}because:{RESET} {cause}")?;
+                writeln!(out, "    {DIM}because:{RESET} {}", visible(cause))?;
             }
         }
     }
@@ -490,8 +491,8 @@ fn write_human(
     writeln!(
         out,
         "{DIM}run {}; audit {} (head {}); exit code {}{RESET}",
-        r.run_id,
-        audit.display(),
+        visible(&r.run_id),
+        visible(&audit.display().to_string()),
         &r.audit_head[..r.audit_head.len().min(12)],
         code
     )

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use chrono::Duration;
 use shiftgate_check::{Report, Severity};
 use shiftgate_model::Snapshot;
-use shiftgate_publish::{PublishOutcome, PublishReport, WriteFate};
+use shiftgate_publish::{PublishReport, WriteFate};
 
 use crate::render::escape::html::text;
 use crate::render::plural;
@@ -196,16 +196,13 @@ pub(crate) fn run_title(p: &PublishReport) -> String {
 
 /// The run's outcome, on top: what the platform holds now.
 fn publish_outcome(h: &mut String, p: &PublishReport) {
-    let (class, label) = match &p.outcome {
-        PublishOutcome::Published { .. } => ("pass", "PUBLISHED"),
-        PublishOutcome::AlreadyPublished { .. } => ("pass", "ALREADY PUBLISHED"),
-        PublishOutcome::DryRun { blocked: false } => ("pass", "DRY RUN"),
-        PublishOutcome::DryRun { blocked: true } => ("blocked", "DRY RUN, BLOCKED"),
-        PublishOutcome::Blocked => ("blocked", "BLOCKED"),
-        PublishOutcome::DataConflict => ("blocked", "DATA CONFLICT"),
-        PublishOutcome::GaveUp { .. } => ("gaveup", "GAVE UP"),
-        PublishOutcome::Rejected { .. } => ("blocked", "REJECTED"),
+    // Styled as the terminal colours it: by what the exit code tells the caller to do.
+    let class = match p.outcome.exit_code() {
+        0 => "pass",
+        4 => "gaveup",
+        _ => "blocked",
     };
+    let label = p.outcome.label();
     let t = &p.target;
     let _ = writeln!(
         h,
