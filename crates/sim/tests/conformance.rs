@@ -526,6 +526,47 @@ async fn a_stale_version_is_202_then_an_error_event_without_a_reason() {
 }
 
 #[tokio::test]
+async fn an_upload_field_its_model_does_not_have_is_refused_by_name() {
+    let (sim, http, base, token) = sim_with(slow(), &example()).await;
+    // BuUpdateAgentScheduleShift.md [F]: id, startDate, lengthMinutes, activities, manuallyEdited, schedule,
+    // delete; no workPlanId (the read model BuAgentScheduleShift has one, wfm-api.md §1.4). How Genesys answers
+    // an unknown field is not in the record: a 400 naming it is the stricter reading [D].
+    let mut body = upload_of_a100(17, 4, None);
+    body["agentSchedules"][0]["shifts"][0]["workPlanId"] = json!({ "value": "wp-1" });
+    let refused = error_body(update(&http, &base, &token, &body).await, 400).await;
+    assert_eq!(refused["code"], "bad.request");
+    let message = refused["message"].as_str().unwrap();
+    assert!(message.contains("unknown field `workPlanId`"), "{message}");
+    // The same for the upload's other models: the body (UpdateScheduleUploadSchema.md), an agent entry
+    // (BuUpdateAgentScheduleUploadSchema.md), an activity (BuAgentScheduleActivity, wfm-api.md §1.4) and a
+    // full-day marker (BuFullDayTimeOffMarker, wfm-api.md §1.4).
+    for (pointer, field) in [
+        ("", "scheduleVersion"),
+        ("/agentSchedules/0", "user"),
+        ("/agentSchedules/0/shifts/0/activities/0", "category"),
+    ] {
+        let mut body = upload_of_a100(17, 4, None);
+        body.pointer_mut(pointer).unwrap()[field] = json!(1);
+        let refused = error_body(update(&http, &base, &token, &body).await, 400).await;
+        assert!(refused["message"].as_str().unwrap().contains(&format!("unknown field `{field}`")), "{refused}");
+    }
+    let mut body = upload_of_a100(17, 4, None);
+    body["agentSchedules"][0]["fullDayTimeOffMarkers"] =
+        json!([{ "businessUnitDate": "2026-12-03", "lengthMinutes": 480, "activityCodeId": "3", "reason": "x" }]);
+    let refused = error_body(update(&http, &base, &token, &body).await, 400).await;
+    assert!(refused["message"].as_str().unwrap().contains("unknown field `reason`"), "{refused}");
+    assert!(sim.attempts().iter().all(|a| a.status == 400), "nothing was taken for processing");
+    // What the models do have is accepted: the agent-level work plan (ValueWrapperString) and the shift's
+    // schedule reference, an activity's payableMinutes and externalActivityType.
+    let mut body = upload_of_a100(17, 4, None);
+    body["agentSchedules"][0]["workPlanId"] = json!({ "value": "wp-1" });
+    body["agentSchedules"][0]["shifts"][0]["schedule"] = json!({ "id": SCHEDULE, "weekDate": WEEK });
+    body["agentSchedules"][0]["shifts"][0]["activities"][0]["payableMinutes"] = json!(240);
+    body["agentSchedules"][0]["shifts"][0]["activities"][0]["externalActivityType"] = json!("Coaching");
+    assert_eq!(update(&http, &base, &token, &body).await.status(), 202);
+}
+
+#[tokio::test]
 async fn the_sync_switch_keeps_the_seed_incidents_409_with_details() {
     let switches = Switches { error_delivery: ErrorDelivery::Sync, ..Switches::default() };
     let (sim, http, base, token) = sim_with(SimConfig { switches, ..slow() }, &example()).await;

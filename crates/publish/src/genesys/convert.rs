@@ -152,6 +152,10 @@ pub fn assemble(reads: &GenesysReads) -> Value {
     })
 }
 
+// What an upload carries of each read object: the fields of the upload models that the read models share with
+// them. BuUpdateAgentScheduleShift.md has no `workPlanId`/`workPlanShiftId` (read-only fields of the read model
+// BuAgentScheduleShift); its `schedule` reference is optional and left out. Activities are
+// `BuAgentScheduleActivity` and markers `BuFullDayTimeOffMarker` (wfm-api.md §1.4).
 const SHIFT_FIELDS: [&str; 5] = ["id", "startDate", "lengthMinutes", "manuallyEdited", "activities"];
 const ACTIVITY_FIELDS: [&str; 10] = [
     "startDate",
@@ -180,22 +184,11 @@ fn keep(v: &Value, fields: &[&str]) -> Map<String, Value> {
     fields.iter().filter_map(|k| v.get(*k).filter(|x| !x.is_null()).map(|x| (k.to_string(), x.clone()))).collect()
 }
 
-/// A query shift as a `BuUpdateAgentScheduleShift`: read-only fields dropped, work plan ids wrapped as `{value}`.
+/// A query shift as a `BuUpdateAgentScheduleShift`: only the upload model's fields (read-only ones dropped).
 fn upload_shift(shift: &Value, delete: bool) -> Value {
     let mut o = keep(shift, &SHIFT_FIELDS);
     if let Some(acts) = shift.get("activities").and_then(Value::as_array) {
         o.insert("activities".into(), acts.iter().map(|a| Value::Object(keep(a, &ACTIVITY_FIELDS))).collect());
-    }
-    for k in ["workPlanId", "workPlanShiftId"] {
-        match shift.get(k) {
-            Some(Value::String(s)) => {
-                o.insert(k.into(), json!({ "value": s }));
-            }
-            Some(v @ Value::Object(_)) => {
-                o.insert(k.into(), v.clone());
-            }
-            _ => {}
-        }
     }
     if delete {
         o.insert("delete".into(), json!(true));
@@ -206,6 +199,10 @@ fn upload_shift(shift: &Value, delete: bool) -> Value {
 /// The upload body (`UpdateScheduleUploadSchema`) for a plan: the schedule version, `published`, and per planned
 /// agent its version, every shift it holds after trades, the shifts trades moved away (`delete: true`), and its
 /// full-day markers.
+///
+/// No agent-level `workPlanId` is sent although BuUpdateAgentScheduleUploadSchema.md has one: a publish moves
+/// shifts, not work plans, and sending the plan we read would overwrite the agent's (it is mutually exclusive
+/// with `workPlanIdsPerWeek`, which we would have to carry too). Left out, the field changes nothing.
 pub fn upload_body(plan: &UpdatePlan) -> Value {
     let agents: Vec<Value> = plan
         .agents
@@ -311,10 +308,86 @@ mod tests {
         let shifts = a100["shifts"].as_array().unwrap();
         assert_eq!((shifts[0]["id"].as_str(), shifts[0].get("delete")), (Some("s-9"), None));
         assert_eq!((shifts[1]["id"].as_str(), &shifts[1]["delete"]), (Some("s-1"), &json!(true)));
-        assert_eq!(shifts[1]["workPlanId"], json!({"value": "wp-1"}), "work plan ids are wrapped on upload");
         assert_eq!(a100["fullDayTimeOffMarkers"][0]["timeOffRequestId"], "tor-7");
         let a200 = &body["agentSchedules"][1];
         assert_eq!(a200["shifts"][0]["id"], "s-1");
         assert_eq!(a200["shifts"][0]["activities"][0]["description"], "");
+    }
+
+    /// The keys of every object at `list` of each entry of `parents`, with where they are.
+    fn keys_of<'a>(parents: impl Iterator<Item = &'a Value>, list: &str) -> Vec<(String, &'a Value)> {
+        parents
+            .flat_map(|p| p[list].as_array().into_iter().flatten())
+            .flat_map(|o| o.as_object().unwrap().keys().map(move |k| (k.clone(), o)))
+            .collect()
+    }
+
+    #[test]
+    fn the_upload_body_carries_only_fields_its_models_have() {
+        // The read carries what only the read models have (the shift's workPlanId, BuAgentScheduleShift), and
+        // fields of no model at all; the upload must carry neither.
+        let mut reads = reads();
+        let a100 = &mut reads.agent_schedules[0].1["result"]["agentSchedules"][0];
+        a100["shifts"][0]["workPlanShiftId"] = json!("wps-1");
+        a100["shifts"][0]["schedule"] = json!({"id": "sch-48", "weekDate": "2026-11-29"});
+        a100["shifts"][0]["activities"][0]["category"] = json!("OnQueueWork");
+        a100["workPlan"] = json!({"id": "wp-1"});
+        let doc = assemble(&reads);
+        let snapshot = Fetched::new(doc.clone(), None).snapshot().unwrap();
+        let body = upload_body(&build_plan(&snapshot, &doc, &apply_trades(&snapshot)));
+        // UpdateScheduleUploadSchema.md.
+        let body_fields =
+            ["description", "published", "shortTermForecast", "headcountForecast", "agentSchedules", "metadata"];
+        // BuUpdateAgentScheduleUploadSchema.md.
+        let agent_fields =
+            ["userId", "workPlanId", "workPlanIdsPerWeek", "shifts", "fullDayTimeOffMarkers", "metadata", "delete"];
+        // SDK: BuUpdateAgentScheduleShift.md: id, start_date, length_minutes, activities, manually_edited,
+        // schedule, delete (wire names camelCase).
+        let shift_fields = ["id", "startDate", "lengthMinutes", "activities", "manuallyEdited", "schedule", "delete"];
+        // BuAgentScheduleActivity, wfm-api.md §1.4.
+        let activity_fields = [
+            "startDate",
+            "lengthMinutes",
+            "description",
+            "activityCodeId",
+            "paid",
+            "payableMinutes",
+            "timeOffRequestId",
+            "timeOffRequestSyncVersion",
+            "externalActivityId",
+            "externalActivityType",
+        ];
+        // BuFullDayTimeOffMarker, wfm-api.md §1.4.
+        let marker_fields = [
+            "businessUnitDate",
+            "lengthMinutes",
+            "description",
+            "activityCodeId",
+            "paid",
+            "payableMinutes",
+            "timeOffRequestId",
+            "timeOffRequestSyncVersion",
+            "delete",
+        ];
+        for k in body.as_object().unwrap().keys() {
+            assert!(body_fields.contains(&k.as_str()), "body.{k}");
+        }
+        let agents = keys_of(std::iter::once(&body), "agentSchedules");
+        let shifts = keys_of(body["agentSchedules"].as_array().unwrap().iter(), "shifts");
+        let all_shifts =
+            body["agentSchedules"].as_array().unwrap().iter().flat_map(|a| a["shifts"].as_array().unwrap());
+        let activities = keys_of(all_shifts, "activities");
+        let markers = keys_of(body["agentSchedules"].as_array().unwrap().iter(), "fullDayTimeOffMarkers");
+        assert!(!shifts.is_empty() && !activities.is_empty() && !markers.is_empty());
+        for (what, keys, allowed) in [
+            ("agent", &agents, &agent_fields[..]),
+            ("shift", &shifts, &shift_fields[..]),
+            ("activity", &activities, &activity_fields[..]),
+            ("marker", &markers, &marker_fields[..]),
+        ] {
+            for (k, at) in keys {
+                assert!(allowed.contains(&k.as_str()), "{what} field {k} is not in its model: {at}");
+            }
+        }
     }
 }
