@@ -287,6 +287,50 @@ async fn exit_codes_say_what_to_do_next() {
     assert!(text(&o.stdout).contains("predicted by core.timeoff.pending-conflict"), "{}", all_text(&o));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn waived_findings_are_marked_apart_in_human_and_json_output() {
+    // fixtures/waivers: a-1's and a-3's short rests are waived (three findings), a-2's blocks. Before, publish
+    // printed a waived error as an ordinary one and --json carried no waiver at all.
+    let week: Value =
+        serde_json::from_slice(&std::fs::read(workspace().join("fixtures/waivers/week.json")).unwrap()).unwrap();
+    let sim = sim_with(&week, SimConfig::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let audit = dir.path().join("audit.jsonl");
+    let flags = ["--config", "fixtures/waivers/shiftgate.toml", "--as-of", "2026-11-10T18:00:00-06:00", "--dry-run"];
+    let url = sim.base_url();
+    let o = output(with_sim_credentials(shiftgate(&publish_args(&url, "rest", &audit, &flags)))).await;
+    assert_eq!(o.status.code(), Some(1), "a-2's short rest blocks: {}", all_text(&o));
+    let out = text(&o.stdout);
+    assert!(out.contains("Findings: 1 error, 1 warning, 0 infos; 1 blocks publishing; 3 waived"), "{out}");
+    let (open, waived) = out.split_once("Waived (3 findings, never blocking):").expect("a Waived section");
+    assert!(open.contains("a-2") && !open.contains("a-1") && !open.contains("a-3"), "{open}");
+    for needle in [
+        "waived by waiver HR-2026-114 (#1 of fixtures/waivers/shiftgate.toml), approved by Dana Ruiz, HR on 2026-11-05, expires 2026-12-31 (51 days left): Signed Fair Workweek consent",
+        "waived by waiver LR-2026-031 (#1 of fixtures/waivers/waivers.toml), approved by J. Park, Labor Relations on 2026-11-01, expires 2026-12-15 (35 days left)",
+        "waived by waiver #2 of fixtures/waivers/waivers.toml, approved by Sam Lee, operations on 2026-11-09, expires 2026-12-06 (26 days left)",
+    ] {
+        assert!(waived.contains(needle), "no {needle:?} in\n{waived}");
+    }
+
+    let mut args = publish_args(&url, "rest", &audit, &flags);
+    args.push("--json");
+    let o = output(with_sim_credentials(shiftgate(&args))).await;
+    let report: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", all_text(&o)));
+    let findings = report["findings"].as_array().unwrap();
+    let waived: Vec<&Value> = findings.iter().filter(|f| f.get("waiver").is_some()).collect();
+    assert_eq!(waived.len(), 3, "{findings:#?}");
+    assert!(waived.iter().all(|f| f["blocking"] == false));
+    let hr = waived.iter().find(|f| f["agentId"] == "a-1" && f["rule"] == "core.rest.min-between-shifts").unwrap();
+    assert_eq!(
+        hr["waiver"],
+        json!({"name": "waiver HR-2026-114 (#1 of fixtures/waivers/shiftgate.toml)",
+               "reason": "Signed Fair Workweek consent to work with less than 10 h of rest between Mon Nov 30 and Tue Dec 1 (form FW-12)",
+               "approvedBy": "Dana Ruiz, HR", "approvedOn": "2026-11-05", "expires": "2026-12-31"})
+    );
+    let open: Vec<&Value> = findings.iter().filter(|f| f.get("waiver").is_none()).collect();
+    assert!(open.iter().all(|f| f["agentId"] == "a-2"), "{open:#?}");
+}
+
 #[test]
 fn credentials_never_travel_in_clear_text_nor_show_from_the_url() {
     // Plain http to a real host would carry the Basic client secret and the bearer token unencrypted; user info

@@ -459,6 +459,7 @@ mod tests {
             time_off_request_ids: tor.iter().map(|s| s.to_string()).collect(),
             shift_ids: vec!["s-1".into()],
             cause: vec!["shift s-1 was moved from a-100 to a-200 by approved trade tr-4".into()],
+            waiver: None,
         }
     }
 

@@ -88,4 +88,4 @@ pub use platform::{
     Fetched, PlatformClient, PlatformError, RequestLabel, Response, Step, Submission, SubmitResult, Target,
 };
 pub use rest::AnyPlatform;
-pub use validator::{PublishFinding, Validation, Validator};
+pub use validator::{PublishFinding, PublishWaiver, Validation, Validator};

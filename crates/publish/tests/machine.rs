@@ -646,6 +646,7 @@ impl Validator for Checker {
                 time_off_request_ids: Vec::new(),
                 shift_ids: vec![trade.initiating_shift.to_string()],
                 cause: Vec::new(),
+                waiver: None,
             });
         }
         v

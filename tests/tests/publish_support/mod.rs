@@ -88,6 +88,8 @@ impl Validator for CheckValidator {
                     end: f.end,
                     message: f.message,
                     cause: f.cause,
+                    // The core pack without configuration: no waivers.
+                    waiver: None,
                 }
             })
             .collect();

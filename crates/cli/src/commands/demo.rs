@@ -289,7 +289,7 @@ async fn tell(
         r1.fetched_version.unwrap_or_default(),
         blocking.len()
     );
-    let _ = write_findings(out, &blocking, "   ");
+    let _ = write_findings(out, &blocking, "   ", None);
     let _ = writeln!(out, "   In words: an approved swap handed each of these agents a shift on a day they had asked off; the request is still PENDING and the draft does not show it, so the schedule looked fine until the trades were applied.");
     verbose(out, args.verbose, &r1);
 

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, Context as _};
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
-use shiftgate_check::{Checker, Finding, Severity};
+use shiftgate_check::{Checker, Finding, Report, Severity};
 use shiftgate_publish::genesys::{GenesysClient, GenesysConfig};
 use shiftgate_publish::oauth::ClientCredentials;
 use shiftgate_publish::plan::UpdatePlan;
@@ -23,7 +23,7 @@ use crate::args::{FailOn, LiveArgs, PlatformKind, PublishArgs};
 use crate::exit::{Failure, WithCode, INPUT, RULE_FAILED};
 use crate::input::load_rules;
 use crate::render::escape::terminal::visible;
-use crate::render::plural;
+use crate::render::{plural, waiver_text};
 use crate::validator::{CheckerValidator, ValidationTimings};
 
 /// Environment variables holding the credentials (never flags: flags end up in shell history and `ps`).
@@ -341,8 +341,14 @@ fn severity_colour(s: Severity) -> &'static str {
     }
 }
 
-/// Findings grouped by agent, as `check` prints them.
-pub(crate) fn write_findings(out: &mut dyn Write, findings: &[&Finding], indent: &str) -> std::io::Result<()> {
+/// Findings grouped by agent, as `check` prints them; a waived one with its waiver (reason, approver, expiry and,
+/// given the report it comes from, the days left).
+pub(crate) fn write_findings(
+    out: &mut dyn Write,
+    findings: &[&Finding],
+    indent: &str,
+    report: Option<&Report>,
+) -> std::io::Result<()> {
     let mut current: Option<&str> = None;
     for f in findings {
         if current != Some(f.agent_id.as_str()) {
@@ -362,6 +368,13 @@ pub(crate) fn write_findings(out: &mut dyn Write, findings: &[&Finding], indent:
         for (i, c) in f.cause.iter().enumerate() {
             let lead = if i == 0 { "because:" } else { "        " };
             writeln!(out, "{indent}          {DIM}{lead}{RESET} {}", visible(c))?;
+        }
+        if let Some(w) = &f.waiver {
+            let text = match report {
+                Some(r) => waiver_text(w, r),
+                None => format!("waived by {}: {}", visible(&w.name()), visible(&w.reason)),
+            };
+            writeln!(out, "{indent}          {text}")?;
         }
     }
     Ok(())
@@ -456,17 +469,26 @@ fn write_human(
     )?;
     let findings = validator.last_findings();
     if !findings.is_empty() {
-        let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
-        let blocking = findings.iter().filter(|f| validator.blocks(f)).count();
+        // Waived findings are counted and listed apart, as `check` does: they never block.
+        let (waived, open): (Vec<&Finding>, Vec<&Finding>) = findings.iter().partition(|f| f.is_waived());
+        let count = |s: Severity| open.iter().filter(|f| f.severity == s).count();
+        let blocking = open.iter().filter(|f| validator.blocks(f)).count();
+        let waived_count = if waived.is_empty() { String::new() } else { format!("; {} waived", waived.len()) };
         writeln!(
             out,
-            "\n{BOLD}Findings{RESET}: {}, {}, {}; {} publishing",
+            "\n{BOLD}Findings{RESET}: {}, {}, {}; {} publishing{waived_count}",
             plural(count(Severity::Error), "error"),
             plural(count(Severity::Warning), "warning"),
             plural(count(Severity::Info), "info"),
             if blocking == 1 { "1 blocks".to_string() } else { format!("{blocking} block") }
         )?;
-        write_findings(out, &findings.iter().collect::<Vec<_>>(), "  ")?;
+        let week = validator.last_week();
+        let report = week.as_ref().map(|w| &w.report);
+        write_findings(out, &open, "  ", report)?;
+        if !waived.is_empty() {
+            writeln!(out, "\n{BOLD}Waived{RESET} ({}, never blocking):", plural(waived.len(), "finding"))?;
+            write_findings(out, &waived, "  ", report)?;
+        }
     }
     if !r.excluded_trades.is_empty() {
         writeln!(out, "\n{BOLD}Excluded trades{RESET} (left out of this publish; tell the agents involved why):")?;
@@ -586,6 +608,7 @@ mod tests {
                 time_off_request_ids: Vec::new(),
                 shift_ids: Vec::new(),
                 cause: Vec::new(),
+                waiver: None,
             }],
         };
         let r = run_on(&FakePlatform::new(swap_week()), &blocking);

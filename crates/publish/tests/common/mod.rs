@@ -137,6 +137,7 @@ impl Validator for TimeOffValidator {
                             time_off_request_ids: vec![req.id.to_string()],
                             shift_ids: vec![shift.id.to_string()],
                             cause,
+                            waiver: None,
                         });
                     }
                 }
