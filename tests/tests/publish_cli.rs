@@ -120,7 +120,7 @@ fn demo_runs_on_the_rest_contract_too() {
     assert_eq!(o.status.code(), Some(0), "{}", all_text(&o));
     let out = text(&o.stdout);
     // The REST contract's refusal is the seed's 409 with a `conflicts` list, explained conflict by conflict.
-    assert!(out.contains("the platform answers HTTP 409 wfm.schedule.data.conflict"), "{out}");
+    assert!(out.contains("the platform answers HTTP 409 schedule.data.conflict"), "{out}");
     assert!(out.contains("(4 of 4 explained)"), "{out}");
     assert!(out.contains("HTTP 412 Precondition Failed, a version mismatch: sent version 17, current 18"), "{out}");
     assert!(out.contains("5. Published. Schedule sch-48 is at version 19"), "{out}");

@@ -172,6 +172,43 @@ async fn oauth_token_and_the_401_error_body() {
 }
 
 #[tokio::test]
+async fn the_token_call_takes_basic_credentials_only_and_refuses_as_oauth_does() {
+    let (_sim, http, base, _) = sim_with(SimConfig::default(), &example()).await;
+    let token = |form: Vec<(&'static str, &'static str)>, basic: Option<(&'static str, &'static str)>| {
+        let mut req = http.post(format!("{base}/oauth/token")).form(&form);
+        if let Some((id, secret)) = basic {
+            req = req.basic_auth(id, Some(secret));
+        }
+        req.send()
+    };
+    let refusal = |resp: reqwest::Response, status: u16| async move {
+        assert_eq!(resp.status(), status);
+        // No Genesys login error body is in the record: RFC 6749 §5.2's error response [D], nothing else.
+        let body: Value = resp.json().await.unwrap();
+        let keys: Vec<&str> = body.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(keys, ["error", "error_description"], "{body}");
+        body["error"].as_str().unwrap().to_string()
+    };
+    let good = Some(("shiftgate-sim-client", "shiftgate-sim-secret"));
+    // wfm-api.md §1.1 [F]: Basic base64(id:secret). The same credentials in the form body (RFC 6749 §2.3.1 allows
+    // it, the record's call never does it) are refused [D].
+    let in_form = vec![
+        ("grant_type", "client_credentials"),
+        ("client_id", "shiftgate-sim-client"),
+        ("client_secret", "shiftgate-sim-secret"),
+    ];
+    assert_eq!(refusal(token(in_form, None).await.unwrap(), 401).await, "invalid_client");
+    let wrong = Some(("shiftgate-sim-client", "wrong"));
+    assert_eq!(
+        refusal(token(vec![("grant_type", "client_credentials")], wrong).await.unwrap(), 401).await,
+        "invalid_client"
+    );
+    let grant = vec![("grant_type", "password")];
+    assert_eq!(refusal(token(grant, good).await.unwrap(), 400).await, "unsupported_grant_type");
+    assert_eq!(token(vec![("grant_type", "client_credentials")], good).await.unwrap().status(), 200);
+}
+
+#[tokio::test]
 async fn the_rest_contract_requires_a_bearer_token_unless_switched_off() {
     let (sim, http, base, token) = sim_with(SimConfig::default(), &example()).await;
     let url = format!("{base}/api/v2/wfm/scheduling/schedules/{SCHEDULE}");
@@ -599,7 +636,7 @@ async fn publishing_checks_every_agent_not_only_the_uploaded_ones() {
     let record = sim.operation(&publish).await.unwrap();
     assert_eq!(record.status, "Error");
     let why = record.sim_error.unwrap();
-    assert_eq!((why.code.as_str(), why.details[0].entity_id.as_deref()), ("wfm.schedule.data.conflict", Some("a-200")));
+    assert_eq!((why.code.as_str(), why.details[0].entity_id.as_deref()), ("schedule.data.conflict", Some("a-200")));
     assert_eq!(sim.schedule_version().await, 18);
 }
 

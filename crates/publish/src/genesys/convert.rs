@@ -9,6 +9,7 @@ use std::collections::HashSet;
 use serde_json::{json, Map, Value};
 
 use crate::plan::{user_id, UpdatePlan};
+use crate::platform::{PlatformError, Step};
 
 /// The raw answers of one Genesys fetch.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -61,7 +62,9 @@ pub fn query_agent_schedules(answer: &Value) -> &[Value] {
 /// Assembles the snapshot document. Agents come from the schedule's management units (and any agent schedule
 /// the query returned); time-off requests of users who are not agents of the schedule are left out (they cannot
 /// conflict with it); trades listed under two management units and repeated requests are de-duplicated by id.
-pub fn assemble(reads: &GenesysReads) -> Value {
+///
+/// Fails on a trade list entry without its `trade` object (see [`trade_of`]).
+pub fn assemble(reads: &GenesysReads) -> Result<Value, PlatformError> {
     let settings = reads.business_unit.get("settings").unwrap_or(&Value::Null);
     let pick = |v: &Value, k: &str| v.get(k).cloned().unwrap_or(Value::Null);
     let mut bu = Map::new();
@@ -129,10 +132,17 @@ pub fn assemble(reads: &GenesysReads) -> Value {
     }
     let mut trades: Vec<Value> = Vec::new();
     let mut trade_ids: HashSet<String> = HashSet::new();
-    for answer in &reads.trades {
-        for e in entities(answer) {
-            // `{trade, matchReview}`; accept a bare trade too.
-            let t = e.get("trade").unwrap_or(e);
+    for (list, answer) in reads.trades.iter().enumerate() {
+        for (at, e) in entities(answer).iter().enumerate() {
+            let t = trade_of(e).ok_or_else(|| PlatformError::Decode {
+                step: Step::Fetch,
+                message: format!(
+                    "shift trade list {} (of {}), entities[{at}] has no `trade` object: the list answers \
+                     {{entities:[{{trade, matchReview}}]}}",
+                    list + 1,
+                    reads.trades.len()
+                ),
+            })?;
             let id = t.get("id").and_then(Value::as_str).unwrap_or_default();
             if trade_ids.insert(id.to_string()) {
                 trades.push(t.clone());
@@ -140,7 +150,7 @@ pub fn assemble(reads: &GenesysReads) -> Value {
         }
     }
 
-    json!({
+    Ok(json!({
         "format": shiftgate_model::format::FORMAT,
         "businessUnit": bu,
         "schedule": schedule,
@@ -149,7 +159,15 @@ pub fn assemble(reads: &GenesysReads) -> Value {
         "agentSchedules": schedules,
         "timeOffRequests": requests,
         "shiftTrades": trades,
-    })
+    }))
+}
+
+/// The trade of one shift-trade list entry. wfm-api.md §1.9 [F]: the MU list answers `{entities:[{trade:
+/// ShiftTradeResponse, matchReview}]}`. The record shows no bare `ShiftTradeResponse` in that list, so an entry
+/// without a `trade` object is refused rather than guessed at (the stricter reading): read as a trade, it would
+/// yield a trade with no shifts that the checker could not judge.
+fn trade_of(entry: &Value) -> Option<&Value> {
+    entry.get("trade").filter(|t| t.is_object())
 }
 
 // What an upload carries of each read object: the fields of the upload models that the read models share with
@@ -280,7 +298,7 @@ mod tests {
 
     #[test]
     fn reads_assemble_into_a_valid_snapshot() {
-        let doc = assemble(&reads());
+        let doc = assemble(&reads()).unwrap();
         let snapshot = Fetched::new(doc.clone(), None).snapshot().unwrap();
         assert_eq!(snapshot.business_unit.zone.name(), "America/Chicago");
         assert_eq!(snapshot.schedule.version, Some(17));
@@ -296,8 +314,18 @@ mod tests {
     }
 
     #[test]
+    fn a_trade_list_entry_without_its_trade_object_is_refused_naming_the_entry() {
+        // wfm-api.md §1.9 [F]: `{entities:[{trade: ShiftTradeResponse, matchReview}]}`; no bare trade in the record.
+        let mut r = reads();
+        let bare = r.trades[0]["entities"][0]["trade"].clone();
+        r.trades[1] = json!({"entities": [{"trade": bare.clone()}, bare]});
+        let e = assemble(&r).unwrap_err().to_string();
+        assert!(e.contains("shift trade list 2 (of 2), entities[1] has no `trade` object"), "{e}");
+    }
+
+    #[test]
     fn upload_body_carries_versions_deletes_and_published() {
-        let doc = assemble(&reads());
+        let doc = assemble(&reads()).unwrap();
         let snapshot = Fetched::new(doc.clone(), None).snapshot().unwrap();
         let body = upload_body(&build_plan(&snapshot, &doc, &apply_trades(&snapshot)));
         assert_eq!(body["published"], true);
@@ -332,7 +360,7 @@ mod tests {
         a100["shifts"][0]["schedule"] = json!({"id": "sch-48", "weekDate": "2026-11-29"});
         a100["shifts"][0]["activities"][0]["category"] = json!("OnQueueWork");
         a100["workPlan"] = json!({"id": "wp-1"});
-        let doc = assemble(&reads);
+        let doc = assemble(&reads).unwrap();
         let snapshot = Fetched::new(doc.clone(), None).snapshot().unwrap();
         let body = upload_body(&build_plan(&snapshot, &doc, &apply_trades(&snapshot)));
         // UpdateScheduleUploadSchema.md.

@@ -138,7 +138,7 @@ impl PlatformClient for GenesysClient {
     async fn fetch(&self, target: &Target) -> Result<Fetched, PlatformError> {
         self.throttled.store(0, Ordering::Relaxed);
         let reads = self.read_week(target).await?;
-        let mut fetched = Fetched::new(assemble(&reads), None);
+        let mut fetched = Fetched::new(assemble(&reads)?, None);
         fetched.throttled = self.throttled.swap(0, Ordering::Relaxed);
         Ok(fetched)
     }
