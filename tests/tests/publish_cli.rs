@@ -358,6 +358,24 @@ fn credentials_never_travel_in_clear_text_nor_show_from_the_url() {
 }
 
 #[test]
+fn a_pacing_rate_too_small_to_wait_for_is_a_usage_error_not_a_crash() {
+    // `--rate 1e-300` used to reach `Duration::from_secs_f64(1e300)`, a panic mid-run with no report.
+    for (rate, said) in
+        [("1e-300", "at least 0.001"), ("-1", "at least 0.001"), ("NaN", "at least 0.001"), ("x", "not a number")]
+    {
+        for command in ["publish", "pull"] {
+            let flag = format!("--rate={rate}");
+            let mut args = vec![command, "--api", "http://127.0.0.1:9", &flag];
+            args.extend(TARGET);
+            let o = with_sim_credentials(shiftgate(&args)).output().unwrap();
+            assert_eq!(o.status.code(), Some(2), "{command} --rate {rate}: {}", all_text(&o));
+            let err = text(&o.stderr);
+            assert!(err.contains("--rate") && err.contains(said), "{command} --rate {rate}: {err}");
+        }
+    }
+}
+
+#[test]
 fn explain_conflict_tells_explained_conflicts_from_validator_gaps() {
     let dir = tempfile::tempdir().unwrap();
     let snapshot = write_json(dir.path(), "week.json", &demo_week());

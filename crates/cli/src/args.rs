@@ -346,9 +346,15 @@ pub(crate) struct LiveArgs {
     /// Schedule id.
     #[arg(long, value_name = "ID")]
     pub(crate) schedule: String,
-    /// Client-side pacing: requests per second to the platform (0: no pacing).
-    #[arg(long, value_name = "N", default_value_t = 2.0)]
+    /// Client-side pacing: requests per second to the platform (0: no pacing; otherwise at least 0.001).
+    #[arg(long, value_name = "N", default_value_t = 2.0, value_parser = requests_per_second)]
     pub(crate) rate: f64,
+}
+
+/// `--rate`: a number, then the publish crate's one check of a pacing rate.
+fn requests_per_second(text: &str) -> Result<f64, String> {
+    let rate: f64 = text.trim().parse().map_err(|_| format!("{text:?} is not a number"))?;
+    shiftgate_publish::HttpSettings::check_rate(rate)
 }
 
 #[derive(Debug, Args)]
