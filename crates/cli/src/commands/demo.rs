@@ -20,6 +20,7 @@ use anyhow::{anyhow, Context as _};
 use secrecy::SecretString;
 use serde_json::Value;
 use shiftgate_check::{Checker, Finding, Severity};
+use shiftgate_gen::{keep_agents, INCIDENT_RULE};
 use shiftgate_model::Snapshot;
 use shiftgate_publish::genesys::{GenesysClient, GenesysConfig};
 use shiftgate_publish::oauth::ClientCredentials;
@@ -41,8 +42,6 @@ use crate::validator::CheckerValidator;
 /// The bundled Chicago week (fixtures/schedules/chicago-week.json), built into the binary.
 pub(crate) const CHICAGO_WEEK: &[u8] = include_bytes!("../../../../fixtures/schedules/chicago-week.json");
 
-/// The incident's rule: an approved trade hands an agent a shift over their own pending time off.
-const INCIDENT_RULE: &str = "core.timeoff.pending-conflict";
 /// Seed of the simulator and of the publisher's jitter.
 const SEED: u64 = 48;
 /// The processing window after an unclear answer. The simulator processes an update in 20 ms: a second is
@@ -87,10 +86,6 @@ pub(crate) struct DemoWeek {
     left_out: BTreeMap<String, BTreeSet<String>>,
 }
 
-fn user_id<'a>(v: &'a Value, pointer: &str) -> Option<&'a str> {
-    v.pointer(pointer).and_then(Value::as_str)
-}
-
 /// Builds the demo week: drops every agent with a finding other than the incident (with their schedules,
 /// history, requests and trades), then checks that only the incident is left.
 pub(crate) fn demo_week(validator: &CheckerValidator) -> Result<DemoWeek, Failure> {
@@ -101,18 +96,8 @@ pub(crate) fn demo_week(validator: &CheckerValidator) -> Result<DemoWeek, Failur
     for f in report.findings.iter().filter(|f| f.rule != INCIDENT_RULE) {
         left_out.entry(f.agent_id.clone()).or_default().insert(f.rule.clone());
     }
-    let mut doc: Value = serde_json::from_slice(CHICAGO_WEEK).map_err(|e| internal(&e.to_string())).code(INPUT)?;
-    let keep = |id: Option<&str>| id.is_none_or(|id| !left_out.contains_key(id));
-    let retain = |doc: &mut Value, key: &str, pointers: &[&str]| {
-        if let Some(list) = doc.get_mut(key).and_then(Value::as_array_mut) {
-            list.retain(|e| pointers.iter().all(|p| keep(user_id(e, p))));
-        }
-    };
-    retain(&mut doc, "agents", &["/id"]);
-    retain(&mut doc, "agentSchedules", &["/user/id"]);
-    retain(&mut doc, "history", &["/user/id"]);
-    retain(&mut doc, "timeOffRequests", &["/user/id"]);
-    retain(&mut doc, "shiftTrades", &["/initiatingUser/id", "/receivingUser/id"]);
+    let full_doc: Value = serde_json::from_slice(CHICAGO_WEEK).map_err(|e| internal(&e.to_string())).code(INPUT)?;
+    let doc = keep_agents(&full_doc, |id| !left_out.contains_key(id));
     let json = serde_json::to_vec(&doc).map_err(|e| internal(&e.to_string())).code(INPUT)?;
     let snapshot =
         Snapshot::from_json(&json).map_err(|e| internal(&format!("demo cut is invalid: {e}"))).code(INPUT)?;
@@ -226,7 +211,10 @@ fn edited_shift(doc: &Value) -> Option<(String, String)> {
                     a.get("description").and_then(Value::as_str).is_some_and(|d| d.contains("concurrent editor"))
                 });
             if touched {
-                return Some((user_id(e, "/user/id")?.to_string(), s.get("id")?.as_str()?.to_string()));
+                return Some((
+                    e.pointer("/user/id").and_then(Value::as_str)?.to_string(),
+                    s.get("id")?.as_str()?.to_string(),
+                ));
             }
         }
     }
