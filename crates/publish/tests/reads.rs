@@ -17,10 +17,8 @@ use shiftgate_publish::{
     TokioClock,
 };
 
-use common::{genesys_with, target, TimeOffValidator};
+use common::{genesys_with, target, TimeOffValidator, SCHEDULE};
 use wire::{genesys_org, Recorded, Reply, Server};
-
-const SCHEDULE: &str = "/api/v2/workforcemanagement/businessunits/bu-chi/weeks/2026-11-29/schedules/sch-48";
 
 /// Without pacing, and a timeout long enough to read an answer up to the largest cap over loopback.
 fn settings() -> HttpSettings {

@@ -17,10 +17,8 @@ use shiftgate_publish::http::{Auth, Body, Host, Method};
 use shiftgate_publish::rest::{self, RestAuth, RestClient, RestConfig};
 use shiftgate_publish::{PlatformClient, Request, Response, Step};
 
-use common::{fast, genesys, submission, target};
+use common::{fast, genesys, submission, target, SCHEDULE};
 use wire::{genesys_org, Server};
-
-const SCHEDULE: &str = "/api/v2/workforcemanagement/businessunits/bu-chi/weeks/2026-11-29/schedules/sch-48";
 
 fn date(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()

@@ -19,6 +19,9 @@ use shiftgate_publish::{
     Submission, Target, TokioClock, Validation, Validator,
 };
 
+/// The route of [`target`]'s schedule, without the host.
+pub const SCHEDULE: &str = "/api/v2/workforcemanagement/businessunits/bu-chi/weeks/2026-11-29/schedules/sch-48";
+
 pub fn target() -> Target {
     Target { business_unit_id: "bu-chi".into(), week_id: "2026-11-29".into(), schedule_id: "sch-48".into() }
 }
