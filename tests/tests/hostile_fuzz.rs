@@ -538,6 +538,7 @@ fn validation() -> Validation {
             time_off_request_ids: vec!["tor-9".into()],
             shift_ids: vec!["s-1".into()],
             cause: vec!["shift s-1 was moved by tr-4".into()],
+            waiver: None,
         }],
     }
 }

@@ -18,6 +18,7 @@
 //! Run: `cargo test -p shiftgate-tests --test publish_faults` (PUBLISH_FAULT_CASES overrides the case count,
 //! PUBLISH_FAULT_SEED the fixed seed of the plans).
 
+mod common;
 mod publish_support;
 
 use std::collections::BTreeSet;

@@ -4,6 +4,7 @@
 //! agents nothing reached, with the findings of a validation of only the changed agents and those they trade
 //! with, are exactly the findings of a validation of the whole edited week.
 
+mod common;
 mod publish_support;
 
 use std::collections::BTreeSet;

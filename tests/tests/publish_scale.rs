@@ -33,6 +33,7 @@
 //! (and, busy applying it, one re-read query): both binaries treat the write as unclear and settle it by
 //! re-reading (the extra metadata and agent-schedule requests of the 50,000 rows), and it lands once.
 
+mod common;
 mod publish_support;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -43,7 +44,7 @@ use std::time::Instant;
 use serde_json::Value;
 use shiftgate_sim::SimConfig;
 
-use publish_support::binary;
+use common::binary;
 
 /// Management units the business unit has.
 const UNITS: usize = 67;

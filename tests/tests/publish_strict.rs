@@ -10,11 +10,12 @@
 //!
 //! Run: `cargo build -p shiftgate && cargo test -p shiftgate-tests --test publish_strict`.
 
+mod common;
 mod publish_support;
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -34,7 +35,10 @@ use shiftgate_sim::{
     AttemptOutcome, EditAction, EditRequest, FaultPlan, RateLimit, RequestRecord, SimConfig, SimServer, WriteKind,
 };
 
-use publish_support::{binary, check, clean, small_week, snapshot, target, workspace, CheckValidator, REST_TRADE};
+use common::{output, shiftgate, text};
+use publish_support::{
+    check, clean, sim_with, small_week, snapshot, target, with_sim_credentials, CheckValidator, REST_TRADE,
+};
 
 /// The instant the runs evaluate at: the Sunday 18:00 job (the week's `asOf`).
 const AS_OF: &str = "2026-11-22T18:00:00-06:00";
@@ -44,35 +48,16 @@ fn clean_week() -> Value {
     clean(&small_week(30))
 }
 
-async fn sim_with(doc: &Value, config: SimConfig) -> SimServer {
-    shiftgate_sim::start(config, &serde_json::to_vec(doc).unwrap()).await.expect("sim starts")
-}
-
 /// `shiftgate publish` against `url`, with the simulator's client credentials, a 1 s processing window, no
 /// client-side pacing, JSON output, and `extra` flags.
 fn publish_cmd(url: &str, platform: &str, doc: &Value, audit: &Path, extra: &[&str]) -> Command {
     let t = target(doc);
-    let mut c = Command::new(binary());
-    c.current_dir(workspace())
-        .env("NO_COLOR", "1")
-        .env_remove("CLICOLOR_FORCE")
-        .env_remove("SHIFTGATE_TOKEN")
-        .env("SHIFTGATE_CLIENT_ID", "shiftgate-sim-client")
-        .env("SHIFTGATE_CLIENT_SECRET", "shiftgate-sim-secret")
-        .args(["publish", "--platform", platform, "--api", url, "--rate", "0", "--settle-window", "1"])
+    let mut c = with_sim_credentials(shiftgate());
+    c.args(["publish", "--platform", platform, "--api", url, "--rate", "0", "--settle-window", "1"])
         .args(["--business-unit", &t.business_unit_id, "--week", &t.week_id, "--schedule", &t.schedule_id])
         .args(["--as-of", AS_OF, "--audit", audit.to_str().unwrap()])
         .args(extra);
     c
-}
-
-/// Runs a command off the async runtime (the simulator serves from it meanwhile).
-async fn output(mut c: Command) -> Output {
-    tokio::task::spawn_blocking(move || c.output().expect("shiftgate runs")).await.unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 /// Runs a `--json` publish: the exit code and the report.

@@ -6,37 +6,23 @@
 //!
 //! Run: `cargo build -p shiftgate && cargo test -p shiftgate-tests --test pull`.
 
+mod common;
 mod publish_support;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
 use serde_json::Value;
 use shiftgate_sim::{SimConfig, SimServer};
 
-use publish_support::{binary, chicago, workspace};
+use common::{command, output, text};
+use publish_support::{chicago, sim_with, with_sim_credentials, TARGET};
 
 const AS_OF: &str = "2026-11-22T18:00:00-06:00";
-const TARGET: [&str; 6] = ["--business-unit", "bu-chi", "--week", "2026-11-29", "--schedule", "sch-48"];
 
+/// `shiftgate ARGS...` with the simulator's client credentials.
 fn shiftgate(args: &[&str]) -> Command {
-    let mut c = Command::new(binary());
-    c.current_dir(workspace())
-        .env("NO_COLOR", "1")
-        .env_remove("CLICOLOR_FORCE")
-        .env("SHIFTGATE_CLIENT_ID", "shiftgate-sim-client")
-        .env("SHIFTGATE_CLIENT_SECRET", "shiftgate-sim-secret")
-        .env_remove("SHIFTGATE_TOKEN")
-        .args(args);
-    c
-}
-
-async fn output(mut c: Command) -> Output {
-    tokio::task::spawn_blocking(move || c.output().expect("shiftgate runs")).await.unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+    with_sim_credentials(command(args))
 }
 
 /// The bundled Chicago week without history.
@@ -47,7 +33,7 @@ fn seed() -> Value {
 }
 
 async fn sim(doc: &Value) -> SimServer {
-    shiftgate_sim::start(SimConfig::default(), &serde_json::to_vec(doc).unwrap()).await.expect("sim starts")
+    sim_with(doc, SimConfig::default()).await
 }
 
 /// `check FILE --as-of AS_OF --format json`: the findings, and the exit code.

@@ -31,6 +31,7 @@ mod error;
 mod filters;
 mod finding;
 mod handles;
+mod list_reads;
 mod loop_skip;
 mod overlaps;
 mod pack;

@@ -59,6 +59,18 @@ impl AgentList {
         ("already_applied_trades", AgentList::AlreadyAppliedTrades),
     ];
 
+    /// The snapshot list this list's items all come from, when a source can lack that list (what
+    /// [`crate::list_reads`] looks for).
+    pub(crate) fn lack(self) -> Option<Lack> {
+        match self {
+            AgentList::TimeOffRequests | AgentList::TimeOffConflicts | AgentList::TimeOffOverlaps => {
+                Some(Lack::TimeOffRequests)
+            }
+            AgentList::TradeFailures | AgentList::AlreadyAppliedTrades => Some(Lack::ShiftTrades),
+            _ => None,
+        }
+    }
+
     /// How many items the script method returns.
     fn len(self, f: &AgentFacts) -> usize {
         match self {
@@ -88,19 +100,6 @@ pub(crate) enum Limit {
 }
 
 impl LoopSource {
-    /// The snapshot list this loop's items come from and nothing else, when a source can lack that list: a rule
-    /// that only loops over time-off conflicts has nothing to judge in a snapshot whose source cannot supply
-    /// time-off requests.
-    pub(crate) fn only_from(&self) -> Option<Lack> {
-        match self {
-            LoopSource::List(AgentList::TimeOffRequests | AgentList::TimeOffConflicts | AgentList::TimeOffOverlaps) => {
-                Some(Lack::TimeOffRequests)
-            }
-            LoopSource::List(AgentList::TradeFailures | AgentList::AlreadyAppliedTrades) => Some(Lack::ShiftTrades),
-            _ => None,
-        }
-    }
-
     /// Whether the loop has nothing to iterate for this agent. A parameter that is missing or not a number gives
     /// `false`: the script runs and reports the problem itself.
     pub(crate) fn is_empty(&self, f: &AgentFacts, params: &Map) -> bool {

@@ -36,7 +36,7 @@ pub struct Report {
     pub not_judged: Vec<NotJudged>,
 }
 
-/// A rule that had nothing to judge: every item it loops over comes from a list the snapshot's source lacks.
+/// A rule that had nothing to judge in part or in whole: it reads a list the snapshot's source lacks.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NotJudged {
@@ -153,7 +153,8 @@ impl Report {
     }
 }
 
-/// The enabled rules whose only input is a list the snapshot's source lacks, in rule order.
+/// The enabled rules that read a list the snapshot's source lacks (anywhere in their script, see
+/// [`crate::list_reads`]), in rule order, each with the first such list.
 fn not_judged(snapshot: &Snapshot, rules: &RuleSet) -> Vec<NotJudged> {
     let Some(source) = snapshot.source.as_ref() else { return Vec::new() };
     rules
@@ -161,7 +162,7 @@ fn not_judged(snapshot: &Snapshot, rules: &RuleSet) -> Vec<NotJudged> {
         .iter()
         .filter(|r| r.enabled)
         .filter_map(|r| {
-            let lack = r.loop_source.as_ref()?.only_from().filter(|&l| source.lacks(l))?;
+            let lack = r.lacking_lists_read.iter().copied().find(|&l| source.lacks(l))?;
             Some(NotJudged {
                 rule: r.id.clone(),
                 lacks: lack.as_str(),

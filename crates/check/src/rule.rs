@@ -139,6 +139,9 @@ pub struct Rule {
     pub(crate) check_line: Option<usize>,
     /// What `check` loops over, when that loop is all it does (agents with nothing to loop over are skipped).
     pub(crate) loop_source: Option<crate::loop_skip::LoopSource>,
+    /// The lists a snapshot's source may lack that the rule reads anywhere (reports say it was not judged when
+    /// the source lacks one).
+    pub(crate) lacking_lists_read: Vec<shiftgate_model::Lack>,
 }
 
 impl Rule {
@@ -431,6 +434,7 @@ fn read_meta(engine: &Engine, budget: &RunBudget, file: &RuleFile, prefix: &str,
         param_kinds,
         hash: String::new(),
         loop_source: crate::loop_skip::single_loop(&ast),
+        lacking_lists_read: crate::list_reads::lacking_lists_read(&ast),
         ast: Arc::new(ast),
         shared_id: Arc::from(id.as_str()),
         check_line: file.source.lines().position(|l| l.trim_start().starts_with("fn check")).map(|i| i + 1),

@@ -78,19 +78,7 @@ impl World {
                 }
             }
         }
-        let mut reflected = HashSet::new();
-        for s in &snapshot.shifts {
-            for a in &s.activities {
-                if let (Category::TimeOff, Some(id)) = (a.category, &a.time_off_request) {
-                    reflected.insert(id.clone());
-                }
-            }
-        }
-        for m in &snapshot.markers {
-            if let Some(id) = &m.time_off_request {
-                reflected.insert(id.clone());
-            }
-        }
+        let reflected = snapshot.reflected_requests().into_iter().cloned().collect();
         let zone = snapshot.zone();
         let period = snapshot.period();
         let (first, weeks) = (snapshot.schedule.week_date, i64::from(snapshot.schedule.week_count));

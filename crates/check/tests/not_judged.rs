@@ -1,10 +1,11 @@
 //! A snapshot whose source cannot supply time-off requests or trades (an import from CXone) must not read as if
-//! the rules about them passed: the report names each enabled rule whose only loop reads a lacking list.
+//! the rules about them passed: the report names each enabled rule that reads a lacking list, whatever the shape
+//! of its script.
 
 use std::sync::Arc;
 
 use serde_json::json;
-use shiftgate_check::{Checker, Config, Limits, RuleLibrary, RuleSet};
+use shiftgate_check::{Checker, Config, Limits, RuleFile, RuleLibrary, RuleSet};
 use shiftgate_model::Snapshot;
 
 fn snapshot(source: serde_json::Value) -> Arc<Snapshot> {
@@ -21,7 +22,10 @@ fn snapshot(source: serde_json::Value) -> Arc<Snapshot> {
 }
 
 fn not_judged(config: &str, source: serde_json::Value) -> Vec<String> {
-    let library = RuleLibrary::embedded();
+    not_judged_with(RuleLibrary::embedded(), config, source)
+}
+
+fn not_judged_with(library: RuleLibrary, config: &str, source: serde_json::Value) -> Vec<String> {
     let config = Config::from_toml(config, "site.toml").unwrap();
     let rules = RuleSet::load(&library, &["core".to_string()], &config, Limits::default()).unwrap();
     let as_of = chrono::DateTime::parse_from_rfc3339("2026-10-25T18:00:00-05:00").unwrap().to_utc();
@@ -54,5 +58,34 @@ fn a_source_that_lacks_nothing_and_disabled_rules_add_nothing() {
     assert_eq!(
         not_judged(off, json!({"kind": "cxone", "lacks": ["shiftTrades"]})),
         ["core.trade.already-applied (shiftTrades): the cxone source carries no shift trades"]
+    );
+}
+
+#[test]
+fn a_rule_reading_a_lacking_list_anywhere_is_named_not_only_a_single_loop() {
+    // Before, only a `check` that was exactly one loop over the list counted: this rule, reading time off inside
+    // an `if` after another statement (and through a helper), passed silently on a CXone snapshot.
+    let mut library = RuleLibrary::embedded();
+    library.files.push(RuleFile {
+        pack: "core".into(),
+        path: "rules/core/core.custom.long-day-off.rhai".into(),
+        source: r#"//! Long shifts next to pending time off.
+fn meta() { #{ id: "core.custom.long-day-off", title: "Long day off", severity: "warning", params: #{} } }
+fn pending(agent) { agent.time_off_requests().filter(|r| r.status == "PENDING") }
+fn check(agent, params) {
+    let long = agent.shifts_over(600);
+    if long.len() > 0 {
+        for r in pending(agent) { report(r, "a long shift beside pending time off"); }
+    }
+}
+"#
+        .into(),
+    });
+    let named = not_judged_with(library, "", json!({"kind": "cxone", "lacks": ["timeOffRequests"]}));
+    assert!(
+        named.contains(
+            &"core.custom.long-day-off (timeOffRequests): the cxone source carries no time-off requests".to_string()
+        ),
+        "{named:#?}"
     );
 }

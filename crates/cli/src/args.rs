@@ -86,11 +86,14 @@ pub(crate) enum Command {
     ExplainConflict(ExplainConflictArgs),
     /// The whole story in a few seconds, with no set-up: the publish incident against an embedded simulator.
     ///
-    /// Starts a simulator on 127.0.0.1 seeded with the bundled Chicago week (only the incident's problems kept),
-    /// meets the incident (approved trades onto pending time off: blocked and explained), shows the platform's
-    /// unexplained 409 and its root causes, then publishes with --exclude-conflicting-trades through an injected
-    /// concurrent edit (a version conflict survived by re-reading). Exit codes: 0 the story ran as scripted; 1 it
-    /// did not (a bug: the output says where); 2 the simulator could not start.
+    /// Starts a simulator on 127.0.0.1 seeded with the bundled Chicago week (only the incident's problems kept)
+    /// and tells six steps: 1 the gate meets the incident (approved trades onto pending time off: blocked and
+    /// explained); 2 without the gate the platform refuses the update (on Genesys, 202 then an Error event with no
+    /// reason, explained from the gate's own findings; with --platform rest, the seed's 409 and its conflicts,
+    /// matched to their root causes); 3 publishing with --exclude-conflicting-trades; 4 an injected concurrent edit
+    /// (a stale version, survived by re-reading); 5 published, confirmed by a re-read; 6 the job runs again and
+    /// finds nothing to write. Exit codes: 0 the story ran as scripted; 1 it did not (a bug: the output says
+    /// where); 2 the simulator could not start.
     Demo(DemoArgs),
     /// Serve a snapshot as a local WFM API simulator (Genesys Cloud flow and the REST contract) until Ctrl-C.
     ///
@@ -349,9 +352,15 @@ pub(crate) struct LiveArgs {
     /// An optional ceiling: at most N requests per second to the platform's API. Not needed for pacing: the
     /// client follows the platform's own rate-limit headers (inin-ratelimit-allowed, -count, -reset) and waits out
     /// any 429's Retry-After by itself, so a 10,000-agent business unit needs no tuning. Set it to leave room for
-    /// other jobs that share the same OAuth client's budget. Default and 0: no ceiling.
-    #[arg(long, value_name = "N")]
+    /// other jobs that share the same OAuth client's budget. Default and 0: no ceiling; otherwise at least 0.001.
+    #[arg(long, value_name = "N", value_parser = requests_per_second)]
     pub(crate) rate: Option<f64>,
+}
+
+/// `--rate`: a number, then the publish crate's one check of a pacing rate.
+fn requests_per_second(text: &str) -> Result<f64, String> {
+    let rate: f64 = text.trim().parse().map_err(|_| format!("{text:?} is not a number"))?;
+    shiftgate_publish::HttpSettings::check_rate(rate)
 }
 
 #[derive(Debug, Args)]

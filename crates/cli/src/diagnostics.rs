@@ -12,6 +12,9 @@ use std::io::IsTerminal as _;
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
 use shiftgate_check::{Limits, LoadError, RuleLibrary, RunError, RunErrorKind, ScriptLocation};
 
+use crate::render::escape::terminal::{visible, visible_lines};
+use crate::render::escape::{is_hidden, LEGACY_COMMAND};
+
 /// A diagnostic about one rule script, with the script's text so it can be shown.
 #[derive(Debug)]
 pub(crate) struct ScriptDiagnostic {
@@ -65,8 +68,11 @@ impl<'a> Script<'a> {
         library.files.iter().find(|f| f.path == path).map(|f| Script { path: &f.path, text: &f.source })
     }
 
+    /// The script as the diagnostic shows it: its path made visible, and every hidden character of its text
+    /// except line breaks and tabs replaced by `?` (one per byte, so that spans still point where they did). The
+    /// text is a rule author's file, but it reaches terminals and CI logs; `##[` is broken the same way.
     fn named(&self) -> NamedSource<String> {
-        NamedSource::new(self.path, self.text.to_string()).with_language("Rhai")
+        NamedSource::new(visible(self.path), shown_source(self.text)).with_language("Rhai")
     }
 
     /// Byte offset of a 1-based line and character column (clamped to the text).
@@ -199,13 +205,31 @@ impl<'a> Script<'a> {
     }
 }
 
+/// A script's text with every hidden character but `\n`, `\t` and the `\r` of a `\r\n` replaced by `?` (one per
+/// byte), and the first `#` of `##[` too: byte offsets are unchanged.
+fn shown_source(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, c) in text.char_indices() {
+        let rest = &text[i..];
+        let kept = matches!(c, '\n' | '\t') || rest.starts_with("\r\n");
+        if kept || !(is_hidden(c) || rest.starts_with(LEGACY_COMMAND)) {
+            out.push(c);
+        } else {
+            out.extend(std::iter::repeat_n('?', c.len_utf8()));
+        }
+    }
+    out
+}
+
+/// A diagnostic; its message quotes scripts, ids and thrown values, so it is made visible line by line.
 fn diag(code: &'static str, message: String) -> ScriptDiagnostic {
+    let message = visible_lines(&message).into_owned();
     ScriptDiagnostic { code, message, help: None, source: None, labels: Vec::new(), related: Vec::new(), advice: false }
 }
 
 impl ScriptDiagnostic {
     fn help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
+        self.help = Some(visible_lines(&help.into()).into_owned());
         self
     }
 
@@ -220,16 +244,16 @@ impl ScriptDiagnostic {
         match (script, span) {
             (Some(s), Some(span)) => {
                 self.source = Some(s.named());
-                self.labels.push(LabeledSpan::new_primary_with_span(Some(label.to_string()), span));
+                self.labels.push(LabeledSpan::new_primary_with_span(Some(visible(label).into_owned()), span));
             }
-            _ => self.message = format!("{at}: {}", self.message),
+            _ => self.message = format!("{}: {}", visible(&at.to_string()), self.message),
         }
         self
     }
 
     fn also(mut self, span: Option<(usize, usize)>, label: String) -> Self {
         if let (Some(span), Some(_)) = (span, &self.source) {
-            self.labels.push(LabeledSpan::new_with_span(Some(label), span));
+            self.labels.push(LabeledSpan::new_with_span(Some(visible(&label).into_owned()), span));
         }
         self
     }

@@ -1,4 +1,19 @@
-//! The `shiftgate` binary: argument parsing, rendering and exit codes. The work happens in the library crates.
+//! The `shiftgate` binary: argument parsing, rendering and exit codes. The work happens in the library crates
+//! (`shiftgate-model` reads snapshots, `shiftgate-check` runs the rules, `shiftgate-publish` talks to the platform,
+//! `shiftgate-sim` simulates it, `shiftgate-cxone` imports CXone exports, `shiftgate-gen` makes weeks).
+//!
+//! A tour, in the order a command runs:
+//! - `args`: the command line (clap); every subcommand's help text, flags and defaults live there.
+//! - `commands`: one module per subcommand; each returns an exit code or a `exit::Failure` carrying one.
+//! - `input`: snapshots, platform answers and configuration read through bounded readers, from files or stdin.
+//! - `validator`: the checker adapted to the publisher's `Validator` seam (the publisher never depends on it).
+//! - `render`: human, HTML, JSON, SARIF, JUnit and GitHub outputs; everything from outside is escaped there
+//!   (`render::escape`), and `locate` finds a finding's line and column in the snapshot file for CI annotations.
+//! - `diagnostics`: a rule script that fails to load or run, shown as `file:line:column` with its source.
+//! - `exit`: the exit codes: 0 ok, 1 blocking findings, 2 usage, input or configuration error, 3 a rule failed
+//!   at run time, 4 publish gave up.
+//!
+//! `main` only parses, runs, and prints a failure (escaped, with its cause chain) before exiting with its code.
 
 mod args;
 mod commands;

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use chrono::Utc;
 use shiftgate_check::{Checker, Finding, Report, RuleSet, RunError, Severity};
 use shiftgate_model::{apply_trades_excluding, Roster, Snapshot};
-use shiftgate_publish::{AuditWaiver, PublishFinding, Validation, Validator};
+use shiftgate_publish::{AuditWaiver, PublishFinding, PublishWaiver, Validation, Validator};
 
 /// Rule id of the finding that stands for a rule failure.
 pub(crate) const RULE_FAILURE: &str = "shiftgate.rule-failed";
@@ -122,6 +122,13 @@ impl CheckerValidator {
             time_off_request_ids: refs("timeOffRequest"),
             shift_ids: refs("shift"),
             cause: f.cause.clone(),
+            waiver: f.waiver.as_deref().map(|w| PublishWaiver {
+                name: w.name(),
+                reason: w.reason.clone(),
+                approved_by: w.approved_by.clone(),
+                approved_on: w.approved_on,
+                expires: w.expires,
+            }),
         }
     }
 }
@@ -156,6 +163,7 @@ fn failure_finding(e: &RunError) -> PublishFinding {
         time_off_request_ids: Vec::new(),
         shift_ids: Vec::new(),
         cause: vec![e.to_string()],
+        waiver: None,
     }
 }
 

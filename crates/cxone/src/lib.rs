@@ -94,7 +94,7 @@ pub fn import(
             week.weekday()
         );
         sink.push(mapping.key("business_unit.start_day_of_week"), message);
-        return sink.finish(()).map(|()| unreachable!());
+        return Err(sink.refused());
     }
     let mut rows = Vec::new();
     let mut responses = 0;
@@ -110,7 +110,7 @@ pub fn import(
     let week = assemble::Week { first: week, as_of };
     let built = assemble::assemble(rows, mapping, &week, &mut notes, &mut sink);
     let Some((doc, tally)) = built.filter(|_| sink.is_empty()) else {
-        return sink.finish(()).map(|()| unreachable!());
+        return Err(sink.refused());
     };
     let mut json = serde_json::to_string_pretty(&doc).expect("wire documents serialise");
     json.push('\n');
@@ -119,7 +119,7 @@ pub fn import(
         for p in e.problems() {
             sink.push(Place::file("(the imported snapshot)"), format!("{p} (an importer defect: please report it)"));
         }
-        return sink.finish(()).map(|()| unreachable!());
+        return Err(sink.refused());
     }
     Ok(Imported { json, notes, tally })
 }
@@ -187,10 +187,9 @@ fn json_lines(
                 *responses += 1;
             }
             Ok(_) => sink.push(place, "is not an Export Agent Schedules answer (an object with userID and shifts)"),
-            Err(e) if i == 0 => {
-                // Not JSON lines either: the whole-document error says more.
+            // Not JSON lines either: the whole-document error says more than the first line's.
+            Err(_) if i == 0 => {
                 sink.push(Place::line(name, whole.line()), format!("is not JSON: {whole}"));
-                let _ = e;
                 return Vec::new();
             }
             Err(e) => sink.push(place, format!("is not JSON: {e}")),

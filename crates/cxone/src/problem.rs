@@ -159,14 +159,43 @@ impl Sink {
     }
 
     /// `Err` with everything collected, if anything was; `Ok(value)` otherwise.
-    pub(crate) fn finish<T>(mut self, value: T) -> Result<T, Problems> {
+    pub(crate) fn finish<T>(self, value: T) -> Result<T, Problems> {
         if self.problems.is_empty() {
             Ok(value)
         } else {
-            // Input order: by file, then line; within a line (or a JSON document, or the mapping) in the order
-            // found, which follows the document.
-            self.problems.sort_by_key(|p| (p.place.file.clone(), p.place.at.line()));
-            Err(Problems { listed: self.problems, more: self.more })
+            Err(self.refused())
         }
+    }
+
+    /// Everything collected, for an import that cannot go on. Input order: by file, then line; within a line (or
+    /// a JSON document, or the mapping) in the order found, which follows the document. A refusal with nothing
+    /// collected is an importer defect, and says so rather than passing for success.
+    pub(crate) fn refused(mut self) -> Problems {
+        if self.problems.is_empty() {
+            self.push(
+                Place::file("(the importer)"),
+                "stopped without saying why (an importer defect: please report it)",
+            );
+        }
+        self.problems.sort_by_key(|p| (p.place.file.clone(), p.place.at.line()));
+        Problems { listed: self.problems, more: self.more }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refusal_always_says_why_even_with_nothing_collected() {
+        // It used to be `finish(()).map(|()| unreachable!())`: with nothing collected, a panic.
+        let empty = Sink::default().refused();
+        assert_eq!(empty.listed.len(), 1);
+        assert!(empty.to_string().contains("an importer defect"), "{empty}");
+        let mut sink = Sink::default();
+        sink.push(Place::file("b.json"), "second");
+        sink.push(Place::file("a.json"), "first");
+        let listed: Vec<String> = sink.refused().listed.iter().map(|p| p.message.clone()).collect();
+        assert_eq!(listed, ["first", "second"], "input order, by file");
     }
 }

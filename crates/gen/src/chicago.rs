@@ -153,7 +153,7 @@ enum Span {
 
 /// The incident: four approved trades that each hand a shift to an agent with a PENDING, unreflected request.
 fn incident(st: &mut Story<'_>) {
-    const PENDING: &str = "core.timeoff.pending-conflict";
+    const PENDING: &str = crate::INCIDENT_RULE;
     let w = &mut *st.w;
     let (a12, a47) = (
         recast(w, 12, FT_5X85, Band::Day, hm(8, 0), &[MON, TUE, WED, THU, FRI]),

@@ -20,7 +20,8 @@
 //!
 //! Key items: [`generate`] (owned [`WireSnapshot`]), [`generate_json`] (compact bytes, written one agent at a time
 //! so 50,000 agents fit in little more memory than the output), [`chicago_week`] (the README's example) and
-//! [`to_pretty_json`] (the one-record-per-line layout of committed fixtures).
+//! [`to_pretty_json`] (the one-record-per-line layout of committed fixtures); [`keep_agents`] cuts a week down to
+//! some agents, and [`INCIDENT_RULE`] names the incident's rule.
 //!
 //! What it does not do: no I/O, no validation (the output is valid by construction and tested against
 //! `shiftgate_model::Snapshot::from_json`), no checking: it promises which problems it put in, the checker finds
@@ -39,6 +40,7 @@
 
 mod catalog;
 mod chicago;
+mod cut;
 mod fit;
 mod pretty;
 mod problems;
@@ -52,9 +54,14 @@ use chrono::NaiveDate;
 use shiftgate_model::format::WireSnapshot;
 
 pub use chicago::{chicago_week, chicago_week_labeled};
+pub use cut::keep_agents;
 pub use pretty::to_pretty_json;
 
 use crate::world::{stream, World};
+
+/// The rule of the incident every generated week with problems (and the Chicago fixture) plants: an approved trade
+/// hands an agent a shift over their own pending time-off request.
+pub const INCIDENT_RULE: &str = "core.timeoff.pending-conflict";
 
 /// What to generate.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -156,7 +156,7 @@ fn pending_trade(world: &mut World, rng: &mut ChaCha8Rng) {
         "approved trade tr-{:05} gives shift {} to an agent with PENDING request tor-{id:05}",
         world.trades[t].id, world.trades[t].initiating_shift
     );
-    world.label("core.timeoff.pending-conflict", b, what);
+    world.label(crate::INCIDENT_RULE, b, what);
 }
 
 /// An approved full day off, shown as a marker, while the shift of that day is still in the draft.

@@ -10,6 +10,8 @@
 //! - [`apply_trades`] → [`Roster`]: who holds each shift after approved trades, with provenance, which trades
 //!   failed, and which the draft already reflects ([`Roster::already_applied`]: a re-run after a publish moves
 //!   nothing and fails nothing; the rule is in the `trade` module's documentation).
+//! - [`Snapshot::reflected_requests`] / [`reflected_requests`]: which time-off requests the draft reflects (the one
+//!   reading of DESIGN.md §3 that the checker, the reports and the simulator share).
 //! - [`limits`]: the documented input limits (document size, id length, list sizes) that validation enforces.
 //!
 //! What it does not do: no I/O, no clock (the evaluation instant is `asOf` or passed in), no rules. A rule
@@ -36,6 +38,7 @@ mod error;
 pub mod format;
 mod id;
 pub mod limits;
+mod reflected;
 mod snapshot;
 pub mod time;
 mod trade;
@@ -44,6 +47,7 @@ mod validate;
 pub use error::{InputError, Problem};
 pub use id::{id_problem, ActivityCodeId, AgentId, AgentIx, CodeIx, ShiftId, ShiftIx, TimeOffRequestId, TradeId};
 pub use limits::MAX_LENGTH_MINUTES;
+pub use reflected::reflected_requests;
 pub use snapshot::{
     Activity, ActivityCode, Agent, BusinessUnit, Category, FullDayMarker, Lack, ScheduleInfo, Shift, ShiftTrade,
     Snapshot, Source, TimeOffRequest, TimeOffStatus, TradeState,

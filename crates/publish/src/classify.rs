@@ -128,7 +128,7 @@ pub fn judge(what: Awaiting, facts: LiveFacts, window_over: bool) -> Option<Clas
 }
 
 /// Whether an error body says the data conflicts (rather than the version): a non-empty `conflicts` list, a
-/// `*data.conflict` code (the simulator's `wfm.schedule.data.conflict`), or (on a 409) `details` that are not about
+/// `*data.conflict` code (the simulator's `schedule.data.conflict`, wfm-api.md §5), or (on a 409) `details` that are not about
 /// the version.
 pub fn names_data_conflict(status: u16, body: Option<&Value>) -> bool {
     let Some(b) = body else { return false };
@@ -197,14 +197,15 @@ mod tests {
     fn a_conflict_list_is_a_data_conflict_without_rereading() {
         let rest = json!({"conflicts": [{"agentId": "a-200", "start": "2026-12-01T14:00:00Z", "end": "2026-12-01T18:00:00Z"}]});
         assert_eq!(classify(&http(409, rest)), C::DataConflict);
-        let genesys = json!({"status": 409, "code": "wfm.schedule.data.conflict", "details": [{"entityId": "a-200"}]});
+        // wfm-api.md §5 [D]: the simulator's code; any `*data.conflict` code reads the same.
+        let genesys = json!({"status": 409, "code": "schedule.data.conflict", "details": [{"entityId": "a-200"}]});
         assert_eq!(classify(&http(409, genesys.clone())), C::DataConflict);
         assert_eq!(classify(&Response::AsyncError { detail: Some(genesys) }), C::DataConflict);
     }
 
     #[test]
     fn refusals_without_a_reason_are_judged_by_the_reread() {
-        let stale = json!({"code": "wfm.schedule.version.mismatch", "message": "The version number of the modified resource must match the version number in the database."});
+        let stale = json!({"code": "version.mismatch", "message": "The version number of the modified resource must match the version number in the database."});
         for r in [
             http(409, stale.clone()),
             http(412, json!({})),

@@ -369,14 +369,17 @@ pub fn explain_conflicts(
                 .map(|f| if f.cause.is_empty() { vec![f.message.clone()] } else { f.cause.clone() })
                 .unwrap_or_default();
             let when = span.map(|iv| zone.format_interval(&iv));
-            let who = conflict.agent_id.as_deref().unwrap_or("(no agent named)");
-            let what = [conflict.kind.as_deref(), conflict.ref_id.as_deref()].into_iter().flatten().collect::<Vec<_>>();
+            // The summary is read by people and printed to terminals and CI logs: what the platform sent (and what
+            // a rule script wrote) is shown, never obeyed.
+            let who = conflict.agent_id.as_deref().map_or_else(|| "(no agent named)".to_string(), shown);
+            let what = [conflict.kind.as_deref(), conflict.ref_id.as_deref()].into_iter().flatten().map(shown);
+            let what = what.collect::<Vec<_>>();
             let head = match &when {
                 Some(w) => format!("{who} {w}: the platform reports {}", describe(&what)),
                 None => format!("{who}: the platform reports {}", describe(&what)),
             };
             let summary = match findings.first() {
-                Some(f) => format!("{head}; predicted by {}: {}", f.rule, f.message),
+                Some(f) => format!("{head}; predicted by {}: {}", shown(&f.rule), shown(&f.message)),
                 None => {
                     format!("{head}; validator gap: no local finding predicts it (add a rule fixture for this case)")
                 }
@@ -396,7 +399,12 @@ pub fn explain_conflict_bytes(
     Ok(explain_conflict(snapshot, validation, &body))
 }
 
-fn describe(what: &[&str]) -> String {
+/// An outside string as a summary quotes it: hidden characters and `##[` escaped, cut at 300 characters.
+fn shown(s: &str) -> String {
+    crate::hidden::sanitize(s, 300)
+}
+
+fn describe(what: &[String]) -> String {
     if what.is_empty() {
         "a conflict without detail".to_string()
     } else {
@@ -451,6 +459,7 @@ mod tests {
             time_off_request_ids: tor.iter().map(|s| s.to_string()).collect(),
             shift_ids: vec!["s-1".into()],
             cause: vec!["shift s-1 was moved from a-100 to a-200 by approved trade tr-4".into()],
+            waiver: None,
         }
     }
 
@@ -480,6 +489,27 @@ mod tests {
         assert!(!ex[0].validator_gap);
         assert_eq!(ex[0].findings.len(), 1);
         assert_eq!(ex[0].findings[0].rule, "core.timeoff.conflict");
+    }
+
+    #[test]
+    fn a_hostile_answer_or_rule_message_forges_nothing_in_the_summary() {
+        // A 409's agentId, reason and refId, and a rule's message, reach terminals and CI logs through `summary`.
+        let snapshot = testdata::snapshot_of(&testdata::example_document());
+        let forge = "x\n::error file=evil.json::forged \u{1b}[31m ##[add-mask]s \u{2028} \u{202e}";
+        let body = json!({"conflicts": [{"agentId": forge, "reason": forge, "refId": forge},
+            {"agentId": "a-200", "start": "2026-12-01T14:00:00Z", "end": "2026-12-01T18:00:00Z"}]});
+        let mut v = validation();
+        v.findings[0].message = forge.to_string();
+        let ex = explain_conflict(&snapshot, &v, &body);
+        assert!(ex[0].validator_gap && !ex[1].validator_gap, "{ex:#?}");
+        for e in &ex {
+            let raw = e.summary.chars().find(|&c| crate::hidden::is_hidden(c));
+            assert!(raw.is_none() && !e.summary.contains("##["), "{:?}", e.summary);
+        }
+        assert!(ex[0].summary.starts_with("x\\u{a}::error file=evil.json::forged \\u{1b}[31m \\u{23}#[add-mask]"));
+        assert!(ex[1].summary.contains("predicted by core.timeoff.conflict: x\\u{a}::error"), "{}", ex[1].summary);
+        // The conflict itself keeps the platform's words for machines (JSON output escapes them its own way).
+        assert_eq!(ex[0].conflict.agent_id.as_deref(), Some(forge));
     }
 
     #[test]

@@ -16,6 +16,7 @@ use serde_json::Value;
 
 use crate::classify::{context_id, error_code};
 use crate::error::PublishError;
+pub use crate::hidden::sanitize;
 use crate::pacing::{Budget, RateHeaders, Traffic};
 use crate::platform::{PlatformError, RequestLabel, Step};
 use crate::retry::millis;
@@ -204,31 +205,31 @@ pub(crate) fn without_query(url: &str) -> String {
     }
 }
 
-/// Text from outside made safe to print: control and bidirectional-formatting characters are escaped (they could
-/// rewrite a terminal line or reorder what a reader sees), and it is cut at `max` characters.
-pub fn sanitize(text: &str, max: usize) -> String {
-    let mut out = String::new();
-    for (i, c) in text.chars().enumerate() {
-        if i == max {
-            out.push('…');
-            break;
-        }
-        let bidi = matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
-        if c.is_control() || bidi {
-            out.push_str(&format!("\\u{{{:x}}}", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 /// A secret to attach, matching the request's [`Auth`].
 pub(crate) enum Credential<'a> {
     /// Client id and secret for [`Auth::Basic`].
     Basic(&'a str, &'a SecretString),
     /// The access token for [`Auth::Bearer`].
     Bearer(&'a SecretString),
+}
+
+impl HttpSettings {
+    /// The slowest pacing taken: one request per 1,000 s. Anything slower is a typo, and would overflow the wait
+    /// it computes (`1e-300` requests per second is a wait of 1e300 s, past what a `Duration` holds).
+    pub const MIN_REQUESTS_PER_SECOND: f64 = 0.001;
+
+    /// A pacing rate as given: `0` (no pacing) or a finite number of requests per second, at least
+    /// [`Self::MIN_REQUESTS_PER_SECOND`]. The one check of the rate, for the CLI's flag and for [`Sender`].
+    pub fn check_rate(rate: f64) -> Result<f64, String> {
+        if rate == 0.0 || (rate.is_finite() && rate >= Self::MIN_REQUESTS_PER_SECOND) {
+            Ok(rate)
+        } else {
+            Err(format!(
+                "{rate:?} is not a rate: give 0 (no pacing) or at least {} requests per second",
+                Self::MIN_REQUESTS_PER_SECOND
+            ))
+        }
+    }
 }
 
 /// Sends requests for one platform client: the one reqwest client (it pools connections), the rate-limit budget,
@@ -244,6 +245,8 @@ pub(crate) struct Sender {
 
 impl Sender {
     pub(crate) fn new(s: &HttpSettings, api: String, login: String) -> Result<Sender, PublishError> {
+        HttpSettings::check_rate(s.requests_per_second)
+            .map_err(|e| PublishError::Config(format!("requests per second: {e}")))?;
         let http = reqwest::Client::builder()
             .use_rustls_tls()
             .connect_timeout(s.connect_timeout)
@@ -448,10 +451,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn server_text_cannot_rewrite_the_terminal() {
-        assert_eq!(sanitize("bad\x1b[2Jdate\r\n", 100), "bad\\u{1b}[2Jdate\\u{d}\\u{a}");
-        assert_eq!(sanitize("a\u{202E}b", 100), "a\\u{202e}b");
-        assert_eq!(sanitize("abcdef", 3), "abc…");
+    fn a_client_refuses_a_rate_too_small_to_wait_for() {
+        let with = |rate| HttpSettings { requests_per_second: rate, ..HttpSettings::default() };
+        for rate in [1e-300, 0.000_999, -1.0, f64::NAN, f64::INFINITY] {
+            let e = Sender::new(&with(rate), "https://a.example".into(), "https://l.example".into()).unwrap_err();
+            assert!(e.to_string().contains("requests per second"), "{rate}: {e}");
+        }
+        for rate in [0.0, HttpSettings::MIN_REQUESTS_PER_SECOND, 2.0] {
+            assert!(Sender::new(&with(rate), "https://a.example".into(), "https://l.example".into()).is_ok(), "{rate}");
+        }
     }
 
     #[test]

@@ -16,7 +16,9 @@
 //! - Requests are data first: [`genesys::routes`] and [`rest`] build each route's [`Request`] purely (method,
 //!   path, query, body, credential kind, answer cap); [`http`] sends them without following redirects and reads
 //!   answers in chunks up to the cap. A refusal becomes a [`PlatformError`] naming the request and the platform's
-//!   sanitised message.
+//!   sanitised message ([`hidden`]: the one list of characters that do not show as themselves, which the CLI's
+//!   renderers use too). [`base_url`] checks the bases credentials go to (https, or plain http on loopback only;
+//!   no user info).
 //! - Pure pieces: [`plan`] (the update plan and "is our payload live?"), [`diff`] (dry-run diff), [`classify`]
 //!   (what an answer means), [`retry`] (backoff, Retry-After), [`explain`] (server conflicts vs local findings),
 //!   [`canon`] (canonical JSON hashes).
@@ -51,6 +53,7 @@
 //! ```
 
 pub mod audit;
+pub mod base_url;
 pub mod canon;
 pub mod classify;
 pub mod clock;
@@ -59,6 +62,7 @@ mod error;
 pub mod explain;
 pub mod fake;
 pub mod genesys;
+pub mod hidden;
 pub mod http;
 pub mod machine;
 pub mod oauth;
@@ -89,4 +93,4 @@ pub use platform::{
 };
 pub use rest::AnyPlatform;
 pub use timings::{RunTimings, WaitKind, WaitTiming};
-pub use validator::{PublishFinding, Validation, Validator};
+pub use validator::{PublishFinding, PublishWaiver, Validation, Validator};

@@ -26,6 +26,21 @@ const RENEW_BEFORE: Duration = Duration::from_secs(60);
 /// the cautious reading).
 const DEFAULT_TTL: Duration = Duration::from_secs(3600);
 
+/// The shortest lifetime believed. An `expires_in` of 0 (or anything under [`RENEW_BEFORE`]) would otherwise buy a
+/// new token before every request; a token that really dies sooner earns a 401, which buys one more (see
+/// [`OAuth::send`]), so believing it longer costs at most one refused request.
+const MIN_TTL: Duration = Duration::from_secs(300);
+
+/// The longest lifetime believed: the Genesys default of 24 h. A larger `expires_in` (up to `u64::MAX` seconds,
+/// which no clock can add) is cut to it; renewing a longer-lived token early costs one token request a day.
+const MAX_TTL: Duration = Duration::from_secs(24 * 3600);
+
+/// How long to keep a token, from the answer's `expires_in` (seconds): [`DEFAULT_TTL`] when it is missing or not
+/// a whole number of seconds, else within [`MIN_TTL`]..=[`MAX_TTL`].
+fn lifetime(expires_in: Option<&Value>) -> Duration {
+    expires_in.and_then(Value::as_u64).map_or(DEFAULT_TTL, |s| Duration::from_secs(s).clamp(MIN_TTL, MAX_TTL))
+}
+
 /// OAuth client credentials (from the environment; the secret is never printed).
 #[derive(Clone)]
 pub struct ClientCredentials {
@@ -92,9 +107,11 @@ impl OAuth {
                 message: format!("{}: no access_token in the answer", req.label()),
             });
         };
-        let ttl = body.get("expires_in").and_then(Value::as_u64).map_or(DEFAULT_TTL, Duration::from_secs);
+        let now = Instant::now();
+        // Cannot overflow once clamped; should the clock be that odd, the token counts as expired (bought again).
+        let expires = now.checked_add(lifetime(body.get("expires_in"))).unwrap_or(now);
         let secret = SecretString::from(access.to_string());
-        *guard = Some(Token { secret: secret.clone(), expires: Instant::now() + ttl });
+        *guard = Some(Token { secret: secret.clone(), expires });
         Ok(secret)
     }
 
@@ -112,5 +129,25 @@ impl OAuth {
         *self.token.lock().await = None;
         let token = self.token(sender, req.step).await?;
         sender.send(req, Some(Credential::Bearer(&token))).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_token_lifetime_is_believed_within_bounds() {
+        assert_eq!(lifetime(Some(&json!(3600))), Duration::from_secs(3600));
+        assert_eq!(lifetime(Some(&json!(86_400))), MAX_TTL);
+        assert_eq!(lifetime(Some(&json!(u64::MAX))), MAX_TTL);
+        assert_eq!(lifetime(Some(&json!(0))), MIN_TTL);
+        assert_eq!(lifetime(Some(&json!(30))), MIN_TTL);
+        for odd in [json!(-5), json!(1.5), json!("3600"), json!(null)] {
+            assert_eq!(lifetime(Some(&odd)), DEFAULT_TTL, "{odd}");
+        }
+        assert_eq!(lifetime(None), DEFAULT_TTL);
+        assert!(MIN_TTL > RENEW_BEFORE, "a fresh token must be usable before it is renewed");
     }
 }

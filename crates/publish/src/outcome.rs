@@ -78,6 +78,21 @@ impl PublishOutcome {
         }
     }
 
+    /// The outcome as people read it, in capitals before the live truth: `PUBLISHED`, `DRY RUN, BLOCKED`, ... (the
+    /// terminal and the HTML report print the same words; [`PublishOutcome::exit_code`] picks their colour).
+    pub fn label(&self) -> &'static str {
+        match self {
+            PublishOutcome::Published { .. } => "PUBLISHED",
+            PublishOutcome::AlreadyPublished { .. } => "ALREADY PUBLISHED",
+            PublishOutcome::DryRun { blocked: false } => "DRY RUN",
+            PublishOutcome::DryRun { blocked: true } => "DRY RUN, BLOCKED",
+            PublishOutcome::Blocked => "BLOCKED",
+            PublishOutcome::DataConflict => "DATA CONFLICT",
+            PublishOutcome::GaveUp { .. } => "GAVE UP",
+            PublishOutcome::Rejected { .. } => "REJECTED",
+        }
+    }
+
     /// A suggested process exit code: 0 our payload is live (published, already published, or a clean dry run);
     /// 1 blocked by findings or a data conflict (people must act on the schedule); 2 rejected (configuration,
     /// credentials, bad input); 4 gave up (try again later). The CLI owns the final mapping.
@@ -133,6 +148,16 @@ impl WriteFate {
             WriteFate::Unknown => "unknown",
         }
     }
+
+    /// The fate in words: `landed`, `refused`, `not applied`, `unknown`.
+    pub fn words(self) -> &'static str {
+        match self {
+            WriteFate::Landed => "landed",
+            WriteFate::Refused => "refused",
+            WriteFate::NotApplied => "not applied",
+            WriteFate::Unknown => "unknown",
+        }
+    }
 }
 
 /// One write attempt and what became of it.
@@ -163,19 +188,20 @@ pub struct WriteReport {
 }
 
 impl WriteReport {
+    /// What became of it in a few words: `landed as version 18`, or the fate's [`WriteFate::words`].
+    pub fn fate_words(&self) -> String {
+        match (self.fate, self.version) {
+            (WriteFate::Landed, Some(v)) => format!("landed as version {v}"),
+            (fate, _) => fate.words().to_string(),
+        }
+    }
+
     /// One line: `write 1 (version 17, payload sha256:0123456789ab): landed as version 18: ...`.
     pub fn line(&self) -> String {
         let sent = self.sent_version.map_or_else(|| "no version".to_string(), |v| format!("version {v}"));
         let hash = self.payload_hash.strip_prefix("sha256:").unwrap_or(&self.payload_hash);
-        let what = match (self.fate, self.version) {
-            (WriteFate::Landed, Some(v)) => format!("landed as version {v}"),
-            (WriteFate::Landed, None) => "landed".to_string(),
-            (WriteFate::Refused, _) => "refused".to_string(),
-            (WriteFate::NotApplied, _) => "not applied".to_string(),
-            (WriteFate::Unknown, _) => "unknown".to_string(),
-        };
         let hash: String = hash.chars().take(12).collect();
-        format!("write {} ({sent}, payload sha256:{hash}): {what}: {}", self.attempt, self.detail)
+        format!("write {} ({sent}, payload sha256:{hash}): {}: {}", self.attempt, self.fate_words(), self.detail)
     }
 }
 

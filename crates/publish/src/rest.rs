@@ -11,6 +11,7 @@
 use secrecy::SecretString;
 use serde_json::Value;
 
+use crate::base_url::checked_base;
 use crate::canon::value_hash;
 use crate::error::PublishError;
 use crate::http::{Answer, Auth, Body, Credential, Host, HttpSettings, Method, Request, Sender, MIB};
@@ -77,7 +78,8 @@ pub enum RestAuth {
 /// How to reach a REST-contract server.
 #[derive(Clone, Debug)]
 pub struct RestConfig {
-    /// Base URL, e.g. `https://wfm.example.com` or `http://127.0.0.1:PORT`.
+    /// Base URL, e.g. `https://wfm.example.com` or `http://127.0.0.1:PORT` (plain http only on loopback, see
+    /// [`crate::base_url`]).
     pub base_url: String,
     /// The credential.
     pub auth: RestAuth,
@@ -114,10 +116,7 @@ impl std::fmt::Debug for RestClient {
 impl RestClient {
     /// Builds the client (no network I/O yet).
     pub fn new(config: RestConfig) -> Result<RestClient, PublishError> {
-        let base = config.base_url.trim_end_matches('/').to_string();
-        if !(base.starts_with("https://") || base.starts_with("http://")) {
-            return Err(PublishError::Config(format!("the REST base must be an http(s) URL, got {base:?}")));
-        }
+        let base = checked_base("the REST base", &config.base_url)?;
         let auth = match config.auth {
             RestAuth::None => Authenticator::None,
             RestAuth::Token(t) => Authenticator::Token(t),
@@ -302,5 +301,17 @@ mod tests {
         assert!(!format!("{cfg:?}").contains("abc123"));
         assert!(!format!("{:?}", RestClient::new(cfg).unwrap()).contains("abc123"));
         assert!(matches!(RestClient::new(RestConfig::new("ftp://x")), Err(PublishError::Config(_))));
+    }
+
+    #[test]
+    fn a_token_never_goes_out_in_clear_text() {
+        let mut cfg = RestConfig::new("http://wfm.example.com");
+        cfg.auth = RestAuth::Token(SecretString::from("tok"));
+        assert!(
+            matches!(RestClient::new(cfg), Err(PublishError::Config(m)) if m.starts_with("the REST base must use https://"))
+        );
+        let cfg = RestConfig::new("https://me:pw@wfm.example.com");
+        assert!(matches!(RestClient::new(cfg), Err(PublishError::Config(m)) if m.contains("user name or password")));
+        assert!(RestClient::new(RestConfig::new("https://wfm.example.com")).is_ok());
     }
 }

@@ -1,6 +1,6 @@
 //! The validation seam: publish never depends on the checker; the CLI adapts the checker to [`Validator`].
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use shiftgate_model::Snapshot;
 
@@ -78,6 +78,25 @@ pub struct PublishFinding {
     /// The root-cause chain, most direct cause first.
     #[serde(default)]
     pub cause: Vec<String>,
+    /// The waiver that covers it, if one does: a waived finding never blocks, and reports list it apart.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<PublishWaiver>,
+}
+
+/// A waiver as the publisher reports it: who granted which exception, why, and until when.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PublishWaiver {
+    /// How people name it: `waiver HR-2026-114 (#1 of shiftgate.toml)`.
+    pub name: String,
+    /// Why the exception is granted.
+    pub reason: String,
+    /// Who approved it.
+    pub approved_by: String,
+    /// When it was approved.
+    pub approved_on: NaiveDate,
+    /// The last day it applies.
+    pub expires: NaiveDate,
 }
 
 /// Any `Fn(&Snapshot, &[usize]) -> Validation` is a validator (handy for tests and small adapters).

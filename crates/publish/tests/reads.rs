@@ -8,29 +8,25 @@ mod wire;
 
 use std::time::Duration;
 
-use secrecy::SecretString;
 use serde_json::json;
 use shiftgate_publish::genesys::routes::{ENTITY_ANSWER, SMALL_ANSWER};
-use shiftgate_publish::genesys::{GenesysClient, GenesysConfig};
+use shiftgate_publish::genesys::GenesysClient;
 use shiftgate_publish::rest::{RestClient, RestConfig, SNAPSHOT_ANSWER};
 use shiftgate_publish::{
     publish, verify_chain, AuditLog, HttpSettings, PlatformClient, PlatformError, PublishConfig, PublishOutcome, Step,
     TokioClock,
 };
 
-use common::{target, TimeOffValidator};
+use common::{genesys_with, target, TimeOffValidator, SCHEDULE};
 use wire::{genesys_org, Recorded, Reply, Server};
 
-const SCHEDULE: &str = "/api/v2/workforcemanagement/businessunits/bu-chi/weeks/2026-11-29/schedules/sch-48";
-
+/// Without pacing, and a timeout long enough to read an answer up to the largest cap over loopback.
 fn settings() -> HttpSettings {
     HttpSettings { requests_per_second: 0.0, request_timeout: Duration::from_secs(60), ..HttpSettings::default() }
 }
 
 fn genesys(base: &str) -> GenesysClient {
-    let mut c = GenesysConfig::new(base, "client-1", SecretString::from("s3cret"));
-    c.http = settings();
-    GenesysClient::new(c).unwrap()
+    genesys_with(base, settings())
 }
 
 fn too_large(err: &PlatformError, cap: u64, purpose: &str, shown: &str) {

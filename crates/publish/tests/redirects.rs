@@ -5,27 +5,13 @@
 mod common;
 mod wire;
 
-use std::time::Duration;
-
 use secrecy::SecretString;
 use serde_json::json;
-use shiftgate_publish::genesys::{GenesysClient, GenesysConfig};
-use shiftgate_publish::plan::UpdatePlan;
 use shiftgate_publish::rest::{RestAuth, RestClient, RestConfig};
-use shiftgate_publish::{HttpSettings, PlatformClient, PlatformError, Response, Step, Submission};
+use shiftgate_publish::{PlatformClient, PlatformError, Response, Step};
 
-use common::target;
+use common::{fast, genesys, submission, target};
 use wire::{genesys_org, Recorded, Reply, Server};
-
-fn fast() -> HttpSettings {
-    HttpSettings { requests_per_second: 0.0, request_timeout: Duration::from_secs(5), ..HttpSettings::default() }
-}
-
-fn genesys(base: &str) -> GenesysClient {
-    let mut c = GenesysConfig::new(base, "client-1", SecretString::from("s3cret"));
-    c.http = fast();
-    GenesysClient::new(c).unwrap()
-}
 
 fn rest(base: &str) -> RestClient {
     let mut c = RestConfig::new(base);
@@ -45,17 +31,6 @@ async fn second_and_third_hosts() -> (Server, Server) {
 fn nobody_asked(b: &Server, c: &Server) {
     assert!(b.requests().is_empty(), "the second host got {:?}", b.paths());
     assert!(c.requests().is_empty(), "the third host got {:?}", c.paths());
-}
-
-fn submission() -> Submission {
-    let plan = UpdatePlan {
-        schedule_id: "sch-48".into(),
-        schedule_version: Some(17),
-        published: true,
-        agents: vec![],
-        trades_applied: vec![],
-    };
-    Submission { plan, body: json!({"metadata": {"version": 17}}), payload_hash: "sha256:x".into(), etag: None }
 }
 
 fn redirect_to(err: &PlatformError, b: &Server, purpose: &str) {

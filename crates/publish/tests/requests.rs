@@ -8,23 +8,17 @@
 mod common;
 mod wire;
 
-use std::time::Duration;
-
 use base64::Engine as _;
 use chrono::NaiveDate;
 use secrecy::SecretString;
 use serde_json::{json, Map};
 use shiftgate_publish::genesys::routes::{self, DateRange};
-use shiftgate_publish::genesys::{GenesysClient, GenesysConfig};
 use shiftgate_publish::http::{Auth, Body, Host, Method};
-use shiftgate_publish::plan::UpdatePlan;
 use shiftgate_publish::rest::{self, RestAuth, RestClient, RestConfig};
-use shiftgate_publish::{HttpSettings, PlatformClient, Request, Response, Step, Submission};
+use shiftgate_publish::{PlatformClient, Request, Response, Step};
 
-use common::target;
+use common::{fast, genesys, submission, target, SCHEDULE};
 use wire::{genesys_org, Server};
-
-const SCHEDULE: &str = "/api/v2/workforcemanagement/businessunits/bu-chi/weeks/2026-11-29/schedules/sch-48";
 
 fn date(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -243,32 +237,6 @@ fn every_route_has_a_cap_sized_to_its_answer() {
     }
     // A generated 10,000-agent week is about 40 MB: the bulk and snapshot caps leave room for it.
     const { assert!(routes::BULK_ANSWER >= 128 * 1024 * 1024 && rest::SNAPSHOT_ANSWER >= 128 * 1024 * 1024) };
-}
-
-fn fast() -> HttpSettings {
-    HttpSettings { requests_per_second: 0.0, request_timeout: Duration::from_secs(5), ..HttpSettings::default() }
-}
-
-fn genesys(base: &str) -> GenesysClient {
-    let mut c = GenesysConfig::new(base, "client-1", SecretString::from("s3cret"));
-    c.http = fast();
-    GenesysClient::new(c).unwrap()
-}
-
-fn submission() -> Submission {
-    let plan = UpdatePlan {
-        schedule_id: "sch-48".into(),
-        schedule_version: Some(17),
-        published: true,
-        agents: vec![],
-        trades_applied: vec![],
-    };
-    Submission {
-        plan,
-        body: json!({"metadata": {"version": 17}, "published": true}),
-        payload_hash: "sha256:x".into(),
-        etag: None,
-    }
 }
 
 #[tokio::test]

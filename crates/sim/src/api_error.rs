@@ -26,7 +26,7 @@ pub(crate) fn correlation_id() -> String {
 pub struct ErrorBody {
     /// Human-readable message.
     pub message: String,
-    /// Stable machine code, e.g. `wfm.schedule.version.mismatch`.
+    /// Stable machine code, e.g. `version.mismatch`.
     pub code: String,
     /// The HTTP status.
     pub status: u16,

@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use serde::de::IgnoredAny;
 use serde::Deserialize;
 use shiftgate_model::format::{Metadata, Text, UserRef, WireActivity, WireAgentSchedule, WireShift, WireSnapshot};
 use shiftgate_model::time::parse_instant;
@@ -13,9 +14,16 @@ use crate::config::Limits;
 use crate::conflicts::{self, Collector, Conflict};
 use crate::store::Store;
 
-/// `UpdateScheduleUploadSchema`, the gzip JSON body of a Genesys schedule update.
+// The upload's models accept exactly the fields of their SDK models (the docs cached in /work/record/, and
+// research/wfm-api.md §1.4-§1.5 for the activity and marker models) and refuse any other with a 400 naming it
+// (serde's "unknown field `x`, expected one of ..."). The record does not say how Genesys treats an unknown field:
+// refusing is the stricter reading, so that a client sending a field the platform does not know (a shift's
+// `workPlanId`, say) learns it here rather than from the platform. Fields the simulator does not model are read
+// and ignored (`IgnoredAny`).
+
+/// `UpdateScheduleUploadSchema` (UpdateScheduleUploadSchema.md), the gzip JSON body of a Genesys schedule update.
 #[derive(Clone, Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", bound(deserialize = "'de: 'a"))]
+#[serde(rename_all = "camelCase", deny_unknown_fields, bound(deserialize = "'de: 'a"))]
 pub(crate) struct UploadBody<'a> {
     #[serde(default)]
     pub metadata: Option<Metadata>,
@@ -25,11 +33,17 @@ pub(crate) struct UploadBody<'a> {
     pub description: Option<Text<'a>>,
     #[serde(default)]
     pub agent_schedules: Vec<UploadAgentSchedule<'a>>,
+    #[serde(default)]
+    #[allow(dead_code)] // accepted as the record allows, not modelled
+    short_term_forecast: Option<IgnoredAny>,
+    #[serde(default)]
+    #[allow(dead_code)] // accepted as the record allows, not modelled
+    headcount_forecast: Option<IgnoredAny>,
 }
 
-/// `BuUpdateAgentScheduleUploadSchema`.
+/// `BuUpdateAgentScheduleUploadSchema` (BuUpdateAgentScheduleUploadSchema.md).
 #[derive(Clone, Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", bound(deserialize = "'de: 'a"))]
+#[serde(rename_all = "camelCase", deny_unknown_fields, bound(deserialize = "'de: 'a"))]
 pub(crate) struct UploadAgentSchedule<'a> {
     #[serde(default)]
     pub user_id: Option<Text<'a>>,
@@ -41,11 +55,20 @@ pub(crate) struct UploadAgentSchedule<'a> {
     pub shifts: Vec<UploadShift<'a>>,
     #[serde(default)]
     pub full_day_time_off_markers: Vec<UploadMarker<'a>>,
+    /// `ValueWrapperString`: the agent's work plan (not modelled).
+    #[serde(default)]
+    #[allow(dead_code)] // accepted as the record allows, not modelled
+    work_plan_id: Option<IgnoredAny>,
+    /// `ListWrapperString` (not modelled).
+    #[serde(default)]
+    #[allow(dead_code)] // accepted as the record allows, not modelled
+    work_plan_ids_per_week: Option<IgnoredAny>,
 }
 
-/// `BuUpdateAgentScheduleShift`: a shift plus `delete`.
+/// `BuUpdateAgentScheduleShift` (BuUpdateAgentScheduleShift.md): a shift plus `delete`. It has no `workPlanId` or
+/// `workPlanShiftId` (those are read-only fields of the read model, `BuAgentScheduleShift`).
 #[derive(Clone, Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", bound(deserialize = "'de: 'a"))]
+#[serde(rename_all = "camelCase", deny_unknown_fields, bound(deserialize = "'de: 'a"))]
 pub(crate) struct UploadShift<'a> {
     #[serde(default)]
     pub id: Option<Text<'a>>,
@@ -54,16 +77,64 @@ pub(crate) struct UploadShift<'a> {
     #[serde(default)]
     pub length_minutes: Option<i64>,
     #[serde(default)]
-    pub activities: Vec<WireActivity<'a>>,
+    pub activities: Vec<UploadActivity<'a>>,
     #[serde(default)]
     pub manually_edited: Option<bool>,
     #[serde(default)]
     pub delete: Option<bool>,
+    /// `BuScheduleReference` (not modelled).
+    #[serde(default)]
+    #[allow(dead_code)] // accepted as the record allows, not modelled
+    schedule: Option<IgnoredAny>,
 }
 
-/// `BuFullDayTimeOffMarker` with `delete`.
+/// `BuAgentScheduleActivity` (wfm-api.md §1.4).
 #[derive(Clone, Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", bound(deserialize = "'de: 'a"))]
+#[serde(rename_all = "camelCase", deny_unknown_fields, bound(deserialize = "'de: 'a"))]
+pub(crate) struct UploadActivity<'a> {
+    #[serde(default)]
+    start_date: Option<Text<'a>>,
+    #[serde(default)]
+    length_minutes: Option<i64>,
+    #[serde(default)]
+    description: Option<Text<'a>>,
+    #[serde(default)]
+    activity_code_id: Option<Text<'a>>,
+    #[serde(default)]
+    paid: Option<bool>,
+    #[serde(default)]
+    time_off_request_id: Option<Text<'a>>,
+    #[serde(default)]
+    #[allow(dead_code)] // accepted as the record allows, not modelled
+    payable_minutes: Option<IgnoredAny>,
+    #[serde(default)]
+    #[allow(dead_code)] // accepted as the record allows, not modelled
+    time_off_request_sync_version: Option<IgnoredAny>,
+    #[serde(default)]
+    #[allow(dead_code)] // accepted as the record allows, not modelled
+    external_activity_id: Option<IgnoredAny>,
+    #[serde(default)]
+    #[allow(dead_code)] // accepted as the record allows, not modelled
+    external_activity_type: Option<IgnoredAny>,
+}
+
+impl<'a> UploadActivity<'a> {
+    /// The activity as the store keeps it.
+    fn wire(&self) -> WireActivity<'a> {
+        WireActivity {
+            start_date: self.start_date.clone(),
+            length_minutes: self.length_minutes,
+            activity_code_id: self.activity_code_id.clone(),
+            description: self.description.clone(),
+            paid: self.paid,
+            time_off_request_id: self.time_off_request_id.clone(),
+        }
+    }
+}
+
+/// `BuFullDayTimeOffMarker` (wfm-api.md §1.4), with `delete`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, bound(deserialize = "'de: 'a"))]
 pub(crate) struct UploadMarker<'a> {
     #[serde(default)]
     pub business_unit_date: Option<Text<'a>>,
@@ -79,6 +150,12 @@ pub(crate) struct UploadMarker<'a> {
     pub time_off_request_id: Option<Text<'a>>,
     #[serde(default)]
     pub delete: Option<bool>,
+    #[serde(default)]
+    #[allow(dead_code)] // accepted as the record allows, not modelled
+    payable_minutes: Option<IgnoredAny>,
+    #[serde(default)]
+    #[allow(dead_code)] // accepted as the record allows, not modelled
+    time_off_request_sync_version: Option<IgnoredAny>,
 }
 
 /// A version the client sent that is not the stored one.
@@ -231,7 +308,7 @@ pub(crate) fn apply_upload(
                 id: sh.id.clone(),
                 start_date: sh.start_date.clone(),
                 length_minutes: sh.length_minutes,
-                activities: sh.activities.clone(),
+                activities: sh.activities.iter().map(UploadActivity::wire).collect(),
                 manually_edited: sh.manually_edited,
             };
             if shift.id.is_none() {

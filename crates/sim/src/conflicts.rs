@@ -15,7 +15,9 @@ use std::collections::{BinaryHeap, HashMap};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
-use shiftgate_model::{AgentIx, Category, Interval, Shift, Snapshot, TimeOffRequest, TimeOffRequestId};
+use shiftgate_model::{
+    reflected_requests, AgentIx, Category, FullDayMarker, Interval, Shift, Snapshot, TimeOffRequest,
+};
 
 /// Why a write conflicts with the data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -141,11 +143,9 @@ pub(crate) fn find(snapshot: &Snapshot, agents: &[AgentIx], out: &mut Collector)
     for r in snapshot.time_off.iter().filter(|r| r.status.is_live()) {
         requests_of.entry(r.agent).or_default().push(r);
     }
-    let mut marked: HashMap<AgentIx, Vec<&TimeOffRequestId>> = HashMap::new();
+    let mut marked: HashMap<AgentIx, Vec<&FullDayMarker>> = HashMap::new();
     for m in &snapshot.markers {
-        if let Some(t) = &m.time_off_request {
-            marked.entry(m.agent).or_default().push(t);
-        }
+        marked.entry(m.agent).or_default().push(m);
     }
     for &agent in agents {
         let id = snapshot.agent(agent).id.as_str();
@@ -246,7 +246,7 @@ fn work_intervals(shift: &Shift) -> Vec<Interval> {
 fn time_off_overlaps(
     id: &str,
     requests: &[&TimeOffRequest],
-    markers: &[&TimeOffRequestId],
+    markers: &[&FullDayMarker],
     shifts: &[&Shift],
     out: &mut Collector,
 ) {
@@ -254,13 +254,10 @@ fn time_off_overlaps(
         return;
     }
     let work: Vec<Vec<Interval>> = shifts.iter().map(|s| work_intervals(s)).collect();
+    // The agent's own shifts and markers (DESIGN.md §3, as the checker reads it).
+    let reflected_here = reflected_requests(shifts.iter().copied(), markers.iter().copied());
     for req in requests {
-        let reflected = shifts
-            .iter()
-            .flat_map(|s| &s.activities)
-            .filter_map(|a| a.time_off_request.as_ref())
-            .chain(markers.iter().copied())
-            .any(|t| *t == req.id);
+        let reflected = reflected_here.contains(&req.id);
         for (shift, work) in shifts.iter().zip(&work) {
             // Adjacent work activities inside one request give one conflict, not one per activity.
             let mut merged: Vec<Interval> = Vec::new();
@@ -361,6 +358,35 @@ mod tests {
         let (listed, unlisted) = pairs_sweep(&sorted, 100);
         assert_eq!(listed.len(), 100);
         assert_eq!(unlisted as usize + 100, 3000 * 2999 / 2);
+    }
+
+    #[test]
+    fn a_work_activity_carrying_the_request_id_does_not_reflect_it() {
+        // DESIGN.md §3: only a TimeOff activity (or a marker) carrying the id reflects a request. s-1's On Queue
+        // activity carries tor-9's id and overlaps it: the conflict must say the request is not reflected.
+        let week = |code: &str| {
+            serde_json::json!({"format": "shiftgate.snapshot/1",
+              "businessUnit": {"id": "bu", "timeZone": "America/Chicago"},
+              "schedule": {"id": "s", "weekDate": "2026-11-29"},
+              "activityCodes": [{"id": "0", "category": "OnQueueWork"}, {"id": "3", "category": "TimeOff"}],
+              "agents": [{"id": "a-1"}],
+              "agentSchedules": [{"user": {"id": "a-1"},
+                "shifts": [{"id": "s-1", "startDate": "2026-12-01T14:00:00Z", "lengthMinutes": 480, "activities": [
+                  {"startDate": "2026-12-01T14:00:00Z", "lengthMinutes": 240, "activityCodeId": code, "timeOffRequestId": "tor-9"},
+                  {"startDate": "2026-12-01T18:00:00Z", "lengthMinutes": 240, "activityCodeId": "0"}]}]}],
+              "timeOffRequests": [{"id": "tor-9", "user": {"id": "a-1"}, "status": "PENDING", "isFullDayRequest": false,
+                 "partialDayStartDateTimes": ["2026-12-01T14:00:00Z"], "dailyDurationMinutes": 300, "activityCodeId": "3"}]})
+        };
+        let reasons = |code: &str| {
+            let s = Snapshot::from_json(&serde_json::to_vec(&week(code)).unwrap()).unwrap();
+            let mut out = Collector::new(10, usize::MAX);
+            find(&s, &[AgentIx(0)], &mut out);
+            out.finish().listed.into_iter().map(|c| c.reason).collect::<Vec<_>>()
+        };
+        // Both work activities overlap it, adjacent: one conflict.
+        assert_eq!(reasons("0"), ["shift s-1 overlaps PENDING time-off request tor-9 (not reflected in the schedule)"]);
+        // As TimeOff, the first activity reflects it; only the work after it overlaps.
+        assert_eq!(reasons("3"), ["shift s-1 overlaps PENDING time-off request tor-9"]);
     }
 
     #[test]

@@ -58,7 +58,7 @@
 //!
 //! | Method | Path | Auth | Kind | Body → answer |
 //! |---|---|---|---|---|
-//! | POST | `/oauth/token` | Basic `id:secret` | token | form `grant_type=client_credentials` → `{access_token, token_type:"bearer", expires_in}`; 401 `{error:"invalid_client"}`; 400 `{error:"unsupported_grant_type"}` |
+//! | POST | `/oauth/token` | Basic `id:secret` | token | form `grant_type=client_credentials` → `{access_token, token_type:"bearer", expires_in}`; 401 `{error:"invalid_client", error_description}`, 400 `unsupported_grant_type` (RFC 6749 §5.2; credentials only in Basic) |
 //! | GET | `WFM/businessunits/{buId}[?expand=settings]` | Bearer | read | `{id, name, selfUri, settings?:{startDayOfWeek, timeZone, metadata:{version}}}` |
 //! | GET | `WFM/businessunits/{buId}/activitycodes` | Bearer | read | `{entities:[{id, name, category, countsAsPaidTime, countsAsWorkTime, active, defaultCode, agentTimeOffSelectable}]}` |
 //! | GET | `WFM/businessunits/{buId}/weeks/{weekId}/schedules[?includeOnlyPublished=]` | Bearer | read | `{entities:[BuScheduleMetadata]}`: empty for another week, and for an unpublished schedule with `includeOnlyPublished=true`; a date that is not a start of the unit's week 400 \[D\]; a flag other than `true`/`false` 400 |
@@ -160,16 +160,17 @@
 //! [`Limits::conflicts_listed`] entries and [`Limits::conflict_text_bytes`] of text and end with "and N more".
 //!
 //! **Version mismatch** (409): `{message:"The version number of the modified resource must match the version
-//! number in the database", code:"wfm.schedule.version.mismatch", status:409, contextId,
-//! messageParams:{entity:"schedule"|"agentSchedule", userId?, sentVersion, currentVersion}, details:[{errorCode:
-//! "wfm.schedule.version.mismatch", fieldName:"agentSchedules[1].metadata.version", entityId:<userId or scheduleId>,
+//! number in the database", code:"version.mismatch", status:409, contextId,
+//! messageParams:{entity:"schedule"|"agentSchedule", userId?, expected (stored), actual (sent)}, details:[{errorCode:
+//! "version.mismatch", fieldName:"agentSchedules[1].metadata.version", entityId:<userId or scheduleId>,
 //! entityName:"agentSchedule"|"schedule"}], errors:[]}`. With the switch `versionConflictAs400`: 400,
-//! `code:"bad.request"`, message `Version 16 of schedule sch-48 does not match the current version 17`.
+//! `code:"bad.request"`, message `Version 16 of schedule sch-48 does not match the current version 17`. Codes and
+//! `messageParams` are wfm-api.md §5's design choices [D]: the record shows neither.
 //!
 //! **Data conflicts** (409): names agents and time ranges, not why (like the platform):
 //! `{message:"The schedule update conflicts with existing data: a-200 2026-12-01T14:00:00Z/2026-12-01T18:00:00Z",
-//! code:"wfm.schedule.data.conflict", status:409, contextId, messageWithParams:"... {conflicts}",
-//! messageParams:{conflicts:"a-200 <start>/<end>, ..."}, details:[{errorCode:"wfm.schedule.data.conflict",
+//! code:"schedule.data.conflict", status:409, contextId, messageWithParams:"... {conflicts}",
+//! messageParams:{conflicts:"a-200 <start>/<end>, ..."}, details:[{errorCode:"schedule.data.conflict",
 //! fieldName:"agentSchedules[1]", entityId:"a-200", entityName:"2026-12-01T14:00:00Z/2026-12-01T18:00:00Z"}],
 //! errors:[]}`: one detail per listed conflict, `entityName` is the ISO 8601 interval `start/end` (UTC, end
 //! exclusive), `fieldName` the upload entry (absent for an agent the upload does not name). With the switch

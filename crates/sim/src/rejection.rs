@@ -1,4 +1,8 @@
 //! How a refused write is reported: the ErrorBody for a stale version, for data conflicts, and for a bad request.
+//!
+//! The shape is the record's ErrorBody (wfm-api.md §1.7 [F]); the codes and `messageParams` are the simulator
+//! spec's design choices (wfm-api.md §5 [D]: the record does not show what WFM answers for either), and the 409
+//! message is the platform-wide version-conflict text seen elsewhere (wfm-api.md §1.6).
 
 use axum::http::StatusCode;
 
@@ -7,10 +11,10 @@ use crate::apply::{Rejection, VersionMismatch};
 use crate::config::Limits;
 use crate::journal::AttemptOutcome;
 
-/// Code of a version mismatch (409 variant).
-pub const VERSION_MISMATCH_CODE: &str = "wfm.schedule.version.mismatch";
-/// Code of a data conflict.
-pub const DATA_CONFLICT_CODE: &str = "wfm.schedule.data.conflict";
+/// Code of a version mismatch (409 variant), wfm-api.md §5 [D].
+pub const VERSION_MISMATCH_CODE: &str = "version.mismatch";
+/// Code of a data conflict, wfm-api.md §5 [D].
+pub const DATA_CONFLICT_CODE: &str = "schedule.data.conflict";
 /// The platform-wide message of a version mismatch (409 variant).
 pub const VERSION_MISMATCH_MESSAGE: &str =
     "The version number of the modified resource must match the version number in the database";
@@ -106,10 +110,9 @@ fn version_error(list: &[VersionMismatch], schedule_id: &str, as_400: bool) -> A
     } else {
         ApiError::new(StatusCode::CONFLICT, VERSION_MISMATCH_CODE, VERSION_MISMATCH_MESSAGE)
     };
-    e = e
-        .param("entity", entity)
-        .param("sentVersion", first.sent.to_string())
-        .param("currentVersion", first.current.to_string());
+    // wfm-api.md §5 [D]: {entity, userId?, expected, actual}: the version the platform holds (what the write had
+    // to carry) and the one the write carried.
+    e = e.param("entity", entity).param("expected", first.current.to_string()).param("actual", first.sent.to_string());
     if let Some(u) = &first.user {
         e = e.param("userId", u.clone());
     }

@@ -8,7 +8,10 @@ mod common;
 
 use std::time::Duration;
 
-use common::{example, gzip, http, BU, SCHEDULE, SCHEDULES_TOPIC, WEEK};
+use common::{
+    example, gzip, http, next_on, schedule_path, start, subscribed_socket, token, upload_and_update, BU, SCHEDULE,
+    SCHEDULES_TOPIC, WEEK,
+};
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 use shiftgate_sim::{ErrorDelivery, FaultPlan, SimConfig, SimServer, Switches};
@@ -16,31 +19,17 @@ use tokio_tungstenite::tungstenite::Message;
 
 const WFM: &str = "/api/v2/workforcemanagement";
 
+/// A simulator serving `snapshot`, a client, its base URL and a bearer token.
 async fn sim_with(config: SimConfig, snapshot: &Value) -> (SimServer, reqwest::Client, String, String) {
-    let sim = shiftgate_sim::start(config, &serde_json::to_vec(snapshot).unwrap()).await.expect("sim starts");
+    let sim = start(config, snapshot).await;
     let (http, base) = (http(), sim.base_url());
-    // wfm-api.md §1.1 [F]: POST /oauth/token, Basic base64(id:secret), form grant_type=client_credentials.
-    let token: Value = http
-        .post(format!("{base}/oauth/token"))
-        .basic_auth("shiftgate-sim-client", Some("shiftgate-sim-secret"))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = token["access_token"].as_str().expect("access_token").to_string();
+    let token = token(&http, &base).await;
     (sim, http, base, token)
 }
 
 /// A processing time long enough that only a `settle` ends an update (the test decides when it lands).
 fn slow() -> SimConfig {
     SimConfig { completion_delay: Duration::from_secs(60), ..SimConfig::default() }
-}
-
-fn schedule_path() -> String {
-    format!("{WFM}/businessunits/{BU}/weeks/{WEEK}/schedules/{SCHEDULE}")
 }
 
 /// Asserts the ErrorBody shape (ErrorBody.md, wfm-api.md §1.7 [F]) and returns it.
@@ -63,20 +52,6 @@ async fn post(http: &reqwest::Client, base: &str, token: &str, path: &str, body:
     http.post(format!("{base}{path}")).bearer_auth(token).json(&body).send().await.unwrap()
 }
 
-/// The three steps of wfm-api.md §1.5 [F]: uploadurl, PUT with exactly the returned headers, update.
-async fn update(http: &reqwest::Client, base: &str, token: &str, upload: &Value) -> reqwest::Response {
-    let gz = gzip(&serde_json::to_vec(upload).unwrap());
-    let path = format!("{}/update/uploadurl", schedule_path());
-    let slot: Value =
-        post(http, base, token, &path, json!({ "contentLengthBytes": gz.len() })).await.json().await.unwrap();
-    let mut put = http.put(slot["url"].as_str().unwrap()).body(gz);
-    for (k, v) in slot["headers"].as_object().unwrap() {
-        put = put.header(k.as_str(), v.as_str().unwrap());
-    }
-    assert_eq!(put.send().await.unwrap().status(), 200);
-    post(http, base, token, &format!("{}/update", schedule_path()), json!({ "uploadKey": slot["uploadKey"] })).await
-}
-
 /// UpdateScheduleUploadSchema.md [F]: `metadata` (the schedule's version) is required; agent entries carry
 /// `userId` and, for an existing agent schedule, its `metadata` (BuUpdateAgentScheduleUploadSchema.md).
 fn upload_of_a100(schedule: i64, agent: i64, published: Option<bool>) -> Value {
@@ -91,55 +66,15 @@ fn upload_of_a100(schedule: i64, agent: i64, published: Option<bool>) -> Value {
     body
 }
 
-async fn socket(
-    http: &reqwest::Client,
-    base: &str,
-    token: &str,
-) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
-    // wfm-api.md §6.1-6.2 [F]: create a channel, subscribe [{id: topic}], open connectUri.
-    let channel: Value = http
-        .post(format!("{base}/api/v2/notifications/channels"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let subs = format!("{base}/api/v2/notifications/channels/{}/subscriptions", channel["id"].as_str().unwrap());
-    let answer: Value = http
-        .put(subs)
-        .bearer_auth(token)
-        .json(&json!([{ "id": SCHEDULES_TOPIC }]))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(answer["entities"][0]["state"], "Permitted");
-    tokio_tungstenite::connect_async(channel["connectUri"].as_str().unwrap()).await.unwrap().0
-}
-
 /// The next `eventBody` on the schedules topic (heartbeats skipped), within 5 s.
 async fn next_event<S>(ws: &mut S) -> Value
 where
     S: StreamExt<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
 {
-    tokio::time::timeout(Duration::from_secs(5), async {
-        loop {
-            if let Message::Text(t) = ws.next().await.expect("socket open").expect("frame") {
-                let v: Value = serde_json::from_str(t.as_str()).unwrap();
-                if v["topicName"] == SCHEDULES_TOPIC {
-                    // wfm-api.md §6.4 [F]: the envelope {topicName, version, eventBody, metadata}.
-                    assert!(v["metadata"]["CorrelationId"].is_string(), "{v}");
-                    return v["eventBody"].clone();
-                }
-            }
-        }
-    })
-    .await
-    .expect("an event within 5 s")
+    let v = next_on(ws, SCHEDULES_TOPIC).await;
+    // wfm-api.md §6.4 [F]: the envelope {topicName, version, eventBody, metadata}.
+    assert!(v["metadata"]["CorrelationId"].is_string(), "{v}");
+    v["eventBody"].clone()
 }
 
 // ---- auth and errors -------------------------------------------------------------------------------------------
@@ -169,6 +104,43 @@ async fn oauth_token_and_the_401_error_body() {
         (Some("not.found"), Some("The requested operation failed with status 404"))
     );
     sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_token_call_takes_basic_credentials_only_and_refuses_as_oauth_does() {
+    let (_sim, http, base, _) = sim_with(SimConfig::default(), &example()).await;
+    let token = |form: Vec<(&'static str, &'static str)>, basic: Option<(&'static str, &'static str)>| {
+        let mut req = http.post(format!("{base}/oauth/token")).form(&form);
+        if let Some((id, secret)) = basic {
+            req = req.basic_auth(id, Some(secret));
+        }
+        req.send()
+    };
+    let refusal = |resp: reqwest::Response, status: u16| async move {
+        assert_eq!(resp.status(), status);
+        // No Genesys login error body is in the record: RFC 6749 §5.2's error response [D], nothing else.
+        let body: Value = resp.json().await.unwrap();
+        let keys: Vec<&str> = body.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(keys, ["error", "error_description"], "{body}");
+        body["error"].as_str().unwrap().to_string()
+    };
+    let good = Some(("shiftgate-sim-client", "shiftgate-sim-secret"));
+    // wfm-api.md §1.1 [F]: Basic base64(id:secret). The same credentials in the form body (RFC 6749 §2.3.1 allows
+    // it, the record's call never does it) are refused [D].
+    let in_form = vec![
+        ("grant_type", "client_credentials"),
+        ("client_id", "shiftgate-sim-client"),
+        ("client_secret", "shiftgate-sim-secret"),
+    ];
+    assert_eq!(refusal(token(in_form, None).await.unwrap(), 401).await, "invalid_client");
+    let wrong = Some(("shiftgate-sim-client", "wrong"));
+    assert_eq!(
+        refusal(token(vec![("grant_type", "client_credentials")], wrong).await.unwrap(), 401).await,
+        "invalid_client"
+    );
+    let grant = vec![("grant_type", "password")];
+    assert_eq!(refusal(token(grant, good).await.unwrap(), 400).await, "unsupported_grant_type");
+    assert_eq!(token(vec![("grant_type", "client_credentials")], good).await.unwrap().status(), 200);
 }
 
 #[tokio::test]
@@ -221,7 +193,7 @@ async fn the_schedule_list_honours_include_only_published() {
     // [F] the flag's name says it: an unpublished schedule is not listed.
     assert_eq!(list("?includeOnlyPublished=true").await["entities"], json!([]));
     // Published by an update, it is listed.
-    let op = update(&http, &base, &token, &upload_of_a100(17, 4, Some(true))).await;
+    let op = upload_and_update(&http, &base, &token, &upload_of_a100(17, 4, Some(true))).await;
     assert_eq!(op.status(), 202);
     sim.settle().await;
     assert_eq!(list("?includeOnlyPublished=true").await["entities"][0]["published"], true);
@@ -480,8 +452,8 @@ async fn the_pre_signed_put_takes_exactly_the_returned_headers_and_no_credential
 #[tokio::test]
 async fn an_update_is_processing_until_it_ends_and_reads_see_the_old_state_meanwhile() {
     let (sim, http, base, token) = sim_with(slow(), &example()).await;
-    let mut ws = socket(&http, &base, &token).await;
-    let resp = update(&http, &base, &token, &upload_of_a100(17, 4, None)).await;
+    let mut ws = subscribed_socket(&http, &base, &token).await;
+    let resp = upload_and_update(&http, &base, &token, &upload_of_a100(17, 4, None)).await;
     // BuAsyncScheduleResponse.md [F body], wfm-api.md §5 [D code 202]: {status: Processing, operationId}.
     assert_eq!(resp.status(), 202);
     let started: Value = resp.json().await.unwrap();
@@ -511,9 +483,9 @@ async fn an_update_is_processing_until_it_ends_and_reads_see_the_old_state_meanw
 #[tokio::test]
 async fn a_stale_version_is_202_then_an_error_event_without_a_reason() {
     let (sim, http, base, token) = sim_with(slow(), &example()).await;
-    let mut ws = socket(&http, &base, &token).await;
+    let mut ws = subscribed_socket(&http, &base, &token).await;
     // wfm-api.md §1.6, §6.3 [F]: a failed async update is only {status: Error, operationId, eventType}.
-    let resp = update(&http, &base, &token, &upload_of_a100(16, 4, None)).await;
+    let resp = upload_and_update(&http, &base, &token, &upload_of_a100(16, 4, None)).await;
     assert_eq!(resp.status(), 202);
     let op = resp.json::<Value>().await.unwrap()["operationId"].as_str().unwrap().to_string();
     assert_eq!(next_event(&mut ws).await["status"], "Processing");
@@ -521,15 +493,56 @@ async fn a_stale_version_is_202_then_an_error_event_without_a_reason() {
     assert_eq!(next_event(&mut ws).await, json!({ "status": "Error", "operationId": op, "eventType": "Update" }));
     assert_eq!(sim.schedule_version().await, 17);
     // Malformed requests stay synchronous 400s (wfm-api.md §5 [D]): no metadata (UpdateScheduleUploadSchema.md [F]: required).
-    let no_metadata = update(&http, &base, &token, &json!({ "agentSchedules": [] })).await;
+    let no_metadata = upload_and_update(&http, &base, &token, &json!({ "agentSchedules": [] })).await;
     error_body(no_metadata, 400).await;
+}
+
+#[tokio::test]
+async fn an_upload_field_its_model_does_not_have_is_refused_by_name() {
+    let (sim, http, base, token) = sim_with(slow(), &example()).await;
+    // BuUpdateAgentScheduleShift.md [F]: id, startDate, lengthMinutes, activities, manuallyEdited, schedule,
+    // delete; no workPlanId (the read model BuAgentScheduleShift has one, wfm-api.md §1.4). How Genesys answers
+    // an unknown field is not in the record: a 400 naming it is the stricter reading [D].
+    let mut body = upload_of_a100(17, 4, None);
+    body["agentSchedules"][0]["shifts"][0]["workPlanId"] = json!({ "value": "wp-1" });
+    let refused = error_body(upload_and_update(&http, &base, &token, &body).await, 400).await;
+    assert_eq!(refused["code"], "bad.request");
+    let message = refused["message"].as_str().unwrap();
+    assert!(message.contains("unknown field `workPlanId`"), "{message}");
+    // The same for the upload's other models: the body (UpdateScheduleUploadSchema.md), an agent entry
+    // (BuUpdateAgentScheduleUploadSchema.md), an activity (BuAgentScheduleActivity, wfm-api.md §1.4) and a
+    // full-day marker (BuFullDayTimeOffMarker, wfm-api.md §1.4).
+    for (pointer, field) in [
+        ("", "scheduleVersion"),
+        ("/agentSchedules/0", "user"),
+        ("/agentSchedules/0/shifts/0/activities/0", "category"),
+    ] {
+        let mut body = upload_of_a100(17, 4, None);
+        body.pointer_mut(pointer).unwrap()[field] = json!(1);
+        let refused = error_body(upload_and_update(&http, &base, &token, &body).await, 400).await;
+        assert!(refused["message"].as_str().unwrap().contains(&format!("unknown field `{field}`")), "{refused}");
+    }
+    let mut body = upload_of_a100(17, 4, None);
+    body["agentSchedules"][0]["fullDayTimeOffMarkers"] =
+        json!([{ "businessUnitDate": "2026-12-03", "lengthMinutes": 480, "activityCodeId": "3", "reason": "x" }]);
+    let refused = error_body(upload_and_update(&http, &base, &token, &body).await, 400).await;
+    assert!(refused["message"].as_str().unwrap().contains("unknown field `reason`"), "{refused}");
+    assert!(sim.attempts().iter().all(|a| a.status == 400), "nothing was taken for processing");
+    // What the models do have is accepted: the agent-level work plan (ValueWrapperString) and the shift's
+    // schedule reference, an activity's payableMinutes and externalActivityType.
+    let mut body = upload_of_a100(17, 4, None);
+    body["agentSchedules"][0]["workPlanId"] = json!({ "value": "wp-1" });
+    body["agentSchedules"][0]["shifts"][0]["schedule"] = json!({ "id": SCHEDULE, "weekDate": WEEK });
+    body["agentSchedules"][0]["shifts"][0]["activities"][0]["payableMinutes"] = json!(240);
+    body["agentSchedules"][0]["shifts"][0]["activities"][0]["externalActivityType"] = json!("Coaching");
+    assert_eq!(upload_and_update(&http, &base, &token, &body).await.status(), 202);
 }
 
 #[tokio::test]
 async fn the_sync_switch_keeps_the_seed_incidents_409_with_details() {
     let switches = Switches { error_delivery: ErrorDelivery::Sync, ..Switches::default() };
     let (sim, http, base, token) = sim_with(SimConfig { switches, ..slow() }, &example()).await;
-    let body = error_body(update(&http, &base, &token, &upload_of_a100(16, 4, None)).await, 409).await;
+    let body = error_body(upload_and_update(&http, &base, &token, &upload_of_a100(16, 4, None)).await, 409).await;
     // wfm-api.md §1.6 [F text seen elsewhere].
     assert_eq!(
         body["message"],
@@ -546,19 +559,19 @@ async fn publishing_checks_every_agent_not_only_the_uploaded_ones() {
     snapshot["timeOffRequests"][1]["partialDayStartDateTimes"] = json!(["2026-12-02T14:00:00Z"]);
     let (sim, http, base, token) = sim_with(slow(), &snapshot).await;
     // [D] without publishing, only the named agents are judged.
-    let plain = update(&http, &base, &token, &upload_of_a100(17, 4, None)).await;
+    let plain = upload_and_update(&http, &base, &token, &upload_of_a100(17, 4, None)).await;
     let plain = plain.json::<Value>().await.unwrap()["operationId"].as_str().unwrap().to_string();
     sim.settle().await;
     assert_eq!(sim.operation(&plain).await.unwrap().status, "Complete");
     // UpdateScheduleUploadSchema.md [F]: `published` publishes the schedule, so all of it must hold [D].
     // (a-100's content did not change, so its version did not move [D].)
-    let publish = update(&http, &base, &token, &upload_of_a100(18, 4, Some(true))).await;
+    let publish = upload_and_update(&http, &base, &token, &upload_of_a100(18, 4, Some(true))).await;
     let publish = publish.json::<Value>().await.unwrap()["operationId"].as_str().unwrap().to_string();
     sim.settle().await;
     let record = sim.operation(&publish).await.unwrap();
     assert_eq!(record.status, "Error");
     let why = record.sim_error.unwrap();
-    assert_eq!((why.code.as_str(), why.details[0].entity_id.as_deref()), ("wfm.schedule.data.conflict", Some("a-200")));
+    assert_eq!((why.code.as_str(), why.details[0].entity_id.as_deref()), ("schedule.data.conflict", Some("a-200")));
     assert_eq!(sim.schedule_version().await, 18);
 }
 
@@ -567,7 +580,7 @@ async fn settle_lands_a_write_between_two_reads_of_one_multi_request_read() {
     // Reads #1 and #2 are the agent query and the metadata re-read of one torn read; the write lands before #2.
     let faults = FaultPlan::parse("settle@read#2").unwrap();
     let (_sim, http, base, token) = sim_with(SimConfig { faults, ..slow() }, &example()).await;
-    let resp = update(&http, &base, &token, &upload_of_a100(17, 4, None)).await;
+    let resp = upload_and_update(&http, &base, &token, &upload_of_a100(17, 4, None)).await;
     assert_eq!(resp.status(), 202);
     let query = format!("{}/agentschedules/query", schedule_path());
     let agents: Value =
@@ -580,7 +593,7 @@ async fn settle_lands_a_write_between_two_reads_of_one_multi_request_read() {
 #[tokio::test]
 async fn another_writers_edit_is_announced_under_its_own_operation_id() {
     let (sim, http, base, token) = sim_with(SimConfig::default(), &example()).await;
-    let mut ws = socket(&http, &base, &token).await;
+    let mut ws = subscribed_socket(&http, &base, &token).await;
     let report: Value = http
         .post(format!("{base}/__sim/editor"))
         .json(&json!({ "action": "bump" }))

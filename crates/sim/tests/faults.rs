@@ -82,7 +82,7 @@ async fn the_concurrent_editor_makes_read_versions_stale() {
     sim.settle().await;
     let record = sim.operation(&op).await.unwrap();
     assert_eq!(record.status, "Error");
-    assert_eq!(record.sim_error.unwrap().code, "wfm.schedule.version.mismatch");
+    assert_eq!(record.sim_error.unwrap().code, "version.mismatch");
 
     // Re-read: the editor's change is there and versions moved; writing on top of it succeeds.
     let live = serde_json::to_value(sim.state().await).unwrap();

@@ -161,13 +161,14 @@ async fn stale_versions_are_409_or_the_400_variant_when_errors_are_sync() {
     let stale_schedule = upload_and_update(&http, &base, &token, &traded_upload(&snapshot, 16, 4, 9)).await;
     assert_eq!(stale_schedule.status(), 409);
     let body: Value = stale_schedule.json().await.unwrap();
-    assert_eq!(body["code"], "wfm.schedule.version.mismatch");
+    // wfm-api.md §5 [D]: code and messageParams {entity, userId?, expected, actual}.
+    assert_eq!(body["code"], "version.mismatch");
     assert_eq!(
         body["message"],
         "The version number of the modified resource must match the version number in the database"
     );
     assert_eq!(
-        (body["messageParams"]["sentVersion"].as_str(), body["messageParams"]["currentVersion"].as_str()),
+        (body["messageParams"]["actual"].as_str(), body["messageParams"]["expected"].as_str()),
         (Some("16"), Some("17"))
     );
 
@@ -194,11 +195,11 @@ async fn unreflected_pending_time_off_is_a_409_naming_agent_and_range_when_error
     let resp = upload_and_update(&http, &base, &token, &traded_upload(&snapshot, 17, 4, 9)).await;
     assert_eq!(resp.status(), 409);
     let body: Value = resp.json().await.unwrap();
-    assert_eq!(body["code"], "wfm.schedule.data.conflict");
+    assert_eq!(body["code"], "schedule.data.conflict");
     assert_eq!(
         body["details"],
         json!([{
-            "errorCode": "wfm.schedule.data.conflict", "fieldName": "agentSchedules[1]",
+            "errorCode": "schedule.data.conflict", "fieldName": "agentSchedules[1]",
             "entityId": "a-200", "entityName": "2026-12-01T14:00:00Z/2026-12-01T18:00:00Z"
         }])
     );
@@ -248,7 +249,7 @@ async fn async_delivery_reports_an_error_event_without_detail() {
     assert_eq!(event["eventBody"], json!({ "status": "Error", "operationId": op, "eventType": "Update" }));
     // Tests can still read why.
     let record: Value = http.get(format!("{base}/__sim/operations/{op}")).send().await.unwrap().json().await.unwrap();
-    assert_eq!(record["simError"]["code"], "wfm.schedule.data.conflict");
+    assert_eq!(record["simError"]["code"], "schedule.data.conflict");
     assert_eq!(sim.schedule_version().await, 17);
 }
 

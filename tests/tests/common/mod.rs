@@ -28,10 +28,23 @@ pub(crate) fn binary() -> PathBuf {
     bin
 }
 
-/// A `shiftgate` command run from the workspace root, without colour.
+/// A `shiftgate` command run from the workspace root, without colour and without platform credentials from the
+/// outer shell (a test that wants them says so).
 pub(crate) fn shiftgate() -> Command {
     let mut c = Command::new(binary());
-    c.current_dir(workspace()).env("NO_COLOR", "1").env_remove("CLICOLOR_FORCE");
+    c.current_dir(workspace())
+        .env("NO_COLOR", "1")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("SHIFTGATE_CLIENT_ID")
+        .env_remove("SHIFTGATE_CLIENT_SECRET")
+        .env_remove("SHIFTGATE_TOKEN");
+    c
+}
+
+/// `shiftgate ARGS...` as a command, not yet run.
+pub(crate) fn command(args: &[&str]) -> Command {
+    let mut c = shiftgate();
+    c.args(args);
     c
 }
 
@@ -43,4 +56,14 @@ pub(crate) fn run(args: &[&str]) -> Output {
 /// Output bytes as text.
 pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Standard output and standard error, one after the other (for assertion messages).
+pub(crate) fn all_text(o: &Output) -> String {
+    format!("{}\n{}", text(&o.stdout), text(&o.stderr))
+}
+
+/// Runs a command off the async runtime (a simulator on the same runtime serves meanwhile).
+pub(crate) async fn output(mut c: Command) -> Output {
+    tokio::task::spawn_blocking(move || c.output().expect("shiftgate runs")).await.unwrap()
 }

@@ -75,6 +75,24 @@ pub(crate) fn rules_reporting(dir: &Path, message: &str) -> PathBuf {
     dir.join("rules")
 }
 
+/// A rules folder whose one rule's `meta()` title is `title` and whose `//!` documentation is `doc` (one line: a
+/// line break would end the comment). It reports nothing.
+pub(crate) fn rules_titled(dir: &Path, title: &str, doc: &str) -> PathBuf {
+    let core = dir.join("rules/core");
+    std::fs::create_dir_all(&core).unwrap();
+    let literal = rhai_string(title);
+    std::fs::write(
+        core.join("titled.rhai"),
+        format!(
+            "//! {doc}\n\
+             fn meta() {{ #{{ id: \"core.titled\", title: {literal}, severity: \"error\", params: #{{}} }} }}\n\
+             fn check(agent, params) {{ }}\n"
+        ),
+    )
+    .unwrap();
+    dir.join("rules")
+}
+
 /// `s` as a Rhai string literal (every non-ASCII-printable character as a \u or \U escape).
 fn rhai_string(s: &str) -> String {
     let mut out = String::from("\"");

@@ -1,34 +1,38 @@
 //! Shared pieces of the publisher's end-to-end tests (publish_faults.rs, publish_cli.rs): the weeks they publish,
-//! the checker behind the publisher's `Validator` seam (as the binary adapts it), and finding the binary.
+//! the checker behind the publisher's `Validator` seam (as the binary adapts it), the simulator they publish to and
+//! the flags that name its schedule. Finding and running the binary is `common`'s (a suite that uses this module
+//! declares both).
 
 #![allow(dead_code, unreachable_pub)]
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::sync::{Arc, OnceLock};
 
 use serde_json::{json, Value};
 use shiftgate_check::{Checker, Config, Finding, Limits, RuleLibrary, RuleSet, Severity};
+use shiftgate_gen::{keep_agents, INCIDENT_RULE};
 use shiftgate_model::{apply_trades_excluding, Snapshot};
 use shiftgate_publish::{PublishFinding, Target, Validation, Validator};
 
-/// The incident's rule.
-pub const INCIDENT_RULE: &str = "core.timeoff.pending-conflict";
+use crate::common::workspace;
+
 /// The synthetic trade that breaks minimum rest (a warning: it blocks under `--fail-on warning`).
 pub const REST_TRADE: &str = "tr-rest";
 
-/// The workspace root.
-pub fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+/// Target flags for the bundled Chicago schedule.
+pub const TARGET: [&str; 6] = ["--business-unit", "bu-chi", "--week", "2026-11-29", "--schedule", "sch-48"];
+
+/// A simulator on 127.0.0.1 serving `doc`.
+pub async fn sim_with(doc: &Value, config: shiftgate_sim::SimConfig) -> shiftgate_sim::SimServer {
+    shiftgate_sim::start(config, &serde_json::to_vec(doc).unwrap()).await.expect("sim starts")
 }
 
-/// The built `shiftgate` binary, next to the test executable (`cargo test --workspace` builds it).
-pub fn binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("current test executable");
-    let dir = exe.parent().and_then(Path::parent).expect("target/<profile>/deps/<test>");
-    let bin = dir.join(format!("shiftgate{}", std::env::consts::EXE_SUFFIX));
-    assert!(bin.exists(), "{} not found: run `cargo build -p shiftgate` first", bin.display());
-    bin
+/// The simulator's OAuth client credentials, which both platforms use (REST buys its token with them too).
+pub fn with_sim_credentials(mut c: Command) -> Command {
+    let sim = shiftgate_sim::SimConfig::default();
+    c.env("SHIFTGATE_CLIENT_ID", sim.client_id).env("SHIFTGATE_CLIENT_SECRET", sim.client_secret);
+    c
 }
 
 /// The bundled Chicago week.
@@ -88,33 +92,13 @@ impl Validator for CheckValidator {
                     end: f.end,
                     message: f.message,
                     cause: f.cause,
+                    // The core pack without configuration: no waivers.
+                    waiver: None,
                 }
             })
             .collect();
         Validation { findings }
     }
-}
-
-fn user<'a>(v: &'a Value, pointer: &str) -> Option<&'a str> {
-    v.pointer(pointer).and_then(Value::as_str)
-}
-
-/// Keeps only the given agents (and their schedules, history, requests, and trades between kept agents).
-pub fn keep_agents(doc: &Value, keep: &BTreeSet<String>) -> Value {
-    let mut doc = doc.clone();
-    let kept = |id: Option<&str>| id.is_none_or(|id| keep.contains(id));
-    for (key, pointers) in [
-        ("agents", &["/id"][..]),
-        ("agentSchedules", &["/user/id"][..]),
-        ("history", &["/user/id"][..]),
-        ("timeOffRequests", &["/user/id"][..]),
-        ("shiftTrades", &["/initiatingUser/id", "/receivingUser/id"][..]),
-    ] {
-        if let Some(list) = doc.get_mut(key).and_then(Value::as_array_mut) {
-            list.retain(|e| pointers.iter().all(|p| kept(user(e, p))));
-        }
-    }
-    doc
 }
 
 /// The Chicago week minus the agents with problems other than the incident (what `shiftgate demo` publishes).
@@ -123,8 +107,7 @@ pub fn demo_week() -> Value {
     let s = snapshot(&doc);
     let problem: BTreeSet<String> =
         check(&s, &[]).into_iter().filter(|f| f.rule != INCIDENT_RULE).map(|f| f.agent_id).collect();
-    let keep = s.agents.iter().map(|a| a.id.to_string()).filter(|a| !problem.contains(a)).collect();
-    keep_agents(&doc, &keep)
+    keep_agents(&doc, |id| !problem.contains(id))
 }
 
 /// A small week for fast runs: the agents of every approved trade of the demo week (the four incident trades
@@ -146,7 +129,7 @@ pub fn small_week(agents: usize) -> Value {
         }
         keep.insert(a.id.to_string());
     }
-    let mut doc = keep_agents(&demo, &keep);
+    let mut doc = keep_agents(&demo, |id| keep.contains(id));
     let small = snapshot(&doc);
     let (giver, shift, taker) = rest_breaking_pickup(&small, &traders).expect("a pick-up that breaks rest");
     doc["shiftTrades"].as_array_mut().unwrap().push(json!({

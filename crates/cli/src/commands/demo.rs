@@ -20,6 +20,7 @@ use anyhow::{anyhow, Context as _};
 use secrecy::SecretString;
 use serde_json::Value;
 use shiftgate_check::{Checker, Finding, Severity};
+use shiftgate_gen::{keep_agents, INCIDENT_RULE};
 use shiftgate_model::Snapshot;
 use shiftgate_publish::genesys::{GenesysClient, GenesysConfig};
 use shiftgate_publish::oauth::ClientCredentials;
@@ -27,7 +28,7 @@ use shiftgate_publish::rest::{RestAuth, RestClient, RestConfig};
 use shiftgate_publish::retry::RetryPolicy;
 use shiftgate_publish::{
     explain_conflict, publish, AnyPlatform, AuditLog, HttpSettings, PublishConfig, PublishOutcome, PublishReport,
-    SettlePolicy, Target, TokioClock, Validation, WriteFate, WriteReport,
+    SettlePolicy, Target, TokioClock, Validation, WriteReport,
 };
 use shiftgate_sim::{AttemptOutcome, FaultPlan, SimConfig, SimServer};
 
@@ -35,13 +36,12 @@ use crate::args::{DemoArgs, PlatformKind, RuleArgs};
 use crate::commands::publish::{runtime, write_findings, write_story};
 use crate::exit::{Failure, WithCode, FINDINGS, INPUT, OK};
 use crate::input::load_rules;
+use crate::render::escape::terminal::visible;
 use crate::validator::CheckerValidator;
 
 /// The bundled Chicago week (fixtures/schedules/chicago-week.json), built into the binary.
 pub(crate) const CHICAGO_WEEK: &[u8] = include_bytes!("../../../../fixtures/schedules/chicago-week.json");
 
-/// The incident's rule: an approved trade hands an agent a shift over their own pending time off.
-const INCIDENT_RULE: &str = "core.timeoff.pending-conflict";
 /// Seed of the simulator and of the publisher's jitter.
 const SEED: u64 = 48;
 /// The processing window after an unclear answer. The simulator processes an update in 20 ms: a second is
@@ -69,7 +69,7 @@ pub(crate) fn run(args: &DemoArgs) -> Result<u8, Failure> {
         let code = match told {
             Ok(()) => OK,
             Err(Deviation(why)) => {
-                let _ = writeln!(out, "\n\x1b[1;31mThe demo did not go as scripted\x1b[0m: {why}");
+                let _ = writeln!(out, "\n\x1b[1;31mThe demo did not go as scripted\x1b[0m: {}", visible(&why));
                 FINDINGS
             }
         };
@@ -86,10 +86,6 @@ pub(crate) struct DemoWeek {
     left_out: BTreeMap<String, BTreeSet<String>>,
 }
 
-fn user_id<'a>(v: &'a Value, pointer: &str) -> Option<&'a str> {
-    v.pointer(pointer).and_then(Value::as_str)
-}
-
 /// Builds the demo week: drops every agent with a finding other than the incident (with their schedules,
 /// history, requests and trades), then checks that only the incident is left.
 pub(crate) fn demo_week(validator: &CheckerValidator) -> Result<DemoWeek, Failure> {
@@ -100,18 +96,8 @@ pub(crate) fn demo_week(validator: &CheckerValidator) -> Result<DemoWeek, Failur
     for f in report.findings.iter().filter(|f| f.rule != INCIDENT_RULE) {
         left_out.entry(f.agent_id.clone()).or_default().insert(f.rule.clone());
     }
-    let mut doc: Value = serde_json::from_slice(CHICAGO_WEEK).map_err(|e| internal(&e.to_string())).code(INPUT)?;
-    let keep = |id: Option<&str>| id.is_none_or(|id| !left_out.contains_key(id));
-    let retain = |doc: &mut Value, key: &str, pointers: &[&str]| {
-        if let Some(list) = doc.get_mut(key).and_then(Value::as_array_mut) {
-            list.retain(|e| pointers.iter().all(|p| keep(user_id(e, p))));
-        }
-    };
-    retain(&mut doc, "agents", &["/id"]);
-    retain(&mut doc, "agentSchedules", &["/user/id"]);
-    retain(&mut doc, "history", &["/user/id"]);
-    retain(&mut doc, "timeOffRequests", &["/user/id"]);
-    retain(&mut doc, "shiftTrades", &["/initiatingUser/id", "/receivingUser/id"]);
+    let full_doc: Value = serde_json::from_slice(CHICAGO_WEEK).map_err(|e| internal(&e.to_string())).code(INPUT)?;
+    let doc = keep_agents(&full_doc, |id| !left_out.contains_key(id));
     let json = serde_json::to_vec(&doc).map_err(|e| internal(&e.to_string())).code(INPUT)?;
     let snapshot =
         Snapshot::from_json(&json).map_err(|e| internal(&format!("demo cut is invalid: {e}"))).code(INPUT)?;
@@ -203,23 +189,8 @@ fn verbose(out: &mut dyn Write, on: bool, r: &PublishReport) {
 
 /// What became of each write, in a few words: `write 1 refused, write 2 landed as version 19`.
 fn fates(writes: &[WriteReport]) -> String {
-    let each: Vec<String> = writes
-        .iter()
-        .map(|w| match (w.fate, w.version) {
-            (WriteFate::Landed, Some(v)) => format!("write {} landed as version {v}", w.attempt),
-            (fate, _) => format!("write {} {}", w.attempt, fate_words(fate)),
-        })
-        .collect();
+    let each: Vec<String> = writes.iter().map(|w| format!("write {} {}", w.attempt, w.fate_words())).collect();
     each.join(", ")
-}
-
-fn fate_words(fate: WriteFate) -> &'static str {
-    match fate {
-        WriteFate::Landed => "landed",
-        WriteFate::Refused => "refused",
-        WriteFate::NotApplied => "not applied",
-        WriteFate::Unknown => "with an unknown fate",
-    }
 }
 
 /// The live state of the simulator as a snapshot, evaluated at `as_of`.
@@ -240,7 +211,10 @@ fn edited_shift(doc: &Value) -> Option<(String, String)> {
                     a.get("description").and_then(Value::as_str).is_some_and(|d| d.contains("concurrent editor"))
                 });
             if touched {
-                return Some((user_id(e, "/user/id")?.to_string(), s.get("id")?.as_str()?.to_string()));
+                return Some((
+                    e.pointer("/user/id").and_then(Value::as_str)?.to_string(),
+                    s.get("id")?.as_str()?.to_string(),
+                ));
             }
         }
     }
@@ -268,9 +242,9 @@ async fn tell(
     let _ = writeln!(
         out,
         "Week: {} of {} ({}), week of {}, version {}: {} agents, {} shifts, {approved} approved trades, {} time-off requests.",
-        s.schedule.id,
-        s.business_unit.id,
-        s.business_unit.name,
+        visible(&s.schedule.id),
+        visible(&s.business_unit.id),
+        visible(&s.business_unit.name),
         s.schedule.week_date,
         s.schedule.version.unwrap_or(1),
         s.agents.len(),
@@ -280,7 +254,9 @@ async fn tell(
     let left: Vec<String> = week
         .left_out
         .iter()
-        .map(|(a, rules)| format!("{a} ({})", rules.iter().cloned().collect::<Vec<_>>().join(", ")))
+        .map(|(a, rules)| {
+            format!("{} ({})", visible(a), visible(&rules.iter().cloned().collect::<Vec<_>>().join(", ")))
+        })
         .collect();
     let _ = writeln!(
         out,
@@ -301,7 +277,7 @@ async fn tell(
         r1.fetched_version.unwrap_or_default(),
         blocking.len()
     );
-    let _ = write_findings(out, &blocking, "   ");
+    let _ = write_findings(out, &blocking, "   ", None);
     let _ = writeln!(out, "   In words: an approved swap handed each of these agents a shift on a day they had asked off; the request is still PENDING and the draft does not show it, so the schedule looked fine until the trades were applied.");
     verbose(out, args.verbose, &r1);
 
@@ -342,7 +318,7 @@ async fn tell(
             let tor = f.time_off_request_ids.join(", ");
             format!("{} has pending time off {tor} over the shift they would receive", f.agent_id)
         });
-        let _ = writeln!(out, "   {BOLD}{}{RESET} ({who}): {why}", x.trade_id);
+        let _ = writeln!(out, "   {BOLD}{}{RESET} ({}): {}", visible(&x.trade_id), visible(&who), visible(&why));
     }
     let incident: BTreeSet<&str> =
         blocking.iter().flat_map(|f| f.refs.get("trade").into_iter().flatten()).map(String::as_str).collect();
@@ -358,7 +334,9 @@ async fn tell(
     let (doc, _) = live(sim, s.as_of).await?;
     let edit = edited_shift(&doc);
     if let Some(a) = conflict {
-        let who = edit.as_ref().map_or_else(String::new, |(agent, shift)| format!(" (shift {shift} of {agent})"));
+        let who = edit
+            .as_ref()
+            .map_or_else(String::new, |(agent, shift)| format!(" (shift {} of {})", visible(shift), visible(agent)));
         let (sent, current) = (a.schedule_version_sent.unwrap_or_default(), a.schedule_version_before);
         let answer = match (a.outcome, a.status) {
             (AttemptOutcome::PreconditionFailed, _) => format!(
@@ -389,7 +367,7 @@ async fn tell(
     let _ = writeln!(
         out,
         "\n{BOLD}5. Published.{RESET} Schedule {} is at version {} and published, confirmed by a re-read: {moves} shifts moved by {} trades, the concurrent edit kept; {} (audit chain head {}).",
-        s.schedule.id,
+        visible(&s.schedule.id),
         schedule_version.unwrap_or_default(),
         r3.trades_applied.len(),
         fates(&r3.writes),
@@ -441,12 +419,13 @@ async fn without_the_gate(
         })?;
         let _ = writeln!(
             out,
-            "\n{BOLD}2. Without the gate{RESET} (the old job), the platform answers HTTP 409 {code}: it names agents, times and the kind of conflict, but not the trade behind it. A blind retry 30 s later fails the same way, because nothing changed. shiftgate explain-conflict matches each conflict to its root cause ({} of {} explained):",
+            "\n{BOLD}2. Without the gate{RESET} (the old job), the platform answers HTTP 409 {}: it names agents, times and the kind of conflict, but not the trade behind it. A blind retry 30 s later fails the same way, because nothing changed. shiftgate explain-conflict matches each conflict to its root cause ({} of {} explained):",
+            visible(code),
             explained.len() - gaps,
             explained.len()
         );
         for e in &explained {
-            let _ = writeln!(out, "   {}", e.summary);
+            let _ = writeln!(out, "   {}", visible(&e.summary));
         }
         return Ok(());
     }
@@ -455,8 +434,9 @@ async fn without_the_gate(
     let findings = check.as_ref().map(|r| r.findings.clone()).unwrap_or_default();
     let blocking: Vec<&Finding> = findings.iter().filter(|f| validator.blocks(f)).collect();
     expect(!blocking.is_empty(), || "the refused update is not explained by any local finding".to_string())?;
-    let status = body.get("status").and_then(Value::as_str).unwrap_or("?");
-    let kind = body.get("eventType").and_then(Value::as_str).unwrap_or("?");
+    // The platform's words, shown as text: they come from outside.
+    let status = visible(body.get("status").and_then(Value::as_str).unwrap_or("?"));
+    let kind = visible(body.get("eventType").and_then(Value::as_str).unwrap_or("?"));
     let _ = writeln!(
         out,
         "\n{BOLD}2. Without the gate{RESET} (the old job), the update goes out. The platform accepts it (202 Processing), then ends it with a bare event, {{\"status\":\"{status}\",\"eventType\":\"{kind}\"}}: no agent, no time, no reason. A blind retry 30 s later fails the same way, because nothing changed. shiftgate does not retry even with its checks off: it re-read until the versions settled (unchanged {} later: refused data, not a stale version), and its own findings on the fresh read explain the refusal: the {} conflicts of step 1.",
@@ -468,10 +448,10 @@ async fn without_the_gate(
         let _ = writeln!(
             out,
             "   {BOLD}{}{RESET} {}: time off {} is PENDING under the shift trade {} gave them",
-            f.agent_id,
-            f.when,
-            refs("timeOffRequest"),
-            refs("trade")
+            visible(&f.agent_id),
+            visible(&f.when),
+            visible(&refs("timeOffRequest")),
+            visible(&refs("trade"))
         );
     }
     Ok(())

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, Context as _};
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
-use shiftgate_check::{Checker, Finding, Severity};
+use shiftgate_check::{Checker, Finding, Report, Severity};
 use shiftgate_publish::genesys::{GenesysClient, GenesysConfig};
 use shiftgate_publish::oauth::ClientCredentials;
 use shiftgate_publish::rest::{RestAuth, RestClient, RestConfig};
@@ -20,7 +20,8 @@ use shiftgate_publish::{
 use crate::args::{FailOn, LiveArgs, PlatformKind, PublishArgs};
 use crate::exit::{Failure, WithCode, INPUT, RULE_FAILED};
 use crate::input::load_rules;
-use crate::render::plural;
+use crate::render::escape::terminal::visible;
+use crate::render::{plural, waiver_text};
 use crate::validator::CheckerValidator;
 
 /// Environment variables holding the credentials (never flags: flags end up in shell history and `ps`).
@@ -113,7 +114,7 @@ pub(crate) fn run(args: &PublishArgs) -> Result<u8, Failure> {
     };
     let mut out = anstream::stdout();
     let written = if args.json {
-        serde_json::to_string_pretty(&report).map_err(std::io::Error::other).and_then(|json| writeln!(out, "{json}"))
+        crate::render::escape::json::to_writer_pretty(&mut out, &report).and_then(|()| writeln!(out))
     } else {
         write_human(&mut out, &report, &endpoint, &validator, &args.audit, code)
     };
@@ -130,7 +131,8 @@ pub(crate) fn run(args: &PublishArgs) -> Result<u8, Failure> {
     if let Some(failure) = failure.filter(|_| !published) {
         let _ = writeln!(
             anstream::stderr(),
-            "\x1b[1;31merror\x1b[0m: {failure}; nothing was written (the gate fails closed)"
+            "\x1b[1;31merror\x1b[0m: {}; nothing was written (the gate fails closed)",
+            visible(&failure)
         );
     }
     Ok(code)
@@ -306,14 +308,14 @@ fn write_trades(
     }
     writeln!(out, "\n{BOLD}{title}{RESET} ({}; {what}):", plural(trades.len(), "trade"))?;
     for x in trades.iter().take(TRADES_SHOWN) {
-        writeln!(out, "  {BOLD}{}{RESET}: {}", x.trade_id, x.reasons.join("; "))?;
+        writeln!(out, "  {BOLD}{}{RESET}: {}", visible(&x.trade_id), visible(&x.reasons.join("; ")))?;
     }
     if trades.len() > TRADES_SHOWN {
         let mut rules: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
         for f in trades[TRADES_SHOWN..].iter().flat_map(|t| &t.findings) {
             *rules.entry(f.rule.as_str()).or_default() += 1;
         }
-        let by_rule: Vec<String> = rules.iter().map(|(r, n)| format!("{r} ×{n}")).collect();
+        let by_rule: Vec<String> = rules.iter().map(|(r, n)| format!("{} ×{n}", visible(r))).collect();
         writeln!(
             out,
             "  {DIM}... and {} more ({}; --json lists each with its reasons){RESET}",
@@ -332,12 +334,18 @@ fn severity_colour(s: Severity) -> &'static str {
     }
 }
 
-/// Findings grouped by agent, as `check` prints them.
-pub(crate) fn write_findings(out: &mut dyn Write, findings: &[&Finding], indent: &str) -> std::io::Result<()> {
+/// Findings grouped by agent, as `check` prints them; a waived one with its waiver (reason, approver, expiry and,
+/// given the report it comes from, the days left).
+pub(crate) fn write_findings(
+    out: &mut dyn Write,
+    findings: &[&Finding],
+    indent: &str,
+    report: Option<&Report>,
+) -> std::io::Result<()> {
     let mut current: Option<&str> = None;
     for f in findings {
         if current != Some(f.agent_id.as_str()) {
-            writeln!(out, "{indent}{BOLD}{}{RESET}", f.agent_id)?;
+            writeln!(out, "{indent}{BOLD}{}{RESET}", visible(&f.agent_id))?;
             current = Some(&f.agent_id);
         }
         let sev = f.severity;
@@ -346,13 +354,20 @@ pub(crate) fn write_findings(out: &mut dyn Write, findings: &[&Finding], indent:
             "{indent}  {}{:<7}{RESET} {BOLD}{}{RESET}  {}",
             severity_colour(sev),
             sev.as_str(),
-            f.rule,
-            f.when
+            visible(&f.rule),
+            visible(&f.when)
         )?;
-        writeln!(out, "{indent}          {}", f.message)?;
+        writeln!(out, "{indent}          {}", visible(&f.message))?;
         for (i, c) in f.cause.iter().enumerate() {
             let lead = if i == 0 { "because:" } else { "        " };
-            writeln!(out, "{indent}          {DIM}{lead}{RESET} {c}")?;
+            writeln!(out, "{indent}          {DIM}{lead}{RESET} {}", visible(c))?;
+        }
+        if let Some(w) = &f.waiver {
+            let text = match report {
+                Some(r) => waiver_text(w, r),
+                None => format!("waived by {}: {}", visible(&w.name()), visible(&w.reason)),
+            };
+            writeln!(out, "{indent}          {text}")?;
         }
     }
     Ok(())
@@ -362,11 +377,13 @@ pub(crate) fn write_findings(out: &mut dyn Write, findings: &[&Finding], indent:
 pub(crate) fn write_story(out: &mut dyn Write, story: &[String], indent: &str) -> std::io::Result<()> {
     let mut n = 0;
     for line in story {
+        // Story lines quote platform answers and rule messages.
+        let shown = visible(line);
         if line.starts_with(' ') {
-            writeln!(out, "{indent}    {line}")?;
+            writeln!(out, "{indent}    {shown}")?;
         } else {
             n += 1;
-            writeln!(out, "{indent}{n:>2}. {line}")?;
+            writeln!(out, "{indent}{n:>2}. {shown}")?;
         }
     }
     Ok(())
@@ -374,18 +391,15 @@ pub(crate) fn write_story(out: &mut dyn Write, story: &[String], indent: &str) -
 
 /// The outcome in one line: what the platform holds now, as far as the run knows.
 pub(crate) fn outcome_line(report: &PublishReport) -> String {
-    let (colour, label) = match &report.outcome {
-        PublishOutcome::Published { .. } => ("\x1b[1;32m", "PUBLISHED"),
-        PublishOutcome::AlreadyPublished { .. } => ("\x1b[1;32m", "ALREADY PUBLISHED"),
-        PublishOutcome::DryRun { blocked: false } => ("\x1b[1;32m", "DRY RUN"),
-        PublishOutcome::DryRun { blocked: true } => ("\x1b[1;31m", "DRY RUN, BLOCKED"),
-        PublishOutcome::Blocked => ("\x1b[1;31m", "BLOCKED"),
-        PublishOutcome::DataConflict => ("\x1b[1;31m", "DATA CONFLICT"),
-        PublishOutcome::GaveUp { .. } => ("\x1b[1;33m", "GAVE UP"),
-        PublishOutcome::Rejected { .. } => ("\x1b[1;31m", "REJECTED"),
+    // Green when our payload is live (or nothing blocks a dry run), yellow when only time can help, red otherwise.
+    let colour = match report.outcome.exit_code() {
+        0 => "\x1b[1;32m",
+        4 => "\x1b[1;33m",
+        _ => "\x1b[1;31m",
     };
     let later = if matches!(report.outcome, PublishOutcome::GaveUp { .. }) { "; try again later" } else { "" };
-    format!("{colour}{label}{RESET}: {}{later}", first_lines(&report.live_truth(), OUTCOME_LINES))
+    let truth = visible(&report.live_truth()).into_owned();
+    format!("{colour}{}{RESET}: {}{later}", report.outcome.label(), first_lines(&truth, OUTCOME_LINES))
 }
 
 /// Lines of a long outcome (an invalid live schedule lists every problem) shown before the rest are counted.
@@ -409,7 +423,7 @@ pub(crate) fn write_outcome(out: &mut dyn Write, report: &PublishReport) -> std:
             WriteFate::Refused => "\x1b[31m",
             WriteFate::NotApplied | WriteFate::Unknown => "\x1b[33m",
         };
-        writeln!(out, "  {colour}{}{RESET}", w.line())?;
+        writeln!(out, "  {colour}{}{RESET}", visible(&w.line()))?;
     }
     Ok(())
 }
@@ -433,7 +447,7 @@ fn write_changes(out: &mut dyn Write, r: &PublishReport) -> std::io::Result<()> 
         plural(r.trades_applied.len(), "trade")
     )?;
     for l in lines.iter().take(DIFF_LINES) {
-        writeln!(out, "  {l}")?;
+        writeln!(out, "  {}", visible(l))?;
     }
     if lines.len() > DIFF_LINES {
         writeln!(out, "  {DIM}... and {} more (the --json report lists them all){RESET}", lines.len() - DIFF_LINES)?;
@@ -452,33 +466,47 @@ fn write_human(
     let t = &r.target;
     writeln!(
         out,
-        "{BOLD}shiftgate publish{RESET}: schedule {} of business unit {}, week of {}, on {endpoint}{}",
-        t.schedule_id,
-        t.business_unit_id,
-        t.week_id,
+        "{BOLD}shiftgate publish{RESET}: schedule {} of business unit {}, week of {}, on {}{}",
+        visible(&t.schedule_id),
+        visible(&t.business_unit_id),
+        visible(&t.week_id),
+        visible(endpoint),
         if r.dry_run { " (dry run)" } else { "" }
     )?;
     let findings = validator.last_findings();
     if !findings.is_empty() {
-        let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
-        let blocking = findings.iter().filter(|f| validator.blocks(f)).count();
+        // Waived findings are counted and listed apart, as `check` does: they never block.
+        let (waived, open): (Vec<&Finding>, Vec<&Finding>) = findings.iter().partition(|f| f.is_waived());
+        let count = |s: Severity| open.iter().filter(|f| f.severity == s).count();
+        let blocking = open.iter().filter(|f| validator.blocks(f)).count();
+        let waived_count = if waived.is_empty() { String::new() } else { format!("; {} waived", waived.len()) };
         writeln!(
             out,
-            "\n{BOLD}Findings{RESET}: {}, {}, {}; {} publishing",
+            "\n{BOLD}Findings{RESET}: {}, {}, {}; {} publishing{waived_count}",
             plural(count(Severity::Error), "error"),
             plural(count(Severity::Warning), "warning"),
             plural(count(Severity::Info), "info"),
             if blocking == 1 { "1 blocks".to_string() } else { format!("{blocking} block") }
         )?;
+        let week = validator.last_week();
+        let report = week.as_ref().map(|w| &w.report);
         // Blocking findings first; a long list is cut (the --json report and --report page have them all).
-        let mut shown: Vec<&Finding> = findings.iter().filter(|f| validator.blocks(f)).collect();
-        shown.extend(findings.iter().filter(|f| !validator.blocks(f)));
+        let mut shown: Vec<&Finding> = open.iter().copied().filter(|f| validator.blocks(f)).collect();
+        shown.extend(open.iter().copied().filter(|f| !validator.blocks(f)));
         let more = shown.len().saturating_sub(FINDINGS_SHOWN);
         shown.truncate(FINDINGS_SHOWN);
         shown.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-        write_findings(out, &shown, "  ")?;
+        write_findings(out, &shown, "  ", report)?;
         if more > 0 {
             writeln!(out, "  {DIM}... and {more} more findings (--json and --report list them all){RESET}")?;
+        }
+        if !waived.is_empty() {
+            writeln!(out, "\n{BOLD}Waived{RESET} ({}, never blocking):", plural(waived.len(), "finding"))?;
+            write_findings(out, &waived[..waived.len().min(FINDINGS_SHOWN)], "  ", report)?;
+            if waived.len() > FINDINGS_SHOWN {
+                let more = waived.len() - FINDINGS_SHOWN;
+                writeln!(out, "  {DIM}... and {more} more waived findings (--json and --report list them all){RESET}")?;
+            }
         }
     }
     write_trades(
@@ -497,9 +525,9 @@ fn write_human(
     if !r.conflicts.is_empty() {
         writeln!(out, "\n{BOLD}Server conflicts{RESET}:")?;
         for c in &r.conflicts {
-            writeln!(out, "  {}", c.summary)?;
+            writeln!(out, "  {}", visible(&c.summary))?;
             for cause in &c.root_cause {
-                writeln!(out, "    {DIM}because:{RESET} {cause}")?;
+                writeln!(out, "    {DIM}because:{RESET} {}", visible(cause))?;
             }
         }
     }
@@ -510,8 +538,8 @@ fn write_human(
     writeln!(
         out,
         "{DIM}run {}; audit {} (head {}); exit code {}{RESET}",
-        r.run_id,
-        audit.display(),
+        visible(&r.run_id),
+        visible(&audit.display().to_string()),
         &r.audit_head[..r.audit_head.len().min(12)],
         code
     )
@@ -605,6 +633,7 @@ mod tests {
                 time_off_request_ids: Vec::new(),
                 shift_ids: Vec::new(),
                 cause: Vec::new(),
+                waiver: None,
             }],
         };
         let r = run_on(&FakePlatform::new(swap_week()), &blocking);

@@ -12,6 +12,7 @@ use shiftgate_publish::{PlatformClient, PlatformError};
 use super::publish::{parse_as_of, platform, runtime};
 use crate::args::PullArgs;
 use crate::exit::{Failure, WithCode, GAVE_UP, INPUT, OK};
+use crate::render::escape::terminal::visible;
 
 pub(crate) fn run(args: &PullArgs) -> Result<u8, Failure> {
     let as_of = parse_as_of(args.as_of.as_deref())?;
@@ -32,8 +33,11 @@ pub(crate) fn run(args: &PullArgs) -> Result<u8, Failure> {
     let mut text =
         serde_json::to_string_pretty(&fetched.document).context("cannot serialise the snapshot").code(INPUT)?;
     text.push('\n');
-    let to =
-        if args.output.as_os_str() == "-" { "standard output".to_string() } else { args.output.display().to_string() };
+    let to = if args.output.as_os_str() == "-" {
+        "standard output".to_string()
+    } else {
+        visible(&args.output.display().to_string()).into_owned()
+    };
     let written = if args.output.as_os_str() == "-" {
         let mut out = std::io::stdout().lock();
         out.write_all(text.as_bytes()).and_then(|()| out.flush())
@@ -49,9 +53,10 @@ pub(crate) fn run(args: &PullArgs) -> Result<u8, Failure> {
         Ok(s) => {
             let _ = writeln!(
                 err,
-                "Pulled schedule {} version {} from {endpoint} into {to}: {} agents, {} shifts, {} time-off requests, {} trades; asOf {}.",
-                s.schedule.id,
+                "Pulled schedule {} version {} from {} into {to}: {} agents, {} shifts, {} time-off requests, {} trades; asOf {}.",
+                visible(&s.schedule.id),
                 s.schedule.version.map_or_else(|| "(none)".to_string(), |v| v.to_string()),
+                visible(&endpoint),
                 s.agents.len(),
                 s.shifts.len(),
                 s.time_off.len(),

@@ -7,6 +7,7 @@ use anyhow::{anyhow, Context as _};
 use crate::args::{RulesExplainArgs, RulesListArgs};
 use crate::exit::{Failure, WithCode, INPUT, OK};
 use crate::input::load_rules;
+use crate::render::escape::terminal::{visible, visible_lines};
 
 pub(crate) fn list(args: &RulesListArgs) -> Result<u8, Failure> {
     let mut rule_args = RuleArgsOwned::from(&args.rules);
@@ -15,10 +16,12 @@ pub(crate) fn list(args: &RulesListArgs) -> Result<u8, Failure> {
     }
     let rules = load_rules(&rule_args.0)?;
     let mut out = anstream::stdout();
-    let width = rules.rules().iter().map(|r| r.id.len()).max().unwrap_or(0);
+    // Ids, packs and titles come from the scripts (`meta()`, folder names): shown, never obeyed.
+    let width = rules.rules().iter().map(|r| visible(&r.id).chars().count()).max().unwrap_or(0);
     for r in rules.rules() {
         let off = if r.enabled { "" } else { " (disabled)" };
-        writeln!(out, "{:width$}  {:12} {:8} {}{off}", r.id, r.pack, r.severity.as_str(), r.title)
+        let (id, pack, title) = (visible(&r.id), visible(&r.pack), visible(&r.title));
+        writeln!(out, "{id:width$}  {pack:12} {:8} {title}{off}", r.severity.as_str())
             .context("cannot write")
             .code(INPUT)?;
     }
@@ -36,11 +39,22 @@ pub(crate) fn explain(args: &RulesExplainArgs) -> Result<u8, Failure> {
         .ok_or_else(|| anyhow!("unknown rule {:?} (see `shiftgate rules list --all`)", args.id))
         .code(INPUT)?;
     let mut out = anstream::stdout();
-    let pack = rules.packs().iter().find(|p| p.name == rule.pack).map(|p| format!(": {}", p.title)).unwrap_or_default();
+    let pack = rules
+        .packs()
+        .iter()
+        .find(|p| p.name == rule.pack)
+        .map(|p| format!(": {}", visible(&p.title)))
+        .unwrap_or_default();
     let waivable = if rule.waivable { "yes" } else { "no (see Not waivable above)" };
     let mut text = format!(
         "{} ({}, pack {}{pack}, {})\n{}\n\n{}\n\nWaivable: {waivable}\n\nEffective parameters:\n",
-        rule.id, rule.severity, rule.pack, rule.path, rule.title, rule.doc
+        visible(&rule.id),
+        rule.severity,
+        visible(&rule.pack),
+        visible(&rule.path),
+        visible(&rule.title),
+        // The `//!` text's own line breaks are meant; each line is shown on its own.
+        visible_lines(&rule.doc)
     );
     if rule.params.is_empty() {
         text.push_str("  (none)\n");
@@ -48,7 +62,7 @@ pub(crate) fn explain(args: &RulesExplainArgs) -> Result<u8, Failure> {
     for (k, v) in &rule.params {
         let default = rule.defaults.get(k).map(|d| d.to_string()).unwrap_or_default();
         let note = if default == v.to_string() { String::new() } else { format!(" (default {default})") };
-        text.push_str(&format!("  {k} = {v}{note}\n"));
+        text.push_str(&format!("  {} = {}{}\n", visible(k), visible(&v.to_string()), visible(&note)));
     }
     out.write_all(text.as_bytes()).context("cannot write").code(INPUT)?;
     Ok(OK)

@@ -23,6 +23,7 @@ use crate::args::{RulesTestArgs, TestFormat};
 use crate::commands::rules_new::fixtures_beside;
 use crate::exit::{Failure, WithCode, FINDINGS, INPUT, OK};
 use crate::input::{compile_rules, load_config, load_library};
+use crate::render::escape::terminal::visible;
 use crate::render::escape::xml::{attr, text};
 use crate::render::finding_text;
 
@@ -262,20 +263,26 @@ fn write_human(out: &mut dyn Write, cases: &[Case], paths: &[(String, String)], 
             continue;
         }
         if current != Some(c.rule.as_str()) {
-            let file = paths.iter().find(|(id, _)| *id == c.rule).map(|(_, p)| format!("  {p}")).unwrap_or_default();
-            writeln!(out, "{BOLD}{}{RESET}{file}", c.rule)?;
+            let file = paths
+                .iter()
+                .find(|(id, _)| *id == c.rule)
+                .map(|(_, p)| format!("  {}", visible(p)))
+                .unwrap_or_default();
+            writeln!(out, "{BOLD}{}{RESET}{file}", visible(&c.rule))?;
             current = Some(&c.rule);
         }
+        // Rule ids, fixture names, reasons and details quote scripts, files and snapshots: shown, never obeyed.
+        let name = visible(&c.name);
         match &c.outcome {
-            Outcome::Pass { findings: 0 } => writeln!(out, "  {GREEN}PASS{RESET}  {}", c.name)?,
+            Outcome::Pass { findings: 0 } => writeln!(out, "  {GREEN}PASS{RESET}  {name}")?,
             Outcome::Pass { findings } => {
                 let s = if *findings == 1 { "" } else { "s" };
-                writeln!(out, "  {GREEN}PASS{RESET}  {} ({findings} finding{s})", c.name)?
+                writeln!(out, "  {GREEN}PASS{RESET}  {name} ({findings} finding{s})")?
             }
             Outcome::Fail { reason, details } => {
-                writeln!(out, "  {RED}FAIL{RESET}  {}: {reason}", c.name)?;
+                writeln!(out, "  {RED}FAIL{RESET}  {name}: {}", visible(reason))?;
                 for d in details.iter().flat_map(|d| d.lines()) {
-                    writeln!(out, "        {d}")?;
+                    writeln!(out, "        {}", visible(d))?;
                 }
             }
         }

@@ -11,6 +11,7 @@ use crate::commands::demo::CHICAGO_WEEK;
 use crate::commands::publish::{runtime, CLIENT_ID_ENV, CLIENT_SECRET_ENV};
 use crate::exit::{Failure, WithCode, INPUT, OK};
 use crate::input::{display_name, read_bytes};
+use crate::render::escape::terminal::visible;
 
 /// The test routes, as the simulator documents them.
 const TEST_ROUTES: &[(&str, &str, &str)] = &[
@@ -65,9 +66,10 @@ pub(crate) fn run(args: &SimArgs) -> Result<u8, Failure> {
         let _ = writeln!(out, "shiftgate sim listening on {url}");
         let _ = writeln!(
             out,
-            "  serving {source}: business unit {}, schedule {} (week of {}, version {}), {} agents",
-            s.business_unit.id,
-            s.schedule.id,
+            "  serving {}: business unit {}, schedule {} (week of {}, version {}), {} agents",
+            visible(&source),
+            visible(&s.business_unit.id),
+            visible(&s.schedule.id),
             s.schedule.week_date,
             s.schedule.version.map_or_else(|| "1".to_string(), |v| v.to_string()),
             s.agents.len()
@@ -86,13 +88,13 @@ pub(crate) fn run(args: &SimArgs) -> Result<u8, Failure> {
         let _ = writeln!(
             out,
             "  {CLIENT_ID_ENV}={id} {CLIENT_SECRET_ENV}={secret} shiftgate publish --api {url} --business-unit {} --week {} --schedule {} --dry-run",
-            s.business_unit.id, s.schedule.week_date, s.schedule.id
+            visible(&s.business_unit.id), s.schedule.week_date, visible(&s.schedule.id)
         );
         // The REST client buys its bearer token with the same client credentials, at this base URL.
         let _ = writeln!(
             out,
             "  {CLIENT_ID_ENV}={id} {CLIENT_SECRET_ENV}={secret} shiftgate publish --platform rest --api {url} --business-unit {} --week {} --schedule {} --exclude-conflicting-trades",
-            s.business_unit.id, s.schedule.week_date, s.schedule.id
+            visible(&s.business_unit.id), s.schedule.week_date, visible(&s.schedule.id)
         );
         let _ = writeln!(out, "\nTest routes (no auth):");
         for (method, path, what) in TEST_ROUTES {

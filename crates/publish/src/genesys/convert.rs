@@ -9,6 +9,7 @@ use std::collections::HashSet;
 use serde_json::{json, Map, Value};
 
 use crate::plan::{user_id, UpdatePlan};
+use crate::platform::{PlatformError, Step};
 
 /// The raw answers of one Genesys fetch.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -61,7 +62,9 @@ pub fn query_agent_schedules(answer: &Value) -> &[Value] {
 /// Assembles the snapshot document. Agents come from the schedule's management units (and any agent schedule
 /// the query returned); time-off requests of users who are not agents of the schedule are left out (they cannot
 /// conflict with it); trades listed under two management units and repeated requests are de-duplicated by id.
-pub fn assemble(reads: &GenesysReads) -> Value {
+///
+/// Fails on a trade list entry without its `trade` object (see [`trade_of`]).
+pub fn assemble(reads: &GenesysReads) -> Result<Value, PlatformError> {
     let settings = reads.business_unit.get("settings").unwrap_or(&Value::Null);
     let pick = |v: &Value, k: &str| v.get(k).cloned().unwrap_or(Value::Null);
     let mut bu = Map::new();
@@ -129,10 +132,17 @@ pub fn assemble(reads: &GenesysReads) -> Value {
     }
     let mut trades: Vec<Value> = Vec::new();
     let mut trade_ids: HashSet<String> = HashSet::new();
-    for answer in &reads.trades {
-        for e in entities(answer) {
-            // `{trade, matchReview}`; accept a bare trade too.
-            let t = e.get("trade").unwrap_or(e);
+    for (list, answer) in reads.trades.iter().enumerate() {
+        for (at, e) in entities(answer).iter().enumerate() {
+            let t = trade_of(e).ok_or_else(|| PlatformError::Decode {
+                step: Step::Fetch,
+                message: format!(
+                    "shift trade list {} (of {}), entities[{at}] has no `trade` object: the list answers \
+                     {{entities:[{{trade, matchReview}}]}}",
+                    list + 1,
+                    reads.trades.len()
+                ),
+            })?;
             let id = t.get("id").and_then(Value::as_str).unwrap_or_default();
             if trade_ids.insert(id.to_string()) {
                 trades.push(t.clone());
@@ -140,7 +150,7 @@ pub fn assemble(reads: &GenesysReads) -> Value {
         }
     }
 
-    json!({
+    Ok(json!({
         "format": shiftgate_model::format::FORMAT,
         "businessUnit": bu,
         "schedule": schedule,
@@ -149,9 +159,21 @@ pub fn assemble(reads: &GenesysReads) -> Value {
         "agentSchedules": schedules,
         "timeOffRequests": requests,
         "shiftTrades": trades,
-    })
+    }))
 }
 
+/// The trade of one shift-trade list entry. wfm-api.md §1.9 [F]: the MU list answers `{entities:[{trade:
+/// ShiftTradeResponse, matchReview}]}`. The record shows no bare `ShiftTradeResponse` in that list, so an entry
+/// without a `trade` object is refused rather than guessed at (the stricter reading): read as a trade, it would
+/// yield a trade with no shifts that the checker could not judge.
+fn trade_of(entry: &Value) -> Option<&Value> {
+    entry.get("trade").filter(|t| t.is_object())
+}
+
+// What an upload carries of each read object: the fields of the upload models that the read models share with
+// them. BuUpdateAgentScheduleShift.md has no `workPlanId`/`workPlanShiftId` (read-only fields of the read model
+// BuAgentScheduleShift); its `schedule` reference is optional and left out. Activities are
+// `BuAgentScheduleActivity` and markers `BuFullDayTimeOffMarker` (wfm-api.md §1.4).
 const SHIFT_FIELDS: [&str; 5] = ["id", "startDate", "lengthMinutes", "manuallyEdited", "activities"];
 const ACTIVITY_FIELDS: [&str; 10] = [
     "startDate",
@@ -180,22 +202,11 @@ fn keep(v: &Value, fields: &[&str]) -> Map<String, Value> {
     fields.iter().filter_map(|k| v.get(*k).filter(|x| !x.is_null()).map(|x| (k.to_string(), x.clone()))).collect()
 }
 
-/// A query shift as a `BuUpdateAgentScheduleShift`: read-only fields dropped, work plan ids wrapped as `{value}`.
+/// A query shift as a `BuUpdateAgentScheduleShift`: only the upload model's fields (read-only ones dropped).
 fn upload_shift(shift: &Value, delete: bool) -> Value {
     let mut o = keep(shift, &SHIFT_FIELDS);
     if let Some(acts) = shift.get("activities").and_then(Value::as_array) {
         o.insert("activities".into(), acts.iter().map(|a| Value::Object(keep(a, &ACTIVITY_FIELDS))).collect());
-    }
-    for k in ["workPlanId", "workPlanShiftId"] {
-        match shift.get(k) {
-            Some(Value::String(s)) => {
-                o.insert(k.into(), json!({ "value": s }));
-            }
-            Some(v @ Value::Object(_)) => {
-                o.insert(k.into(), v.clone());
-            }
-            _ => {}
-        }
     }
     if delete {
         o.insert("delete".into(), json!(true));
@@ -206,6 +217,10 @@ fn upload_shift(shift: &Value, delete: bool) -> Value {
 /// The upload body (`UpdateScheduleUploadSchema`) for a plan: the schedule version, `published`, and per planned
 /// agent its version, every shift it holds after trades, the shifts trades moved away (`delete: true`), and its
 /// full-day markers.
+///
+/// No agent-level `workPlanId` is sent although BuUpdateAgentScheduleUploadSchema.md has one: a publish moves
+/// shifts, not work plans, and sending the plan we read would overwrite the agent's (it is mutually exclusive
+/// with `workPlanIdsPerWeek`, which we would have to carry too). Left out, the field changes nothing.
 pub fn upload_body(plan: &UpdatePlan) -> Value {
     let agents: Vec<Value> = plan
         .agents
@@ -283,7 +298,7 @@ mod tests {
 
     #[test]
     fn reads_assemble_into_a_valid_snapshot() {
-        let doc = assemble(&reads());
+        let doc = assemble(&reads()).unwrap();
         let snapshot = Fetched::new(doc.clone(), None).snapshot().unwrap();
         assert_eq!(snapshot.business_unit.zone.name(), "America/Chicago");
         assert_eq!(snapshot.schedule.version, Some(17));
@@ -299,8 +314,18 @@ mod tests {
     }
 
     #[test]
+    fn a_trade_list_entry_without_its_trade_object_is_refused_naming_the_entry() {
+        // wfm-api.md §1.9 [F]: `{entities:[{trade: ShiftTradeResponse, matchReview}]}`; no bare trade in the record.
+        let mut r = reads();
+        let bare = r.trades[0]["entities"][0]["trade"].clone();
+        r.trades[1] = json!({"entities": [{"trade": bare.clone()}, bare]});
+        let e = assemble(&r).unwrap_err().to_string();
+        assert!(e.contains("shift trade list 2 (of 2), entities[1] has no `trade` object"), "{e}");
+    }
+
+    #[test]
     fn upload_body_carries_versions_deletes_and_published() {
-        let doc = assemble(&reads());
+        let doc = assemble(&reads()).unwrap();
         let snapshot = Fetched::new(doc.clone(), None).snapshot().unwrap();
         let body = upload_body(&build_plan(&snapshot, &doc, &apply_trades(&snapshot)));
         assert_eq!(body["published"], true);
@@ -311,10 +336,86 @@ mod tests {
         let shifts = a100["shifts"].as_array().unwrap();
         assert_eq!((shifts[0]["id"].as_str(), shifts[0].get("delete")), (Some("s-9"), None));
         assert_eq!((shifts[1]["id"].as_str(), &shifts[1]["delete"]), (Some("s-1"), &json!(true)));
-        assert_eq!(shifts[1]["workPlanId"], json!({"value": "wp-1"}), "work plan ids are wrapped on upload");
         assert_eq!(a100["fullDayTimeOffMarkers"][0]["timeOffRequestId"], "tor-7");
         let a200 = &body["agentSchedules"][1];
         assert_eq!(a200["shifts"][0]["id"], "s-1");
         assert_eq!(a200["shifts"][0]["activities"][0]["description"], "");
+    }
+
+    /// The keys of every object at `list` of each entry of `parents`, with where they are.
+    fn keys_of<'a>(parents: impl Iterator<Item = &'a Value>, list: &str) -> Vec<(String, &'a Value)> {
+        parents
+            .flat_map(|p| p[list].as_array().into_iter().flatten())
+            .flat_map(|o| o.as_object().unwrap().keys().map(move |k| (k.clone(), o)))
+            .collect()
+    }
+
+    #[test]
+    fn the_upload_body_carries_only_fields_its_models_have() {
+        // The read carries what only the read models have (the shift's workPlanId, BuAgentScheduleShift), and
+        // fields of no model at all; the upload must carry neither.
+        let mut reads = reads();
+        let a100 = &mut reads.agent_schedules[0].1["result"]["agentSchedules"][0];
+        a100["shifts"][0]["workPlanShiftId"] = json!("wps-1");
+        a100["shifts"][0]["schedule"] = json!({"id": "sch-48", "weekDate": "2026-11-29"});
+        a100["shifts"][0]["activities"][0]["category"] = json!("OnQueueWork");
+        a100["workPlan"] = json!({"id": "wp-1"});
+        let doc = assemble(&reads).unwrap();
+        let snapshot = Fetched::new(doc.clone(), None).snapshot().unwrap();
+        let body = upload_body(&build_plan(&snapshot, &doc, &apply_trades(&snapshot)));
+        // UpdateScheduleUploadSchema.md.
+        let body_fields =
+            ["description", "published", "shortTermForecast", "headcountForecast", "agentSchedules", "metadata"];
+        // BuUpdateAgentScheduleUploadSchema.md.
+        let agent_fields =
+            ["userId", "workPlanId", "workPlanIdsPerWeek", "shifts", "fullDayTimeOffMarkers", "metadata", "delete"];
+        // SDK: BuUpdateAgentScheduleShift.md: id, start_date, length_minutes, activities, manually_edited,
+        // schedule, delete (wire names camelCase).
+        let shift_fields = ["id", "startDate", "lengthMinutes", "activities", "manuallyEdited", "schedule", "delete"];
+        // BuAgentScheduleActivity, wfm-api.md §1.4.
+        let activity_fields = [
+            "startDate",
+            "lengthMinutes",
+            "description",
+            "activityCodeId",
+            "paid",
+            "payableMinutes",
+            "timeOffRequestId",
+            "timeOffRequestSyncVersion",
+            "externalActivityId",
+            "externalActivityType",
+        ];
+        // BuFullDayTimeOffMarker, wfm-api.md §1.4.
+        let marker_fields = [
+            "businessUnitDate",
+            "lengthMinutes",
+            "description",
+            "activityCodeId",
+            "paid",
+            "payableMinutes",
+            "timeOffRequestId",
+            "timeOffRequestSyncVersion",
+            "delete",
+        ];
+        for k in body.as_object().unwrap().keys() {
+            assert!(body_fields.contains(&k.as_str()), "body.{k}");
+        }
+        let agents = keys_of(std::iter::once(&body), "agentSchedules");
+        let shifts = keys_of(body["agentSchedules"].as_array().unwrap().iter(), "shifts");
+        let all_shifts =
+            body["agentSchedules"].as_array().unwrap().iter().flat_map(|a| a["shifts"].as_array().unwrap());
+        let activities = keys_of(all_shifts, "activities");
+        let markers = keys_of(body["agentSchedules"].as_array().unwrap().iter(), "fullDayTimeOffMarkers");
+        assert!(!shifts.is_empty() && !activities.is_empty() && !markers.is_empty());
+        for (what, keys, allowed) in [
+            ("agent", &agents, &agent_fields[..]),
+            ("shift", &shifts, &shift_fields[..]),
+            ("activity", &activities, &activity_fields[..]),
+            ("marker", &markers, &marker_fields[..]),
+        ] {
+            for (k, at) in keys {
+                assert!(allowed.contains(&k.as_str()), "{what} field {k} is not in its model: {at}");
+            }
+        }
     }
 }

@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use secrecy::SecretString;
 
+use crate::base_url::checked_base;
 use crate::canon::value_hash;
 use crate::error::PublishError;
 use crate::http::{Answer, HttpSettings, Request, Sender};
@@ -28,7 +29,8 @@ use convert::{assemble, upload_body, GenesysReads};
 /// How to reach and authenticate to a Genesys Cloud org.
 #[derive(Clone, Debug)]
 pub struct GenesysConfig {
-    /// API base, e.g. `https://api.mypurecloud.com` (or a simulator's `http://127.0.0.1:PORT`).
+    /// API base, e.g. `https://api.mypurecloud.com` (or a simulator's `http://127.0.0.1:PORT`: plain http only on
+    /// loopback, see [`crate::base_url`]).
     pub api_base: String,
     /// Login base for `POST /oauth/token`; default: the API base with `api.` replaced by `login.`.
     pub login_base: Option<String>,
@@ -85,11 +87,8 @@ impl std::fmt::Debug for GenesysClient {
 impl GenesysClient {
     /// Builds the client (no network I/O yet).
     pub fn new(config: GenesysConfig) -> Result<GenesysClient, PublishError> {
-        let api = config.api_base.trim_end_matches('/').to_string();
-        if !(api.starts_with("https://") || api.starts_with("http://")) {
-            return Err(PublishError::Config(format!("the Genesys API base must be an http(s) URL, got {api:?}")));
-        }
-        let login = config.login_base.unwrap_or_else(|| login_base_for(&api)).trim_end_matches('/').to_string();
+        let api = checked_base("the Genesys API base", &config.api_base)?;
+        let login = checked_base("the Genesys login base", &config.login_base.unwrap_or_else(|| login_base_for(&api)))?;
         Ok(GenesysClient {
             sender: Sender::new(&config.http, api, login)?,
             settings: config.http,
@@ -143,7 +142,7 @@ impl PlatformClient for GenesysClient {
     async fn fetch(&self, target: &Target) -> Result<Fetched, PlatformError> {
         self.throttled.store(0, Ordering::Relaxed);
         let reads = self.read_week(target).await?;
-        let mut fetched = Fetched::new(assemble(&reads), None);
+        let mut fetched = Fetched::new(assemble(&reads)?, None);
         fetched.throttled = self.throttled.swap(0, Ordering::Relaxed);
         Ok(fetched)
     }
@@ -154,7 +153,7 @@ impl PlatformClient for GenesysClient {
             return self.fetch(target).await;
         };
         let reads = GenesysReads { schedule, agent_schedules, ..GenesysReads::default() };
-        let mut fetched = Fetched::new(assemble(&reads), None);
+        let mut fetched = Fetched::new(assemble(&reads)?, None);
         fetched.partial = true;
         fetched.throttled = self.throttled.swap(0, Ordering::Relaxed);
         Ok(fetched)
@@ -194,5 +193,22 @@ mod tests {
         assert!(matches!(GenesysClient::new(bad), Err(PublishError::Config(_))));
         let empty = GenesysConfig::new("https://api.mypurecloud.com", "", SecretString::from("s"));
         assert!(matches!(GenesysClient::new(empty), Err(PublishError::Config(_))));
+    }
+
+    #[test]
+    fn credentials_never_go_out_in_clear_text_or_in_the_url() {
+        let refused = |cfg: GenesysConfig| match GenesysClient::new(cfg) {
+            Err(PublishError::Config(m)) => m,
+            other => panic!("expected a configuration error, got {other:?}"),
+        };
+        let clear = GenesysConfig::new("http://api.mypurecloud.com", "c", SecretString::from("s"));
+        assert!(refused(clear).starts_with("the Genesys API base must use https://"));
+        let userinfo = GenesysConfig::new("https://me:hunter2@api.mypurecloud.com", "c", SecretString::from("s"));
+        assert!(!refused(userinfo).contains("hunter2"));
+        let mut login = GenesysConfig::new("https://api.mypurecloud.com", "c", SecretString::from("s"));
+        login.login_base = Some("http://login.mypurecloud.com".into());
+        assert!(refused(login).starts_with("the Genesys login base must use https://"));
+        // A simulator on this machine is fine.
+        assert!(GenesysClient::new(GenesysConfig::new("http://127.0.0.1:9", "c", SecretString::from("s"))).is_ok());
     }
 }

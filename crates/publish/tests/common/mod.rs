@@ -1,15 +1,63 @@
-//! Shared pieces of the publisher's integration tests: the example week and a small validator that predicts
-//! time-off conflicts after trades, the way the real checker's `core` pack does.
+//! Shared pieces of the publisher's integration tests: the example week, a small validator that predicts
+//! time-off conflicts after trades the way the real checker's `core` pack does, and the clients and submission
+//! the wire tests (requests.rs, redirects.rs, reads.rs, token.rs) send to their servers on 127.0.0.1; and for the
+//! state-machine tests (machine.rs, machine_settle.rs) running a publish on the in-memory platform and reading it.
 
 #![allow(dead_code, unreachable_pub)]
 
+use std::time::Duration;
+
 use chrono::{DateTime, Utc};
+use secrecy::SecretString;
 use serde_json::{json, Value};
 use shiftgate_model::{apply_trades_excluding, Category, Snapshot};
-use shiftgate_publish::{PublishFinding, Target, Validation, Validator};
+use shiftgate_publish::fake::{Call, FakePlatform};
+use shiftgate_publish::genesys::{GenesysClient, GenesysConfig};
+use shiftgate_publish::plan::UpdatePlan;
+use shiftgate_publish::{
+    publish, verify_chain, AuditLog, HttpSettings, PublishConfig, PublishFinding, PublishOutcome, PublishReport,
+    Submission, Target, TokioClock, Validation, Validator,
+};
+
+/// The route of [`target`]'s schedule, without the host.
+pub const SCHEDULE: &str = "/api/v2/workforcemanagement/businessunits/bu-chi/weeks/2026-11-29/schedules/sch-48";
 
 pub fn target() -> Target {
     Target { business_unit_id: "bu-chi".into(), week_id: "2026-11-29".into(), schedule_id: "sch-48".into() }
+}
+
+/// Client settings for a test server on loopback: no pacing, a 5 s request timeout.
+pub fn fast() -> HttpSettings {
+    HttpSettings { requests_per_second: 0.0, request_timeout: Duration::from_secs(5), ..HttpSettings::default() }
+}
+
+/// A Genesys client of `base` (client `client-1`, secret `s3cret`) with the given settings.
+pub fn genesys_with(base: &str, http: HttpSettings) -> GenesysClient {
+    let mut c = GenesysConfig::new(base, "client-1", SecretString::from("s3cret"));
+    c.http = http;
+    GenesysClient::new(c).unwrap()
+}
+
+/// A Genesys client of `base` with [`fast`] settings.
+pub fn genesys(base: &str) -> GenesysClient {
+    genesys_with(base, fast())
+}
+
+/// A write of schedule sch-48 at version 17 that changes no agent and publishes.
+pub fn submission() -> Submission {
+    let plan = UpdatePlan {
+        schedule_id: "sch-48".into(),
+        schedule_version: Some(17),
+        published: true,
+        agents: vec![],
+        trades_applied: vec![],
+    };
+    Submission {
+        plan,
+        body: json!({"metadata": {"version": 17}, "published": true}),
+        payload_hash: "sha256:x".into(),
+        etag: None,
+    }
 }
 
 pub fn start() -> DateTime<Utc> {
@@ -97,6 +145,7 @@ impl Validator for TimeOffValidator {
                             time_off_request_ids: vec![req.id.to_string()],
                             shift_ids: vec![shift.id.to_string()],
                             cause,
+                            waiver: None,
                         });
                     }
                 }
@@ -104,4 +153,94 @@ impl Validator for TimeOffValidator {
         }
         Validation { findings }
     }
+}
+
+/// The checker as `shiftgate publish` runs it: time-off conflicts, plus a blocking `core.trade.integrity` finding
+/// for every approved trade that could not be applied. A trade the draft already reflects is not a failure (the
+/// model tells it apart: `Roster::already_applied`, DESIGN.md §3), so a re-run after a publish converges.
+pub struct TradeChecker;
+
+impl Validator for TradeChecker {
+    fn validate(&self, s: &Snapshot, excluded: &[usize]) -> Validation {
+        let mut v = TimeOffValidator.validate(s, excluded);
+        let roster = apply_trades_excluding(s, excluded);
+        for failure in &roster.failed {
+            let trade = &s.trades[failure.trade_ix];
+            let at = start();
+            v.findings.push(PublishFinding {
+                rule: "core.trade.integrity".into(),
+                severity: "error".into(),
+                blocking: true,
+                agent_id: trade.initiating_user.to_string(),
+                start: at,
+                end: at,
+                message: format!("approved trade {} cannot be applied", trade.id),
+                trade_ids: vec![trade.id.to_string()],
+                time_off_request_ids: Vec::new(),
+                shift_ids: vec![trade.initiating_shift.to_string()],
+                cause: Vec::new(),
+                waiver: None,
+            });
+        }
+        v
+    }
+}
+
+// ---- Running the state machine on the in-memory platform (machine.rs, machine_settle.rs). ----
+
+pub fn config() -> PublishConfig {
+    let mut c = PublishConfig::new(target());
+    c.jitter_seed = Some(7);
+    c.run_id = Some("run-test".into());
+    c
+}
+
+pub async fn run_with(
+    fake: &FakePlatform,
+    validator: &dyn Validator,
+    cfg: &PublishConfig,
+) -> (PublishReport, AuditLog) {
+    let clock = TokioClock::starting_at(start());
+    let mut audit = AuditLog::in_memory();
+    let report = publish(fake, validator, &clock, &mut audit, cfg).await.expect("run");
+    (report, audit)
+}
+
+pub async fn run(fake: &FakePlatform, cfg: &PublishConfig) -> PublishReport {
+    let (report, audit) = run_with(fake, &TimeOffValidator, cfg).await;
+    // Whatever happened, the audit chain verifies and ends with the outcome.
+    let text = audit.lines().join("\n");
+    assert_eq!(verify_chain(&text).unwrap(), report.audit_head);
+    let last: Value = serde_json::from_str(audit.lines().last().unwrap()).unwrap();
+    assert_eq!(last["outcome"], report.outcome.as_str());
+    report
+}
+
+pub fn writes(fake: &FakePlatform) -> Vec<(Option<i64>, bool)> {
+    fake.calls()
+        .into_iter()
+        .filter_map(|c| match c {
+            Call::Submit { version, applied, .. } => Some((version, applied)),
+            Call::Fetch(_) => None,
+        })
+        .collect()
+}
+
+pub fn holder_of(doc: &Value, shift: &str) -> String {
+    let entries = doc["agentSchedules"].as_array().unwrap();
+    let holders: Vec<&str> = entries
+        .iter()
+        .filter(|e| e["shifts"].as_array().unwrap().iter().any(|s| s["id"] == shift))
+        .map(|e| e["user"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(holders.len(), 1, "{shift} held by {holders:?}");
+    holders[0].to_string()
+}
+
+pub fn published(version: i64) -> PublishOutcome {
+    PublishOutcome::Published { schedule_version: Some(version), verified: true, changed_shifts: true }
+}
+
+pub fn says(report: &PublishReport, needle: &str) -> bool {
+    report.story.iter().any(|l| l.contains(needle))
 }

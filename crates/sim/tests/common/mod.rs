@@ -48,6 +48,8 @@ pub fn http() -> reqwest::Client {
     reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap()
 }
 
+/// A bearer token: wfm-api.md §1.1 [F]: POST /oauth/token, Basic base64(id:secret), form
+/// grant_type=client_credentials.
 pub async fn token(http: &reqwest::Client, base: &str) -> String {
     let c = SimConfig::default();
     let resp = http
@@ -61,8 +63,13 @@ pub async fn token(http: &reqwest::Client, base: &str) -> String {
     resp.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_string()
 }
 
+/// The schedule's route, without the host.
+pub fn schedule_path() -> String {
+    format!("/api/v2/workforcemanagement/businessunits/{BU}/weeks/{WEEK}/schedules/{SCHEDULE}")
+}
+
 pub fn schedule_url(base: &str) -> String {
-    format!("{base}/api/v2/workforcemanagement/businessunits/{BU}/weeks/{WEEK}/schedules/{SCHEDULE}")
+    format!("{base}{}", schedule_path())
 }
 
 pub fn gzip(bytes: &[u8]) -> Vec<u8> {
@@ -84,7 +91,8 @@ pub async fn upload_slot(http: &reqwest::Client, base: &str, token: &str, len: u
         .unwrap()
 }
 
-/// uploadurl -> PUT (gzip, with the returned headers) -> update. Returns the update response.
+/// The three steps of wfm-api.md §1.5 [F]: uploadurl, PUT (gzip) with exactly the returned headers, update.
+/// Returns the update response.
 pub async fn upload_and_update(http: &reqwest::Client, base: &str, token: &str, body: &Value) -> reqwest::Response {
     let gz = gzip(&serde_json::to_vec(body).unwrap());
     let slot = upload_slot(http, base, token, gz.len()).await;
@@ -138,7 +146,8 @@ pub fn agent_version(state: &Value, agent: &str) -> i64 {
         .unwrap()
 }
 
-/// Subscribes a fresh channel to the schedules topic and connects its socket.
+/// Subscribes a fresh channel to the schedules topic and connects its socket: wfm-api.md §6.1-6.2 [F]: create a
+/// channel, subscribe `[{id: topic}]`, open `connectUri`.
 pub async fn subscribed_socket(
     http: &reqwest::Client,
     base: &str,
@@ -153,11 +162,10 @@ pub async fn subscribed_socket(
         .json()
         .await
         .unwrap();
-    let topic = format!("v2.workforcemanagement.businessunits.{BU}.schedules");
     let subs: Value = http
         .put(format!("{base}/api/v2/notifications/channels/{}/subscriptions", channel["id"].as_str().unwrap()))
         .bearer_auth(token)
-        .json(&json!([{ "id": topic }]))
+        .json(&json!([{ "id": SCHEDULES_TOPIC }]))
         .send()
         .await
         .unwrap()

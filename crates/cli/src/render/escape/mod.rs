@@ -20,51 +20,6 @@ pub(crate) mod json;
 pub(crate) mod terminal;
 pub(crate) mod xml;
 
-/// The runner's legacy workflow-command prefix, recognised anywhere in a log line.
-pub(crate) const LEGACY_COMMAND: &str = "##[";
-
-/// Whether a character does not show as itself: controls (C0, DEL, C1), line and paragraph separators, Unicode
-/// format characters (bidirectional controls, zero-width characters, the byte-order mark, tags) and the other
-/// default-ignorable code points, and the noncharacters U+FFFE/U+FFFF.
-pub(crate) fn is_hidden(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{00AD}'
-                | '\u{034F}'
-                | '\u{061C}'
-                | '\u{115F}'..='\u{1160}'
-                | '\u{17B4}'..='\u{17B5}'
-                | '\u{180B}'..='\u{180F}'
-                | '\u{200B}'..='\u{200F}'
-                | '\u{2028}'..='\u{202E}'
-                | '\u{2060}'..='\u{206F}'
-                | '\u{3164}'
-                | '\u{FE00}'..='\u{FE0F}'
-                | '\u{FEFF}'
-                | '\u{FFA0}'
-                | '\u{FFF0}'..='\u{FFFB}'
-                | '\u{FFFE}'..='\u{FFFF}'
-                | '\u{1BCA0}'..='\u{1BCA3}'
-                | '\u{1D173}'..='\u{1D17A}'
-                | '\u{E0000}'..='\u{E0FFF}'
-        )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hidden_characters_are_controls_separators_and_invisible_formatting() {
-        for c in ['\0', '\n', '\r', '\t', '\x1b', '\x7f', '\u{85}', '\u{9b}', '\u{2028}', '\u{2029}', '\u{202E}'] {
-            assert!(is_hidden(c), "{c:?}");
-        }
-        for c in ['\u{AD}', '\u{200B}', '\u{200D}', '\u{2066}', '\u{FEFF}', '\u{E0041}'] {
-            assert!(is_hidden(c), "{c:?}");
-        }
-        for c in ['a', ' ', ':', '#', '[', '%', '<', '&', '"', '\\', 'é', '€', '中', '\u{A0}'] {
-            assert!(!is_hidden(c), "{c:?}");
-        }
-    }
-}
+/// Which characters do not show as themselves, and the runner's legacy command prefix: one list for the whole
+/// workspace, owned by the publisher (whose error messages quote platform answers) and used by every renderer here.
+pub(crate) use shiftgate_publish::hidden::{is_hidden, LEGACY_COMMAND};

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use shiftgate_check::{Finding, Report, RuleSet, Severity};
-use shiftgate_model::{AgentIx, Category, CodeIx, Roster, Shift, Snapshot, TimeOffRequestId};
+use shiftgate_model::{AgentIx, Category, CodeIx, Roster, Shift, Snapshot};
 
 use super::days::{day, offsets, Day};
 use crate::render::escape::html::shown;
@@ -163,7 +163,7 @@ pub(crate) fn build(snapshot: &Snapshot, roster: &Roster, report: &Report, rules
 
     let mut patterns: Vec<Vec<i64>> = Vec::new();
     let mut pattern_ix: HashMap<Vec<i64>, usize> = HashMap::new();
-    let reflected = reflected_requests(snapshot);
+    let reflected = snapshot.reflected_requests();
     let name_of = |a: AgentIx| shown(&snapshot.agent(a).name);
     let id_of = |a: AgentIx| shown(snapshot.agent(a).id.as_str());
     let mut agents: Vec<AgentView> = snapshot
@@ -317,16 +317,4 @@ fn activities(s: &Shift, code_of: &mut impl FnMut(CodeIx, Category) -> usize) ->
         flat.push(code_of(a.code, a.category) as i64);
     }
     flat
-}
-
-/// A time-off request is reflected in the draft when a TimeOff activity or a full-day marker carries its id
-/// (DESIGN.md §3; the checker's `reflected` uses the same reading).
-fn reflected_requests(snapshot: &Snapshot) -> std::collections::HashSet<&TimeOffRequestId> {
-    let activities = snapshot
-        .shifts
-        .iter()
-        .flat_map(|s| &s.activities)
-        .filter(|a| a.category == Category::TimeOff)
-        .filter_map(|a| a.time_off_request.as_ref());
-    activities.chain(snapshot.markers.iter().filter_map(|m| m.time_off_request.as_ref())).collect()
 }

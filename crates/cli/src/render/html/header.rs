@@ -36,7 +36,7 @@ pub(crate) fn header(c: &Context<'_>) -> String {
     h.push_str("<header id=\"sg-header\">\n");
     let _ = writeln!(h, "<h1>{}</h1>", title(c));
     if let Some(p) = c.publish {
-        publish_outcome(&mut h, p);
+        publish_outcome(&mut h, p, Some(timeline_caption(&p.outcome)));
     }
     verdict(&mut h, c);
     facts(&mut h, c);
@@ -178,7 +178,7 @@ pub(crate) fn run_only(p: &PublishReport) -> String {
     let mut h = String::with_capacity(4 * 1024);
     h.push_str("<header id=\"sg-header\">\n");
     let _ = writeln!(h, "<h1>{}</h1>", run_title(p));
-    publish_outcome(&mut h, p);
+    publish_outcome(&mut h, p, None);
     h.push_str("<p class=\"verdict pass\" id=\"sg-no-validation\">No validation ran: the run stopped before the week was checked, so there is no timeline to draw.</p>\n");
     publish_details(&mut h, p);
     h.push_str("</header>\n");
@@ -194,18 +194,25 @@ pub(crate) fn run_title(p: &PublishReport) -> String {
     ))
 }
 
-/// The run's outcome, on top: what the platform holds now.
-fn publish_outcome(h: &mut String, p: &PublishReport) {
-    let (class, label) = match &p.outcome {
-        PublishOutcome::Published { .. } => ("pass", "PUBLISHED"),
-        PublishOutcome::AlreadyPublished { .. } => ("pass", "ALREADY PUBLISHED"),
-        PublishOutcome::DryRun { blocked: false } => ("pass", "DRY RUN"),
-        PublishOutcome::DryRun { blocked: true } => ("blocked", "DRY RUN, BLOCKED"),
-        PublishOutcome::Blocked => ("blocked", "BLOCKED"),
-        PublishOutcome::DataConflict => ("blocked", "DATA CONFLICT"),
-        PublishOutcome::GaveUp { .. } => ("gaveup", "GAVE UP"),
-        PublishOutcome::Rejected { .. } => ("blocked", "REJECTED"),
+/// Which validation the page's timeline draws: the last one the run made. After a data conflict that is the
+/// re-read after the refusal (what explains it), not the validation the refused write was built on.
+fn timeline_caption(outcome: &PublishOutcome) -> &'static str {
+    match outcome {
+        PublishOutcome::DataConflict => "the latest validation (the re-read after the refusal)",
+        _ => "the validation this run acted on (the last one, after exclusions)",
+    }
+}
+
+/// The run's outcome, on top: what the platform holds now; `timeline` says which validation the page draws (none
+/// when the run stopped before validating).
+fn publish_outcome(h: &mut String, p: &PublishReport, timeline: Option<&str>) {
+    // Styled as the terminal colours it: by what the exit code tells the caller to do.
+    let class = match p.outcome.exit_code() {
+        0 => "pass",
+        4 => "gaveup",
+        _ => "blocked",
     };
+    let label = p.outcome.label();
     let t = &p.target;
     let _ = writeln!(
         h,
@@ -214,13 +221,14 @@ fn publish_outcome(h: &mut String, p: &PublishReport) {
     );
     let _ = writeln!(
         h,
-        "<p class=\"run\">publish run <code>{}</code> on {} for schedule {} of business unit {}, week of {}{}. The timeline below is the validation this run acted on (the last one, after exclusions).</p>",
+        "<p class=\"run\">publish run <code>{}</code> on {} for schedule {} of business unit {}, week of {}{}.{}</p>",
         text(&p.run_id),
         text(&p.platform),
         text(&t.schedule_id),
         text(&t.business_unit_id),
         text(&t.week_id),
-        if p.dry_run { " (dry run)" } else { "" }
+        if p.dry_run { " (dry run)" } else { "" },
+        timeline.map_or_else(String::new, |t| format!(" The timeline below is {t}."))
     );
 }
 

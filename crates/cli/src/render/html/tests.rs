@@ -113,3 +113,57 @@ fn a_moved_shift_names_its_trade_and_previous_owner_and_leaves_a_ghost() {
     assert_eq!((request["id"].as_str(), request["status"].as_str()), (Some("tor-9"), Some("PENDING")));
     assert_eq!(request["reflected"], false);
 }
+
+/// A publish run on the design week whose one write the platform refuses without a reason (the Genesys way).
+fn refused_run() -> shiftgate_publish::PublishReport {
+    use shiftgate_publish::fake::{FakePlatform, WriteFault};
+    use shiftgate_publish::{publish, AuditLog, PublishConfig, SettlePolicy, Target, TokioClock, Validation};
+    use std::time::Duration;
+    let doc: Value =
+        serde_json::from_slice(include_bytes!("../../../../../fixtures/schedules/design-example.json")).unwrap();
+    let fake = FakePlatform::new(doc);
+    fake.script_writes([WriteFault::AsyncError]);
+    let s = design();
+    let target = Target {
+        business_unit_id: s.business_unit.id.clone(),
+        week_id: s.schedule.week_date.to_string(),
+        schedule_id: s.schedule.id.clone(),
+    };
+    let mut config = PublishConfig::new(target);
+    config.settle = SettlePolicy {
+        window: Duration::from_millis(20),
+        base: Duration::from_millis(2),
+        cap: Duration::from_millis(5),
+    };
+    let nothing = |_: &Snapshot, _: &[usize]| Validation::default();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+    rt.block_on(publish(&fake, &nothing, &TokioClock::new(), &mut AuditLog::in_memory(), &config)).unwrap()
+}
+
+#[test]
+fn the_timeline_of_a_refused_run_is_called_the_re_read_after_the_refusal() {
+    let run = refused_run();
+    assert_eq!(run.outcome, shiftgate_publish::PublishOutcome::DataConflict, "{:?}", run.story);
+    let s = design();
+    let roster = apply_trades(&s);
+    let (_, report) = hostile_report();
+    let page = Page {
+        snapshot: &s,
+        roster: &roster,
+        report: &report,
+        rules: None,
+        fail_on: None,
+        source: None,
+        publish: Some(&run),
+    };
+    let mut out = Vec::new();
+    write(&mut out, &page).unwrap();
+    let html = String::from_utf8(out).unwrap();
+    // The last validation is of the fresh read taken to explain the refusal, not the one the write was built on.
+    assert!(html.contains("The timeline below is the latest validation (the re-read after the refusal)."), "{html}");
+    assert!(!html.contains("acted on"), "{html}");
+    // Without a validation there is no timeline to name.
+    let mut out = Vec::new();
+    write_run_only(&mut out, &run).unwrap();
+    assert!(!String::from_utf8(out).unwrap().contains("The timeline below"));
+}
