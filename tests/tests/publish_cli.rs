@@ -425,3 +425,54 @@ fn sim_serves_until_stopped_and_publish_survives_its_concurrent_editor() {
     let bad = command(&["sim", "--faults", "nonsense@@"]).output().unwrap();
     assert_eq!(bad.status.code(), Some(2), "{}", all_text(&bad));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timings_give_each_wait_its_own_line_and_count_requests_per_route() {
+    // One read answered 429 with Retry-After: 1 (wfm-api.md §1.11). The wait is its own line in --timings and
+    // its own entry in the JSON report's timings, not folded into "rules loading, output"; the requests per
+    // route agree with what the simulator received.
+    let dir = tempfile::tempdir().unwrap();
+    let audit = dir.path().join("audit.jsonl");
+    let config = SimConfig { faults: FaultPlan::parse("429:1s@read#1").unwrap(), ..SimConfig::default() };
+    let sim = sim_with(&clean(&demo_week()), config).await;
+    let url = sim.base_url();
+    let c = with_sim_credentials(command(&publish_args(&url, "genesys", &audit, &["--json", "--timings"])));
+    let o = output(c).await;
+    assert_eq!(o.status.code(), Some(0), "{}", all_text(&o));
+    let report: Value = serde_json::from_slice(&o.stdout).expect("--json prints the report");
+    let timings = text(&o.stderr);
+
+    // The client sent nothing for the Retry-After (the journal's clock); the time it stood still is reported as
+    // that wait. Measured from when the next request queued, so a little under the second it was asked to wait.
+    let journal = sim.requests();
+    let limited = journal.iter().find(|r| r.status == Some(429)).expect("the fault answered 429");
+    let next = journal.iter().find(|r| r.seq > limited.seq && r.path.starts_with("/api/")).expect("the read went on");
+    assert!(next.elapsed_ms >= limited.elapsed_ms + 1000, "{next:?} went before the Retry-After of {limited:?}");
+    let waits = report["timings"]["waits"].as_array().expect("timings.waits");
+    let retry = waits.iter().find(|w| w["kind"] == "retryAfter").unwrap_or_else(|| panic!("{waits:#?}"));
+    assert!(retry["ms"].as_f64().unwrap() >= 500.0, "{retry}");
+    // --timings: the wait on its own line, and the lines add up to the total (so it is not also counted under
+    // "rules loading, output").
+    let seconds = |l: &str| -> f64 { l.split_whitespace().rev().nth(2).and_then(|s| s.parse().ok()).unwrap_or(0.0) };
+    let line =
+        timings.lines().find(|l| l.contains("waiting: Retry-After of a 429")).unwrap_or_else(|| panic!("{timings}"));
+    assert!(seconds(line) >= 0.5, "{line}");
+    let total: f64 = timings
+        .lines()
+        .find_map(|l| l.strip_prefix("timings: total "))
+        .and_then(|t| t.trim_end_matches(" s").parse().ok())
+        .unwrap_or_else(|| panic!("{timings}"));
+    let parts: Vec<&str> = timings.lines().take_while(|l| !l.starts_with("requests: ")).skip(1).collect();
+    let sum: f64 = parts.iter().map(|l| seconds(l)).sum();
+    assert!((sum - total).abs() <= 0.001 * parts.len() as f64 + 1e-9, "{sum} != {total}: {timings}");
+
+    // Requests per route: the report's count of agent-schedule queries is what the simulator received.
+    let received = journal.iter().filter(|r| r.path.ends_with("/agentschedules/query")).count() as u64;
+    let routes = report["timings"]["routes"].as_array().expect("timings.routes");
+    let query = routes.iter().find(|r| r["route"].as_str().unwrap().ends_with("agentschedules/query")).unwrap();
+    assert_eq!(query["requests"].as_u64(), Some(received), "{routes:#?}");
+    assert_eq!(report["timings"]["rateLimited"].as_u64(), Some(1), "{}", report["timings"]);
+    let shown = timings.lines().find(|l| l.contains("agentschedules/query")).unwrap_or_else(|| panic!("{timings}"));
+    assert!(shown.trim_end().ends_with(&format!(" {received}")), "{shown}");
+    assert!(timings.contains("requests: ") && timings.contains("(1 answered 429)"), "{timings}");
+}

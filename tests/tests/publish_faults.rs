@@ -310,6 +310,7 @@ fn http() -> HttpSettings {
         outcome_timeout: REQUEST_TIMEOUT,
         requests_per_second: 0.0,
         burst: 1,
+        concurrent_reads: HttpSettings::default().concurrent_reads,
     }
 }
 

@@ -349,9 +349,12 @@ pub(crate) struct LiveArgs {
     /// Schedule id.
     #[arg(long, value_name = "ID")]
     pub(crate) schedule: String,
-    /// Client-side pacing: requests per second to the platform (0: no pacing; otherwise at least 0.001).
-    #[arg(long, value_name = "N", default_value_t = 2.0, value_parser = requests_per_second)]
-    pub(crate) rate: f64,
+    /// An optional ceiling: at most N requests per second to the platform's API. Not needed for pacing: the
+    /// client follows the platform's own rate-limit headers (inin-ratelimit-allowed, -count, -reset) and waits out
+    /// any 429's Retry-After by itself, so a 10,000-agent business unit needs no tuning. Set it to leave room for
+    /// other jobs that share the same OAuth client's budget. Default and 0: no ceiling; otherwise at least 0.001.
+    #[arg(long, value_name = "N", value_parser = requests_per_second)]
+    pub(crate) rate: Option<f64>,
 }
 
 /// `--rate`: a number, then the publish crate's one check of a pacing rate.
@@ -402,7 +405,9 @@ pub(crate) struct PublishArgs {
     /// At most this many write attempts.
     #[arg(long, value_name = "N", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) max_writes: u32,
-    /// Print where the time went (platform reads, validation, payload, writes) to standard error.
+    /// Print where the time went to standard error: platform reads, validation, payload and writes, each kind of
+    /// wait on its own line (rate-limit pacing, Retry-After, backoff, settling), and the requests sent per route.
+    /// The --json report carries the same figures (`timings`).
     #[arg(long)]
     pub(crate) timings: bool,
     /// Worker threads for reading and checking (default: one per core; at most 4 per core: a larger N is lowered

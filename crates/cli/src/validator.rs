@@ -8,7 +8,6 @@
 //! and the command exits 3.
 
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use shiftgate_check::{Checker, Finding, Report, RuleSet, RunError, Severity};
@@ -27,8 +26,6 @@ pub(crate) struct CheckerValidator {
 
 #[derive(Default)]
 struct State {
-    calls: u32,
-    spent: Duration,
     last: Vec<Finding>,
     last_week: Option<CheckedWeek>,
     /// The waivers the last check relied on, for the audit log.
@@ -44,15 +41,6 @@ pub(crate) struct CheckedWeek {
     pub(crate) report: Report,
 }
 
-/// How long validation took over a run.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct ValidationTimings {
-    /// Validator calls (the first check, each exclusion round, each re-read, the conflict explanation).
-    pub(crate) calls: u32,
-    /// Time spent in them: copying the snapshot, applying trades, running the rules.
-    pub(crate) spent: Duration,
-}
-
 impl CheckerValidator {
     pub(crate) fn new(checker: Checker, fail_on: Option<Severity>) -> CheckerValidator {
         CheckerValidator { checker, fail_on, state: Mutex::new(State::default()) }
@@ -66,14 +54,11 @@ impl CheckerValidator {
     /// Checks a snapshot with some approved trades left out, at the snapshot's `asOf` (the publisher sets it to
     /// the fetch time; a snapshot without one is checked now).
     pub(crate) fn check(&self, snapshot: &Snapshot, excluded: &[usize]) -> Result<Report, RunError> {
-        let started = Instant::now();
         let roster = Arc::new(apply_trades_excluding(snapshot, excluded));
         let as_of = snapshot.as_of.unwrap_or_else(Utc::now);
         let snapshot = Arc::new(snapshot.clone());
         let result = self.checker.check_roster(snapshot.clone(), roster.clone(), as_of);
         let mut st = self.state();
-        st.calls += 1;
-        st.spent += started.elapsed();
         match &result {
             Ok(report) => {
                 st.last.clone_from(&report.findings);
@@ -113,11 +98,6 @@ impl CheckerValidator {
     /// The first rule failure of the run, if any (exit code 3).
     pub(crate) fn rule_failure(&self) -> Option<String> {
         self.state().failure.clone()
-    }
-
-    pub(crate) fn timings(&self) -> ValidationTimings {
-        let st = self.state();
-        ValidationTimings { calls: st.calls, spent: st.spent }
     }
 
     /// A check result as the publisher sees it.

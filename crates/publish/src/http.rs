@@ -8,17 +8,16 @@
 //! so a 3xx is an error naming the (sanitised) Location.
 
 use std::fmt;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use tokio::time::Instant;
 
 use crate::classify::{context_id, error_code};
 use crate::error::PublishError;
 pub use crate::hidden::sanitize;
+use crate::pacing::{Budget, RateHeaders, Traffic};
 use crate::platform::{PlatformError, RequestLabel, Step};
 use crate::retry::millis;
 
@@ -44,10 +43,14 @@ pub struct HttpSettings {
     /// socket counts as lost: Genesys sends a heartbeat every 30 s).
     #[serde(with = "millis")]
     pub outcome_timeout: Duration,
-    /// Client-side pacing: sustained requests per second (0 disables pacing).
+    /// An optional ceiling on top of the platform's own rate-limit headers ([`crate::pacing`]): sustained
+    /// requests per second to the API host (0: none, the default: the headers pace the client).
     pub requests_per_second: f64,
-    /// Client-side pacing: burst size.
+    /// Burst size of that ceiling.
     pub burst: u32,
+    /// How many management units are read at once (each unit's reads are independent; the rate-limit budget
+    /// still bounds how many requests go out).
+    pub concurrent_reads: usize,
 }
 
 impl Default for HttpSettings {
@@ -57,8 +60,9 @@ impl Default for HttpSettings {
             request_timeout: Duration::from_secs(30),
             upload_timeout: Duration::from_secs(120),
             outcome_timeout: Duration::from_secs(90),
-            requests_per_second: 2.0,
+            requests_per_second: 0.0,
             burst: 5,
+            concurrent_reads: 4,
         }
     }
 }
@@ -145,6 +149,8 @@ impl fmt::Debug for Body {
 /// One request, fully described before anything is sent: the unit the route tests pin.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Request {
+    /// Which route it is, without ids (`POST .../agentschedules/query`): what request counts are kept by.
+    pub route: &'static str,
     /// What it is for, as a user reads it ("reading time-off requests of management unit mu-1").
     pub purpose: String,
     /// The publish step it belongs to (audit).
@@ -226,12 +232,12 @@ impl HttpSettings {
     }
 }
 
-/// Sends requests for one platform client: the one reqwest client (it pools connections), the pacer, and the
-/// bases that [`Host::Api`] and [`Host::Login`] stand for.
+/// Sends requests for one platform client: the one reqwest client (it pools connections), the rate-limit budget,
+/// and the bases that [`Host::Api`] and [`Host::Login`] stand for.
 #[derive(Debug)]
 pub(crate) struct Sender {
     http: reqwest::Client,
-    pacer: Pacer,
+    budget: Budget,
     api: String,
     login: String,
     upload_timeout: Duration,
@@ -251,7 +257,7 @@ impl Sender {
             .map_err(|e| PublishError::Config(format!("cannot build the HTTP client: {e}")))?;
         Ok(Sender {
             http,
-            pacer: Pacer::new(s.requests_per_second, s.burst),
+            budget: Budget::new(s.requests_per_second, s.burst),
             api,
             login,
             upload_timeout: s.upload_timeout,
@@ -319,9 +325,20 @@ impl Sender {
         for (k, v) in &req.headers {
             builder = builder.header(k.as_str(), v.as_str());
         }
-        self.pacer.acquire().await;
+        // Only the API host's answers say how much of its limit is left; other origins are counted, not paced.
+        let permit = self.budget.acquire(req.route, matches!(req.host, Host::Api)).await;
         let resp = builder.send().await.map_err(|e| transport(req, e))?;
+        let status = resp.status().as_u16();
+        let header = |name: &str| resp.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let rate = RateHeaders::parse(header);
+        let retry_after = header("retry-after").and_then(|v| v.trim().parse::<u64>().ok()).map(Duration::from_secs);
+        permit.answered(rate, status, retry_after);
         read_answer(req, resp).await
+    }
+
+    /// What this client sent, per route, and how long it stood still for the rate limit.
+    pub(crate) fn traffic(&self) -> Traffic {
+        self.budget.traffic()
     }
 }
 
@@ -352,44 +369,6 @@ async fn read_answer(req: &Request, mut resp: reqwest::Response) -> Result<Answe
     let body: Option<Value> = serde_json::from_slice(&bytes).ok();
     let context_id = body.as_ref().and_then(context_id).map(str::to_string).or(correlation);
     Ok(Answer { status, body, etag, retry_after, context_id, location, request: req.label(), step: req.step })
-}
-
-/// A token bucket: `rate` requests per second sustained, `burst` at once. Callers reserve a token and sleep until
-/// it is theirs, so concurrent callers queue fairly instead of spinning.
-#[derive(Debug)]
-pub(crate) struct Pacer {
-    rate: f64,
-    burst: f64,
-    state: Mutex<(f64, Option<Instant>)>,
-}
-
-impl Pacer {
-    pub(crate) fn new(rate: f64, burst: u32) -> Pacer {
-        let burst = f64::from(burst.max(1));
-        Pacer { rate: if rate.is_finite() { rate.max(0.0) } else { 0.0 }, burst, state: Mutex::new((burst, None)) }
-    }
-
-    /// Waits until the caller may send one request.
-    pub(crate) async fn acquire(&self) {
-        if self.rate <= 0.0 {
-            return;
-        }
-        let wait = {
-            let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
-            let now = Instant::now();
-            let refill = s.1.map_or(0.0, |last| now.saturating_duration_since(last).as_secs_f64() * self.rate);
-            s.0 = (s.0 + refill).min(self.burst) - 1.0;
-            s.1 = Some(now);
-            if s.0 >= 0.0 {
-                Duration::ZERO
-            } else {
-                Duration::from_secs_f64(-s.0 / self.rate)
-            }
-        };
-        if !wait.is_zero() {
-            tokio::time::sleep(wait).await;
-        }
-    }
 }
 
 /// A response read to the end (or to its cap).
@@ -483,32 +462,6 @@ mod tests {
         }
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn pacing_allows_a_burst_then_the_sustained_rate() {
-        let p = Pacer::new(2.0, 5);
-        let t0 = Instant::now();
-        for _ in 0..5 {
-            p.acquire().await;
-        }
-        assert_eq!(t0.elapsed(), Duration::ZERO, "the burst goes out at once");
-        for _ in 0..4 {
-            p.acquire().await;
-        }
-        // Four more at 2/s take two seconds.
-        let e = t0.elapsed();
-        assert!(e >= Duration::from_millis(1990) && e <= Duration::from_millis(2010), "{e:?}");
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn zero_rate_disables_pacing() {
-        let p = Pacer::new(0.0, 1);
-        let t0 = Instant::now();
-        for _ in 0..100 {
-            p.acquire().await;
-        }
-        assert_eq!(t0.elapsed(), Duration::ZERO);
-    }
-
     #[test]
     fn printed_urls_lose_their_query_and_user_info() {
         assert_eq!(
@@ -517,6 +470,7 @@ mod tests {
         );
         assert_eq!(without_query("not a url"), "(an unparseable URL)");
         let req = Request {
+            route: "PUT upload",
             purpose: "uploading".into(),
             step: Step::Upload,
             method: Method::Put,

@@ -67,12 +67,15 @@ pub mod http;
 pub mod machine;
 pub mod oauth;
 mod outcome;
+pub mod pacing;
 pub mod plan;
 mod platform;
 pub mod rest;
 pub mod retry;
+pub mod revalidate;
 #[cfg(test)]
 mod testdata;
+pub mod timings;
 mod validator;
 
 pub use audit::{verify_chain, AuditLog, AuditRecord, AuditWaiver, Counters};
@@ -84,8 +87,10 @@ pub use explain::{explain_conflict, explain_conflict_bytes, ConflictExplanation,
 pub use http::{HttpSettings, Request};
 pub use machine::{publish, PublishConfig, SettlePolicy};
 pub use outcome::{ExcludedTrade, GiveUpReason, PublishOutcome, PublishReport, WriteFate, WriteReport, REPORT_FORMAT};
+pub use pacing::{RouteTraffic, Traffic};
 pub use platform::{
     Fetched, PlatformClient, PlatformError, RequestLabel, Response, Step, Submission, SubmitResult, Target,
 };
 pub use rest::AnyPlatform;
+pub use timings::{RunTimings, WaitKind, WaitTiming};
 pub use validator::{PublishFinding, PublishWaiver, Validation, Validator};

@@ -8,6 +8,7 @@ use crate::audit::Counters;
 use crate::diff::ScheduleDiff;
 use crate::explain::ConflictExplanation;
 use crate::platform::{Step, Target};
+use crate::timings::RunTimings;
 use crate::validator::PublishFinding;
 
 /// Format tag of [`PublishReport`].
@@ -247,8 +248,11 @@ pub struct PublishReport {
     pub trades_already_applied: Vec<String>,
     /// Every write sent, in order, and what became of it. Empty: nothing was written.
     pub writes: Vec<WriteReport>,
-    /// Trades left out, with reasons.
+    /// Trades left out for blocking findings (`--exclude-conflicting-trades`), with reasons.
     pub excluded_trades: Vec<ExcludedTrade>,
+    /// Approved trades that failed integrity (a named shift missing, moved or changed): they cannot apply, so
+    /// `--exclude-conflicting-trades` leaves them out, and they are reported here rather than as excluded.
+    pub not_applicable_trades: Vec<ExcludedTrade>,
     /// Findings of the last validation (blocking and not).
     pub findings: Vec<PublishFinding>,
     /// What the last payload changes (or would change).
@@ -265,6 +269,8 @@ pub struct PublishReport {
     pub started_at: DateTime<Utc>,
     /// When it ended.
     pub finished_at: DateTime<Utc>,
+    /// Where the time went: work, each kind of wait, and the requests sent per route.
+    pub timings: RunTimings,
     /// What happened, step by step, in words.
     pub story: Vec<String>,
 }

@@ -41,6 +41,9 @@ impl UpdatePlan {
 pub struct AgentPlan {
     /// The agent (Genesys user id).
     pub agent_id: String,
+    /// The agent's management unit, where the platform groups agents (Genesys reads agents per unit).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub management_unit_id: Option<String>,
     /// The agent schedule's `metadata.version` as fetched; `None` when the agent had no schedule entry.
     pub version: Option<i64>,
     /// Every shift the agent holds after trades, as platform JSON, in (start, end, id) order.
@@ -90,6 +93,7 @@ pub fn build_plan(snapshot: &Snapshot, document: &Value, roster: &Roster) -> Upd
         deleted.sort_by(|x, y| (x.interval, x.id.as_str()).cmp(&(y.interval, y.id.as_str())));
         agents.push(AgentPlan {
             agent_id: agent.id.as_str().to_string(),
+            management_unit_id: agent.management_unit_id.as_ref().map(|m| m.to_string()),
             version: entry.and_then(version_of),
             shifts,
             deleted: deleted.into_iter().map(raw).collect(),

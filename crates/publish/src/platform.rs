@@ -38,6 +38,9 @@ pub struct Fetched {
     /// of many requests waits per request rather than starting over, which a limit below its request count
     /// would never let finish).
     pub throttled: u32,
+    /// A read of only some agents ([`PlatformClient::fetch_agents`]): the schedule's metadata and those agents'
+    /// schedules, enough to tell whether a payload is live, never to validate or to build a payload from.
+    pub partial: bool,
 }
 
 impl Fetched {
@@ -50,7 +53,7 @@ impl Fetched {
         if let Some(o) = hashed.as_object_mut() {
             o.remove("asOf");
         }
-        Fetched { live_hash: value_hash(&hashed), document, etag, throttled: 0 }
+        Fetched { live_hash: value_hash(&hashed), document, etag, throttled: 0, partial: false }
     }
 
     /// Validates the document into a [`Snapshot`].
@@ -333,6 +336,24 @@ pub trait PlatformClient: Send + Sync {
 
     /// Reads the live state of the target.
     fn fetch(&self, target: &Target) -> impl Future<Output = Result<Fetched, PlatformError>> + Send;
+
+    /// Reads what tells whether `plan` is live: the schedule's metadata and the schedules of the plan's agents
+    /// (a [`Fetched::partial`] read where the platform can read agents apart; by default the whole week). Used to
+    /// verify a write and to settle an unclear answer, so it costs requests in proportion to what changed.
+    fn fetch_agents(
+        &self,
+        target: &Target,
+        plan: &UpdatePlan,
+    ) -> impl Future<Output = Result<Fetched, PlatformError>> + Send {
+        let _ = plan;
+        self.fetch(target)
+    }
+
+    /// What the client has sent so far, per route, and how long it stood still for the rate limit (none for a
+    /// client that keeps no count).
+    fn traffic(&self) -> crate::pacing::Traffic {
+        crate::pacing::Traffic::default()
+    }
 
     /// Writes one submission and reports what came back.
     fn submit(&self, target: &Target, submission: &Submission) -> impl Future<Output = SubmitResult> + Send;

@@ -27,6 +27,11 @@ pub const SNAPSHOT_ANSWER: u64 = 256 * MIB;
 
 fn schedule_request(t: &Target, method: Method, purpose: String, authenticated: bool, body: Body) -> Request {
     Request {
+        route: if method == Method::Put {
+            "PUT /api/v2/wfm/scheduling/schedules/{scheduleId}"
+        } else {
+            "GET /api/v2/wfm/scheduling/schedules/{scheduleId}"
+        },
         purpose,
         step: if method == Method::Put { Step::Put } else { Step::Fetch },
         method,
@@ -182,6 +187,10 @@ impl PlatformClient for RestClient {
         Ok(Fetched::new(body, etag))
     }
 
+    fn traffic(&self) -> crate::pacing::Traffic {
+        self.sender.traffic()
+    }
+
     async fn submit(&self, target: &Target, s: &Submission) -> SubmitResult {
         let req = put_schedule(target, &s.body, s.etag.as_deref(), self.authenticated());
         match self.send(&req).await {
@@ -238,6 +247,20 @@ impl PlatformClient for AnyPlatform {
         match self {
             AnyPlatform::Genesys(c) => c.submit(target, submission).await,
             AnyPlatform::Rest(c) => c.submit(target, submission).await,
+        }
+    }
+
+    async fn fetch_agents(&self, target: &Target, plan: &UpdatePlan) -> Result<Fetched, PlatformError> {
+        match self {
+            AnyPlatform::Genesys(c) => c.fetch_agents(target, plan).await,
+            AnyPlatform::Rest(c) => c.fetch_agents(target, plan).await,
+        }
+    }
+
+    fn traffic(&self) -> crate::pacing::Traffic {
+        match self {
+            AnyPlatform::Genesys(c) => c.traffic(),
+            AnyPlatform::Rest(c) => c.traffic(),
         }
     }
 }

@@ -17,6 +17,16 @@ pub trait Validator: Send + Sync {
     fn waivers_relied_on(&self) -> Vec<crate::AuditWaiver> {
         Vec::new()
     }
+
+    /// Whether each agent's findings depend only on that agent's week (its record, schedule, history and time
+    /// off, and the trades that reach it) and on what every agent shares, and come grouped by agent in agent-id
+    /// order. Then, after a full re-read, the publisher validates only the agents that changed and those they
+    /// trade with, and keeps the earlier findings of the rest ([`crate::revalidate`]): the result equals a full
+    /// validation. A validator that keeps state of its own from the last full validation (a page to draw, the
+    /// waivers relied on) should say no. Default: no.
+    fn per_agent(&self) -> bool {
+        false
+    }
 }
 
 /// What a validation found. Only `blocking` findings stop a publish.

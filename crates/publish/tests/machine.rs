@@ -6,8 +6,12 @@ mod common;
 use std::time::Duration;
 
 use serde_json::{json, Value};
+use shiftgate_model::{apply_trades_excluding, Snapshot};
 use shiftgate_publish::fake::{Call, FakePlatform, ReadFault, WriteFault};
-use shiftgate_publish::{publish, AuditLog, GiveUpReason, PlatformError, PublishOutcome, Step, TokioClock, WriteFate};
+use shiftgate_publish::{
+    publish, AuditLog, GiveUpReason, PlatformError, PublishFinding, PublishOutcome, Step, TokioClock, Validation,
+    Validator, WriteFate,
+};
 
 use common::{
     clean_example, config, example, holder_of, published, run, run_with, says, start, writes, TimeOffValidator,
@@ -454,6 +458,20 @@ async fn an_invalid_live_schedule_is_rejected_with_its_problems() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_live_schedule_with_many_problems_is_told_in_a_few_lines_and_reported_in_full() {
+    let mut doc = many_trades(60, 0, 0);
+    for e in doc["agentSchedules"].as_array_mut().unwrap() {
+        e["shifts"][0]["lengthMinutes"] = json!(-5);
+    }
+    let report = run(&FakePlatform::new(doc), &config()).await;
+    let PublishOutcome::Rejected { detail, .. } = &report.outcome else { panic!("{:?}", report.outcome) };
+    assert_eq!(detail.matches(".lengthMinutes").count(), 120, "the report keeps every problem");
+    assert!(report.story.len() <= 8, "{:#?}", report.story);
+    assert!(report.story.iter().all(|l| l.matches(".lengthMinutes").count() <= 1), "{:#?}", report.story);
+    assert!(report.story.iter().any(|l| l.contains("... and 115 more problems")), "{:#?}", report.story);
+}
+
+#[tokio::test(start_paused = true)]
 async fn the_deadline_stops_waits_that_would_pass_it() {
     let fake = FakePlatform::new(clean_example());
     fake.script_writes([WriteFault::RateLimit(Some("30".into()))]);
@@ -546,4 +564,193 @@ async fn the_same_seed_tells_the_same_story() {
     let (a, b) = (go().await, go().await);
     assert_eq!(a, b);
     assert!(a.len() > 8, "{a:#?}");
+}
+
+/// One info finding per agent that names the shifts it holds after trades: per agent, in agent-id order, as the
+/// checker is. Records which agents each call validated.
+struct PerAgent {
+    calls: std::sync::Mutex<Vec<Vec<String>>>,
+}
+
+impl Validator for PerAgent {
+    fn validate(&self, s: &Snapshot, excluded: &[usize]) -> Validation {
+        let roster = apply_trades_excluding(s, excluded);
+        let mut agents: Vec<(String, usize)> =
+            s.agents.iter().enumerate().map(|(i, a)| (a.id.as_str().to_string(), i)).collect();
+        agents.sort();
+        self.calls.lock().unwrap().push(agents.iter().map(|a| a.0.clone()).collect());
+        let findings = agents
+            .into_iter()
+            .map(|(id, i)| {
+                let shifts: Vec<String> =
+                    roster.by_agent[i].iter().map(|&x| s.shift(x).id.as_str().to_string()).collect();
+                let at = s.as_of.unwrap_or_default();
+                PublishFinding {
+                    rule: "test.holds".into(),
+                    severity: "info".into(),
+                    blocking: false,
+                    agent_id: id,
+                    start: at,
+                    end: at,
+                    message: format!("holds {}", shifts.join(", ")),
+                    trade_ids: Vec::new(),
+                    time_off_request_ids: Vec::new(),
+                    shift_ids: shifts,
+                    cause: Vec::new(),
+                    waiver: None,
+                }
+            })
+            .collect();
+        Validation { findings }
+    }
+
+    fn per_agent(&self) -> bool {
+        true
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn after_a_version_conflict_only_the_agents_that_changed_are_validated_again() {
+    // a-100 and a-200 swap (tr-4); a-300 and a-400 trade nothing. Another writer moves a-300's shift while ours
+    // is on its way: a version conflict, a full re-read, and a re-validation of a-300 alone.
+    let mut doc = clean_example();
+    for (agent, shift, day) in [("a-300", "s-30", "03"), ("a-400", "s-40", "04")] {
+        doc["agents"].as_array_mut().unwrap().push(json!({"id": agent, "managementUnitId": "mu-1"}));
+        doc["agentSchedules"].as_array_mut().unwrap().push(json!({"user": {"id": agent}, "metadata": {"version": 1},
+            "shifts": [{"id": shift, "startDate": format!("2026-12-{day}T14:00:00Z"), "lengthMinutes": 480}]}));
+    }
+    let fake = FakePlatform::new(doc);
+    fake.before_next_write(|d: &mut Value| {
+        let v = d["schedule"]["metadata"]["version"].as_i64().unwrap();
+        d["schedule"]["metadata"]["version"] = json!(v + 1);
+        d["agentSchedules"][2]["shifts"][0]["startDate"] = json!("2026-12-03T15:00:00Z");
+    });
+    let validator = PerAgent { calls: std::sync::Mutex::new(Vec::new()) };
+    let mut cfg = config();
+    cfg.as_of = Some(start()); // the same instant for every read: the shared parts are equal
+    let (report, _) = run_with(&fake, &validator, &cfg).await;
+    assert!(matches!(report.outcome, PublishOutcome::Published { verified: true, .. }), "{:#?}", report.story);
+    assert_eq!(report.counters.version_conflicts, 1);
+    let calls = validator.calls.lock().unwrap().clone();
+    assert_eq!(calls, [vec!["a-100", "a-200", "a-300", "a-400"], vec!["a-300"]], "{:#?}", report.story);
+    assert!(says(&report, "Re-validating 1 of 4 agents"), "{:#?}", report.story);
+    assert_eq!(report.timings.agents_validated, 5);
+
+    // What the run acted on equals a full validation of the read it acted on.
+    let mut live = fake.document();
+    live["schedule"]["metadata"]["version"] = json!(18); // the read before our write landed
+    live["asOf"] = json!("2026-11-22T18:00:00-06:00");
+    let full = PerAgent { calls: std::sync::Mutex::new(Vec::new()) };
+    let before_write = {
+        let mut d = live.clone();
+        // Undo our landed swap: the re-read the run validated had a-100 on s-1 and a-200 on s-9.
+        let (a, b) = (d["agentSchedules"][0]["shifts"].clone(), d["agentSchedules"][1]["shifts"].clone());
+        d["agentSchedules"][0]["shifts"] = b;
+        d["agentSchedules"][1]["shifts"] = a;
+        d
+    };
+    let snapshot = Snapshot::from_json(&serde_json::to_vec(&before_write).unwrap()).unwrap();
+    let expected = full.validate(&snapshot, &[]);
+    let messages = |v: &[PublishFinding]| v.iter().map(|f| (f.agent_id.clone(), f.message.clone())).collect::<Vec<_>>();
+    assert_eq!(messages(&report.findings), messages(&expected.findings));
+}
+
+/// The time-off validator plus the checker's `core.trade.integrity` (rules/core/core.trade.integrity.rhai): an
+/// approved trade that cannot apply is a blocking finding naming it, attributed to its initiating user.
+struct WithIntegrity;
+
+impl Validator for WithIntegrity {
+    fn validate(&self, s: &Snapshot, excluded: &[usize]) -> Validation {
+        let mut v = TimeOffValidator.validate(s, excluded);
+        for f in apply_trades_excluding(s, excluded).failed {
+            let t = &s.trades[f.trade_ix];
+            let at = s.as_of.unwrap_or_default();
+            v.findings.push(PublishFinding {
+                rule: "core.trade.integrity".into(),
+                severity: "error".into(),
+                blocking: true,
+                agent_id: t.initiating_user.to_string(),
+                start: at,
+                end: at,
+                message: format!("approved trade {} was not applied, so neither of its shifts moved", t.id),
+                trade_ids: vec![t.id.to_string()],
+                time_off_request_ids: Vec::new(),
+                shift_ids: Vec::new(),
+                cause: Vec::new(),
+                waiver: None,
+            });
+        }
+        v
+    }
+}
+
+/// A week of `pairs` agent pairs in one unit, each pair swapping its shifts by an approved trade: the first
+/// `conflicts` receivers have PENDING time off over the shift they would receive, and the next `broken` trades
+/// name a shift that does not exist.
+fn many_trades(pairs: usize, conflicts: usize, broken: usize) -> Value {
+    let mut doc = clean_example();
+    let (mut agents, mut schedules, mut time_off, mut trades) = (vec![], vec![], vec![], vec![]);
+    for p in 0..pairs {
+        let (a, b) = (format!("a-{p:03}-a"), format!("a-{p:03}-b"));
+        let day = 1 + p % 5;
+        for (agent, hour) in [(&a, 8), (&b, 14)] {
+            agents.push(json!({"id": agent, "managementUnitId": "mu-1"}));
+            schedules.push(json!({"user": {"id": agent}, "metadata": {"version": 1}, "shifts": [{
+                "id": format!("s-{agent}"), "startDate": format!("2026-12-0{day}T{hour:02}:00:00Z"), "lengthMinutes": 300,
+                "activities": [{"startDate": format!("2026-12-0{day}T{hour:02}:00:00Z"), "lengthMinutes": 300, "activityCodeId": "0"}]}]}));
+        }
+        if p < conflicts {
+            // b receives a's 08:00 shift: b's pending time off covers it.
+            time_off.push(json!({"id": format!("tor-{p:03}"), "user": {"id": b}, "status": "PENDING",
+                "isFullDayRequest": false, "partialDayStartDateTimes": [format!("2026-12-0{day}T08:00:00Z")],
+                "dailyDurationMinutes": 240, "activityCodeId": "3"}));
+        }
+        let initiating_shift =
+            if p >= conflicts && p < conflicts + broken { format!("s-gone-{p}") } else { format!("s-{a}") };
+        trades.push(json!({"id": format!("tr-{p:03}"), "state": "Approved", "initiatingUser": {"id": a},
+            "initiatingShiftId": initiating_shift, "receivingUser": {"id": b}, "receivingShiftId": format!("s-{b}"),
+            "reviewedDate": "2026-11-20T16:00:00Z"}));
+    }
+    doc["agents"] = json!(agents);
+    doc["agentSchedules"] = json!(schedules);
+    doc["timeOffRequests"] = json!(time_off);
+    doc["shiftTrades"] = json!(trades);
+    doc
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_large_publish_tells_a_short_story_and_keeps_every_trade_in_the_report() {
+    // 60 trades: 12 conflict with pending time off (excluded), 7 name a missing shift (not applicable: they
+    // failed integrity and could never apply), 41 apply. The story names a few ids and counts the rest; the
+    // report keeps every trade, each in exactly one list.
+    let fake = FakePlatform::new(many_trades(60, 12, 7));
+    let mut cfg = config();
+    cfg.exclude_conflicting_trades = true;
+    let (report, _) = run_with(&fake, &WithIntegrity, &cfg).await;
+    assert!(matches!(report.outcome, PublishOutcome::Published { verified: true, .. }), "{:#?}", report.story);
+    let ids = |v: &[shiftgate_publish::ExcludedTrade]| v.iter().map(|t| t.trade_id.clone()).collect::<Vec<_>>();
+    let excluded = ids(&report.excluded_trades);
+    let cannot = ids(&report.not_applicable_trades);
+    assert_eq!(excluded, (0..12).map(|p| format!("tr-{p:03}")).collect::<Vec<_>>());
+    assert_eq!(cannot, (12..19).map(|p| format!("tr-{p:03}")).collect::<Vec<_>>());
+    assert_eq!(report.trades_applied.len(), 41);
+    assert!(cannot.iter().all(|t| report
+        .not_applicable_trades
+        .iter()
+        .any(|x| &x.trade_id == t && x.reasons.iter().all(|r| r.starts_with("core.trade.integrity")))));
+    // The story: a handful of lines, none naming more than five trade ids, each trade told once.
+    assert!(report.story.len() <= 12, "{:#?}", report.story);
+    for line in &report.story {
+        assert!(line.matches("tr-").count() <= 5, "too many ids in {line:?}");
+    }
+    let told = |id: &str| report.story.iter().filter(|l| l.contains(id)).count();
+    assert_eq!((told("tr-000"), told("tr-012")), (1, 1), "{:#?}", report.story);
+    assert!(report.story.iter().any(|l| l.starts_with("Excluded: 12 trades (tr-000, ")), "{:#?}", report.story);
+    assert!(report.story.iter().any(|l| l.starts_with("Not applicable: 7 trades (tr-012, ")), "{:#?}", report.story);
+    assert!(!report.story.iter().any(|l| l.starts_with("Excluded") && l.contains("tr-012")), "{:#?}", report.story);
+    // --json carries every trade (camelCase lists).
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["excludedTrades"].as_array().map(Vec::len), Some(12));
+    assert_eq!(json["notApplicableTrades"].as_array().map(Vec::len), Some(7));
+    assert_eq!(json["tradesApplied"].as_array().map(Vec::len), Some(41));
 }

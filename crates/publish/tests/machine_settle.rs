@@ -105,7 +105,7 @@ async fn running_the_weekly_job_twice_converges() {
     assert_eq!(writes(&fake).len(), 1, "the second run writes nothing");
     assert!(second.writes.is_empty());
     assert!(says(&second, "already published at version 18"), "{:#?}", second.story);
-    assert!(says(&second, "tr-4 already applied"), "{:#?}", second.story);
+    assert!(says(&second, "1 trade already applied (tr-4)"), "{:#?}", second.story);
     assert_eq!(second.trades_already_applied, ["tr-4"]);
     assert!(second.trades_applied.is_empty());
 }

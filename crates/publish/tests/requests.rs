@@ -66,6 +66,11 @@ fn reads_follow_the_read_routes() {
     let r = routes::agent_schedules(&t, "mu-1");
     assert_eq!(line(&r), (Method::Post, Host::Api, format!("{SCHEDULE}/agentschedules/query").as_str(), Auth::Bearer));
     assert_eq!(r.json(), Some(&json!({"managementUnitId": "mu-1"})));
+    // SDK: BuQueryAgentSchedulesRequest.md — userIds narrows the query to those agents of the unit (a re-read
+    // that verifies or settles a write reads only the agents the payload changed).
+    let r = routes::agent_schedules_of(&t, "mu-2", &["a-300".to_string(), "a-400".to_string()]);
+    assert_eq!(line(&r), (Method::Post, Host::Api, format!("{SCHEDULE}/agentschedules/query").as_str(), Auth::Bearer));
+    assert_eq!(r.json(), Some(&json!({"managementUnitId": "mu-2", "userIds": ["a-300", "a-400"]})));
     // SDK: BuAsyncAgentSchedulesQueryResponse.md — downloadUrl: fetched as it is, with no credential.
     let r = routes::agent_schedules_download("mu-1", "https://dl.example.com/r.json?sig=x");
     assert_eq!((r.method, r.auth), (Method::Get, Auth::None));

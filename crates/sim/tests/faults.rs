@@ -152,6 +152,29 @@ async fn rate_limit_answers_429_with_retry_after_and_counters() {
 }
 
 #[tokio::test]
+async fn the_reset_header_counts_down_a_fixed_window_that_then_starts_empty() {
+    // What a client pacing itself from the headers relies on (wfm-api.md §1.11 names them; the record gives no
+    // semantics, so the simulator takes the fixed window its 429 Retry-After already describes): `count`
+    // includes the request, `reset` is never early (whole seconds, rounded up), and a request sent `reset`
+    // seconds after an answer finds a fresh window.
+    let limit = RateLimit { requests: 2, window: Duration::from_millis(1500) };
+    let sim = start(SimConfig { rate_limit: Some(limit), ..config() }, &example()).await;
+    let (http, base) = (http(), sim.base_url());
+    let token = token(&http, &base).await;
+    let url = format!("{base}{WFM}/businessunits/{BU}/activitycodes");
+    let header = |r: &reqwest::Response, name: &str| -> u64 { r.headers()[name].to_str().unwrap().parse().unwrap() };
+    let first = http.get(&url).bearer_auth(&token).send().await.unwrap();
+    let second = http.get(&url).bearer_auth(&token).send().await.unwrap();
+    assert_eq!((header(&first, "inin-ratelimit-count"), header(&second, "inin-ratelimit-count")), (1, 2));
+    let reset = header(&second, "inin-ratelimit-reset");
+    assert_eq!(reset, 2, "1.5 s left at most, rounded up to whole seconds");
+    tokio::time::sleep(Duration::from_secs(reset)).await;
+    let fresh = http.get(&url).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(fresh.status(), 200);
+    assert_eq!(header(&fresh, "inin-ratelimit-count"), 1, "a new window starts empty");
+}
+
+#[tokio::test]
 async fn socket_closing_replaces_the_outcome_event() {
     let snapshot = conflict_free();
     let faults = FaultPlan::parse("closing@update#1").unwrap();

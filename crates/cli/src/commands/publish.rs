@@ -3,7 +3,6 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context as _};
@@ -12,11 +11,10 @@ use secrecy::SecretString;
 use shiftgate_check::{Checker, Finding, Report, Severity};
 use shiftgate_publish::genesys::{GenesysClient, GenesysConfig};
 use shiftgate_publish::oauth::ClientCredentials;
-use shiftgate_publish::plan::UpdatePlan;
 use shiftgate_publish::rest::{RestAuth, RestClient, RestConfig};
 use shiftgate_publish::{
-    publish, AnyPlatform, AuditLog, Fetched, HttpSettings, PlatformClient, PlatformError, PublishConfig,
-    PublishOutcome, PublishReport, Submission, SubmitResult, Target, TokioClock, WriteFate,
+    publish, AnyPlatform, AuditLog, HttpSettings, PublishConfig, PublishOutcome, PublishReport, Target, TokioClock,
+    WriteFate,
 };
 
 use crate::args::{FailOn, LiveArgs, PlatformKind, PublishArgs};
@@ -24,7 +22,7 @@ use crate::exit::{Failure, WithCode, INPUT, RULE_FAILED};
 use crate::input::load_rules;
 use crate::render::escape::terminal::visible;
 use crate::render::{plural, waiver_text};
-use crate::validator::{CheckerValidator, ValidationTimings};
+use crate::validator::CheckerValidator;
 
 /// Environment variables holding the credentials (never flags: flags end up in shell history and `ps`).
 pub(crate) const CLIENT_ID_ENV: &str = "SHIFTGATE_CLIENT_ID";
@@ -102,9 +100,8 @@ pub(crate) fn run(args: &PublishArgs) -> Result<u8, Failure> {
     config.write_cap = args.max_writes;
     config.as_of = as_of;
 
-    let timed = Timed::new(platform);
     let report = runtime()?
-        .block_on(publish(&timed, &validator, &TokioClock::new(), &mut audit, &config))
+        .block_on(publish(&platform, &validator, &TokioClock::new(), &mut audit, &config))
         .context("the publish run failed locally")
         .code(INPUT)?;
 
@@ -129,7 +126,7 @@ pub(crate) fn run(args: &PublishArgs) -> Result<u8, Failure> {
         write_html_report(file, &report, &validator, fail_on_level(args.fail_on))?;
     }
     if args.timings {
-        let _ = write_timings(&mut anstream::stderr(), started.elapsed(), validator.timings(), &timed, &report);
+        let _ = write_timings(&mut anstream::stderr(), started.elapsed(), &report);
     }
     if let Some(failure) = failure.filter(|_| !published) {
         let _ = writeln!(
@@ -188,8 +185,9 @@ impl LiveArgs {
 /// The platform client the flags name, and a description of where it points (for the output; never with
 /// credentials). Shared by `publish` and `pull`.
 pub(crate) fn platform(args: &LiveArgs) -> Result<(AnyPlatform, String), Failure> {
-    if !(args.rate.is_finite() && args.rate >= 0.0) {
-        return Err(anyhow!("--rate must be a number of requests per second, 0 or more")).code(INPUT);
+    let rate = args.rate.unwrap_or(0.0);
+    if !(rate.is_finite() && rate >= 0.0) {
+        return Err(anyhow!("--rate must be a number of requests per second, 0 or more (0: no ceiling)")).code(INPUT);
     }
     let base = match (&args.api, &args.region) {
         (Some(api), _) => api.trim_end_matches('/').to_string(),
@@ -209,7 +207,7 @@ pub(crate) fn platform(args: &LiveArgs) -> Result<(AnyPlatform, String), Failure
         }
         (None, None) => return Err(anyhow!("give --api URL or --region NAME")).code(INPUT),
     };
-    let http = HttpSettings { requests_per_second: args.rate, ..HttpSettings::default() };
+    let http = HttpSettings { requests_per_second: rate, ..HttpSettings::default() };
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     let credentials = match (env(CLIENT_ID_ENV), env(CLIENT_SECRET_ENV)) {
         (Some(id), Some(secret)) => Some(ClientCredentials::new(id, SecretString::from(secret))),
@@ -256,73 +254,33 @@ pub(crate) fn platform(args: &LiveArgs) -> Result<(AnyPlatform, String), Failure
     }
 }
 
-/// A platform client that measures where the time goes (for `--timings`).
-pub(crate) struct Timed<P> {
-    inner: P,
-    spent: Mutex<[Duration; 3]>,
-}
-
-impl<P> Timed<P> {
-    pub(crate) fn new(inner: P) -> Timed<P> {
-        Timed { inner, spent: Mutex::new([Duration::ZERO; 3]) }
-    }
-
-    fn add(&self, slot: usize, d: Duration) {
-        self.spent.lock().unwrap_or_else(|e| e.into_inner())[slot] += d;
-    }
-
-    /// Time spent reading, building payloads, and writing.
-    pub(crate) fn spent(&self) -> [Duration; 3] {
-        *self.spent.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
-
-impl<P: PlatformClient> PlatformClient for Timed<P> {
-    fn name(&self) -> &'static str {
-        self.inner.name()
-    }
-
-    fn prepare(&self, fetched: &Fetched, plan: &UpdatePlan) -> Submission {
-        let t = Instant::now();
-        let s = self.inner.prepare(fetched, plan);
-        self.add(1, t.elapsed());
-        s
-    }
-
-    async fn fetch(&self, target: &Target) -> Result<Fetched, PlatformError> {
-        let t = Instant::now();
-        let r = self.inner.fetch(target).await;
-        self.add(0, t.elapsed());
-        r
-    }
-
-    async fn submit(&self, target: &Target, submission: &Submission) -> SubmitResult {
-        let t = Instant::now();
-        let r = self.inner.submit(target, submission).await;
-        self.add(2, t.elapsed());
-        r
-    }
-}
-
-fn write_timings<P>(
-    out: &mut dyn Write,
-    total: Duration,
-    v: ValidationTimings,
-    timed: &Timed<P>,
-    report: &PublishReport,
-) -> std::io::Result<()> {
-    let [fetch, prepare, submit] = timed.spent();
+/// `--timings`: where the time went, from the report's own timings (the same figures as `--json`'s `timings`),
+/// plus what the command did around the run (loading rules, printing).
+fn write_timings(out: &mut dyn Write, total: Duration, report: &PublishReport) -> std::io::Result<()> {
+    let t = &report.timings;
     let share = |d: Duration| 100.0 * d.as_secs_f64() / total.as_secs_f64().max(1e-9);
-    let other = total.saturating_sub(fetch + prepare + submit + v.spent);
+    let line = |out: &mut dyn Write, what: &str, d: Duration| {
+        writeln!(out, "  {what:<56} {:>9.3} s {:>5.1}%", d.as_secs_f64(), share(d))
+    };
     writeln!(out, "timings: total {:.3} s", total.as_secs_f64())?;
-    for (what, d) in [
-        (format!("platform reads ({} fetches)", report.counters.fetches), fetch),
-        (format!("validation ({} checker runs)", v.calls), v.spent),
-        ("building payloads".to_string(), prepare),
-        (format!("platform writes ({} attempts)", report.counters.writes), submit),
-        ("rules loading, parsing, planning, diff, output".to_string(), other),
-    ] {
-        writeln!(out, "  {what:<48} {:>9.3} s {:>5.1}%", d.as_secs_f64(), share(d))?;
+    line(out, &format!("platform reads ({}), waits apart", plural(report.counters.fetches as usize, "read")), t.reads)?;
+    let validated = format!("validation ({}, {} agents)", plural(t.validations as usize, "run"), t.agents_validated);
+    line(out, &validated, t.validation)?;
+    line(out, "building payloads", t.payload)?;
+    line(
+        out,
+        &format!("platform writes ({}), waits apart", plural(report.counters.writes as usize, "attempt")),
+        t.writes,
+    )?;
+    for w in &t.waits {
+        line(out, w.kind.describe(), w.total)?;
+    }
+    line(out, "publish bookkeeping (trades for the story, diff, audit)", t.other())?;
+    line(out, "rules loading, output", total.saturating_sub(t.total))?;
+    writeln!(out, "requests: {} ({} answered 429)", t.requests, t.rate_limited)?;
+    for r in &t.routes {
+        let limited = if r.rate_limited > 0 { format!(" ({} answered 429)", r.rate_limited) } else { String::new() };
+        writeln!(out, "  {:<64} {:>6}{limited}", r.route, r.requests)?;
     }
     Ok(())
 }
@@ -332,6 +290,41 @@ const DIM: &str = "\x1b[2m";
 const RESET: &str = "\x1b[0m";
 /// Diff lines shown before "... and N more" (the JSON report has them all).
 const DIFF_LINES: usize = 40;
+/// Findings shown before "... and N more" (the JSON report and the HTML page have them all).
+const FINDINGS_SHOWN: usize = 30;
+/// Trades with their reasons shown before the rest are only counted (the JSON report has them all).
+const TRADES_SHOWN: usize = 10;
+
+/// A list of trades left out, with reasons: the first [`TRADES_SHOWN`], then the count of the rest and of the
+/// rules that named them.
+fn write_trades(
+    out: &mut dyn Write,
+    trades: &[shiftgate_publish::ExcludedTrade],
+    title: &str,
+    what: &str,
+) -> std::io::Result<()> {
+    if trades.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "\n{BOLD}{title}{RESET} ({}; {what}):", plural(trades.len(), "trade"))?;
+    for x in trades.iter().take(TRADES_SHOWN) {
+        writeln!(out, "  {BOLD}{}{RESET}: {}", visible(&x.trade_id), visible(&x.reasons.join("; ")))?;
+    }
+    if trades.len() > TRADES_SHOWN {
+        let mut rules: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+        for f in trades[TRADES_SHOWN..].iter().flat_map(|t| &t.findings) {
+            *rules.entry(f.rule.as_str()).or_default() += 1;
+        }
+        let by_rule: Vec<String> = rules.iter().map(|(r, n)| format!("{} ×{n}", visible(r))).collect();
+        writeln!(
+            out,
+            "  {DIM}... and {} more ({}; --json lists each with its reasons){RESET}",
+            trades.len() - TRADES_SHOWN,
+            by_rule.join(", ")
+        )?;
+    }
+    Ok(())
+}
 
 fn severity_colour(s: Severity) -> &'static str {
     match s {
@@ -405,7 +398,20 @@ pub(crate) fn outcome_line(report: &PublishReport) -> String {
         _ => "\x1b[1;31m",
     };
     let later = if matches!(report.outcome, PublishOutcome::GaveUp { .. }) { "; try again later" } else { "" };
-    format!("{colour}{}{RESET}: {}{later}", report.outcome.label(), visible(&report.live_truth()))
+    let truth = visible(&report.live_truth()).into_owned();
+    format!("{colour}{}{RESET}: {}{later}", report.outcome.label(), first_lines(&truth, OUTCOME_LINES))
+}
+
+/// Lines of a long outcome (an invalid live schedule lists every problem) shown before the rest are counted.
+const OUTCOME_LINES: usize = 6;
+
+/// `text` cut to its first `n` lines, then how many more there are (the --json report has them all).
+fn first_lines(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    if lines.len() <= n {
+        return text.to_string();
+    }
+    format!("{}\n  ... and {} more lines (the --json report has them all)", lines[..n].join("\n"), lines.len() - n)
 }
 
 /// The outcome line, then what happened to each write that was sent.
@@ -484,18 +490,37 @@ fn write_human(
         )?;
         let week = validator.last_week();
         let report = week.as_ref().map(|w| &w.report);
-        write_findings(out, &open, "  ", report)?;
+        // Blocking findings first; a long list is cut (the --json report and --report page have them all).
+        let mut shown: Vec<&Finding> = open.iter().copied().filter(|f| validator.blocks(f)).collect();
+        shown.extend(open.iter().copied().filter(|f| !validator.blocks(f)));
+        let more = shown.len().saturating_sub(FINDINGS_SHOWN);
+        shown.truncate(FINDINGS_SHOWN);
+        shown.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        write_findings(out, &shown, "  ", report)?;
+        if more > 0 {
+            writeln!(out, "  {DIM}... and {more} more findings (--json and --report list them all){RESET}")?;
+        }
         if !waived.is_empty() {
             writeln!(out, "\n{BOLD}Waived{RESET} ({}, never blocking):", plural(waived.len(), "finding"))?;
-            write_findings(out, &waived, "  ", report)?;
+            write_findings(out, &waived[..waived.len().min(FINDINGS_SHOWN)], "  ", report)?;
+            if waived.len() > FINDINGS_SHOWN {
+                let more = waived.len() - FINDINGS_SHOWN;
+                writeln!(out, "  {DIM}... and {more} more waived findings (--json and --report list them all){RESET}")?;
+            }
         }
     }
-    if !r.excluded_trades.is_empty() {
-        writeln!(out, "\n{BOLD}Excluded trades{RESET} (left out of this publish; tell the agents involved why):")?;
-        for x in &r.excluded_trades {
-            writeln!(out, "  {BOLD}{}{RESET}: {}", visible(&x.trade_id), visible(&x.reasons.join("; ")))?;
-        }
-    }
+    write_trades(
+        out,
+        &r.excluded_trades,
+        "Excluded trades",
+        "left out of this publish for blocking findings; tell the agents involved why",
+    )?;
+    write_trades(
+        out,
+        &r.not_applicable_trades,
+        "Trades that cannot apply",
+        "approved, but they failed integrity: a shift they name is missing, moved or changed",
+    )?;
     write_changes(out, r)?;
     if !r.conflicts.is_empty() {
         writeln!(out, "\n{BOLD}Server conflicts{RESET}:")?;
@@ -622,6 +647,16 @@ mod tests {
         assert!(text.starts_with("DATA CONFLICT: the platform refused the schedule's data; it was not resent; the live schedule is at version 17, without our payload\n"), "{text}");
         assert!(text.contains("\n  write 1 (version 17, payload sha256:") && text.contains("): refused: the update ended with an Error event, no reason given; the versions are unchanged 20 ms later"), "{text}");
         assert!(!text.contains("nothing was written"), "{text}");
+    }
+
+    #[test]
+    fn a_long_outcome_shows_its_first_lines_then_a_count() {
+        let text: String = (1..=120).map(|i| format!("problem {i}\n")).collect();
+        let shown = first_lines(&text, OUTCOME_LINES);
+        assert_eq!(shown.lines().count(), OUTCOME_LINES + 1, "{shown}");
+        assert!(shown.starts_with("problem 1\nproblem 2\n"), "{shown}");
+        assert!(shown.ends_with("... and 114 more lines (the --json report has them all)"), "{shown}");
+        assert_eq!(first_lines("one\ntwo", OUTCOME_LINES), "one\ntwo");
     }
 
     #[test]

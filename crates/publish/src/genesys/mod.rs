@@ -24,7 +24,7 @@ use crate::oauth::{ClientCredentials, OAuth};
 use crate::plan::UpdatePlan;
 use crate::platform::{Fetched, PlatformClient, PlatformError, Submission, SubmitResult, Target};
 use crate::retry::LONGEST_RETRY_AFTER;
-use convert::{assemble, upload_body};
+use convert::{assemble, upload_body, GenesysReads};
 
 /// How to reach and authenticate to a Genesys Cloud org.
 #[derive(Clone, Debug)]
@@ -103,24 +103,28 @@ impl GenesysClient {
     }
 
     /// Sends a read and returns its JSON, or the error naming the request. A read answered 429 with a
-    /// `Retry-After` in seconds of at most [`LONGEST_RETRY_AFTER`] is sent again after that wait, up to
+    /// `Retry-After` in seconds of at most [`LONGEST_RETRY_AFTER`] is sent again once that wait is over, up to
     /// [`READ_RETRIES_AFTER_429`] times (as the SDKs retry 429, research/wfm-api.md §1.11): a week is read in
     /// `3 + 3 × units + 1` requests, and starting the whole read over after a 429 would never finish under a
-    /// limit smaller than that. Reads change nothing, so sending one again is safe. Writes are never resent
-    /// here: the state machine decides (and audits) those.
+    /// limit smaller than that. The wait itself is the rate-limit budget's ([`crate::pacing`]): a 429 holds
+    /// every request of this client, not only the one that got it. Reads change nothing, so sending one again is
+    /// safe. Writes are never resent here: the state machine decides (and audits) those.
     async fn read(&self, req: &Request) -> Result<serde_json::Value, PlatformError> {
         let mut waits = 0;
         loop {
             let answer = self.send(req).await?;
-            let wait = (answer.status == 429 && waits < READ_RETRIES_AFTER_429)
-                .then(|| answer.retry_after.as_deref().and_then(|h| h.trim().parse::<u64>().ok()))
-                .flatten()
-                .map(Duration::from_secs)
-                .filter(|w| *w <= LONGEST_RETRY_AFTER);
-            let Some(wait) = wait else { return answer.json() };
+            let retry = answer.status == 429
+                && waits < READ_RETRIES_AFTER_429
+                && answer
+                    .retry_after
+                    .as_deref()
+                    .and_then(|h| h.trim().parse::<u64>().ok())
+                    .is_some_and(|w| Duration::from_secs(w) <= LONGEST_RETRY_AFTER);
+            if !retry {
+                return answer.json();
+            }
             waits += 1;
             self.throttled.fetch_add(1, Ordering::Relaxed);
-            tokio::time::sleep(wait).await;
         }
     }
 }
@@ -143,8 +147,24 @@ impl PlatformClient for GenesysClient {
         Ok(fetched)
     }
 
+    async fn fetch_agents(&self, target: &Target, plan: &UpdatePlan) -> Result<Fetched, PlatformError> {
+        self.throttled.store(0, Ordering::Relaxed);
+        let Some((schedule, agent_schedules)) = self.read_agents(target, plan).await? else {
+            return self.fetch(target).await;
+        };
+        let reads = GenesysReads { schedule, agent_schedules, ..GenesysReads::default() };
+        let mut fetched = Fetched::new(assemble(&reads)?, None);
+        fetched.partial = true;
+        fetched.throttled = self.throttled.swap(0, Ordering::Relaxed);
+        Ok(fetched)
+    }
+
     async fn submit(&self, target: &Target, submission: &Submission) -> SubmitResult {
         self.write(target, submission).await
+    }
+
+    fn traffic(&self) -> crate::pacing::Traffic {
+        self.sender.traffic()
     }
 }
 

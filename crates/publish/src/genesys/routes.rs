@@ -48,8 +48,17 @@ fn schedule_path(t: &Target) -> String {
     )
 }
 
-fn api(purpose: String, step: Step, method: Method, path: String, body: Body, cap: u64) -> Request {
+fn api(
+    route: &'static str,
+    purpose: String,
+    step: Step,
+    method: Method,
+    path: String,
+    body: Body,
+    cap: u64,
+) -> Request {
     Request {
+        route,
         purpose,
         step,
         method,
@@ -67,6 +76,7 @@ fn api(purpose: String, step: Step, method: Method, path: String, body: Body, ca
 /// (research/wfm-api.md §1.1). `step` is the step that needed a token.
 pub fn token(step: Step) -> Request {
     Request {
+        route: "POST /oauth/token",
         purpose: "getting an access token".into(),
         step,
         method: Method::Post,
@@ -83,6 +93,7 @@ pub fn token(step: Step) -> Request {
 /// `GET /businessunits/{buId}?expand=settings`: the unit's time zone and start day (research/wfm-api.md §1.2).
 pub fn business_unit(bu: &str) -> Request {
     let mut r = api(
+        "GET /businessunits/{buId}",
         format!("reading business unit {bu}"),
         Step::Fetch,
         Method::Get,
@@ -97,6 +108,7 @@ pub fn business_unit(bu: &str) -> Request {
 /// `GET /businessunits/{buId}/activitycodes` (research/wfm-api.md §1.3, §1.10).
 pub fn activity_codes(bu: &str) -> Request {
     api(
+        "GET /businessunits/{buId}/activitycodes",
         format!("reading the activity codes of business unit {bu}"),
         Step::Fetch,
         Method::Get,
@@ -110,6 +122,7 @@ pub fn activity_codes(bu: &str) -> Request {
 /// research/wfm-api.md §1.3): the version and the management units with their agents.
 pub fn schedule_metadata(t: &Target) -> Request {
     let mut r = api(
+        "GET .../schedules/{scheduleId}",
         format!("reading the metadata of schedule {}", t.schedule_id),
         Step::Fetch,
         Method::Get,
@@ -121,15 +134,50 @@ pub fn schedule_metadata(t: &Target) -> Request {
     r
 }
 
+/// `GET .../weeks/{weekId}/schedules/{scheduleId}` without `expand`: the version and `published`, without every
+/// agent id of the business unit (what a re-read of some agents needs; the agents come from the plan).
+pub fn schedule_metadata_only(t: &Target) -> Request {
+    api(
+        "GET .../schedules/{scheduleId}",
+        format!("reading the version of schedule {}", t.schedule_id),
+        Step::Fetch,
+        Method::Get,
+        schedule_path(t),
+        Body::Empty,
+        METADATA_ANSWER,
+    )
+}
+
 /// `POST .../agentschedules/query` with `BuQueryAgentSchedulesRequest {managementUnitId}` (required; no userIds:
 /// every agent of the unit).
 pub fn agent_schedules(t: &Target, mu: &str) -> Request {
+    agent_schedules_query(t, mu, None)
+}
+
+/// `POST .../agentschedules/query` with `BuQueryAgentSchedulesRequest {managementUnitId, userIds}`: only these
+/// agents of the unit (SDK: BuQueryAgentSchedulesRequest.md, `user_ids` "The IDs of the users to query. Omit to
+/// query all user schedules in the management unit"). `managementUnitId` is required, so one request per unit
+/// is the fewest this route allows. An empty list would mean "every agent" by omission, so it is never sent:
+/// callers ask only for units that have agents to read.
+pub fn agent_schedules_of(t: &Target, mu: &str, user_ids: &[String]) -> Request {
+    agent_schedules_query(t, mu, Some(user_ids))
+}
+
+fn agent_schedules_query(t: &Target, mu: &str, user_ids: Option<&[String]>) -> Request {
+    let (body, purpose) = match user_ids {
+        None => (json!({ "managementUnitId": mu }), format!("reading the agent schedules of management unit {mu}")),
+        Some(ids) => (
+            json!({ "managementUnitId": mu, "userIds": ids }),
+            format!("reading the schedules of {} agent(s) of management unit {mu}", ids.len()),
+        ),
+    };
     api(
-        format!("reading the agent schedules of management unit {mu}"),
+        "POST .../schedules/{scheduleId}/agentschedules/query",
+        purpose,
         Step::Fetch,
         Method::Post,
         format!("{}/agentschedules/query", schedule_path(t)),
-        Body::Json(json!({ "managementUnitId": mu })),
+        Body::Json(body),
         BULK_ANSWER,
     )
 }
@@ -138,6 +186,7 @@ pub fn agent_schedules(t: &Target, mu: &str) -> Request {
 /// (`BuAsyncAgentSchedulesQueryResponse.downloadUrl`): pre-signed, so no credential.
 pub fn agent_schedules_download(mu: &str, url: &str) -> Request {
     Request {
+        route: "GET agent schedules downloadUrl (pre-signed)",
         purpose: format!("downloading the agent schedules of management unit {mu}"),
         step: Step::Fetch,
         method: Method::Get,
@@ -185,6 +234,7 @@ pub fn time_off(mu: &str, dates: DateRange) -> Request {
         },
     });
     api(
+        "POST /managementunits/{muId}/timeoffrequests/query",
         format!("reading time-off requests of management unit {mu}"),
         Step::Fetch,
         Method::Post,
@@ -197,6 +247,7 @@ pub fn time_off(mu: &str, dates: DateRange) -> Request {
 /// `GET /managementunits/{muId}/weeks/{weekDateId}/shifttrades` (research/wfm-api.md §1.9).
 pub fn shift_trades(mu: &str, week_id: &str) -> Request {
     api(
+        "GET /managementunits/{muId}/weeks/{weekDateId}/shifttrades",
         format!("reading the shift trades of management unit {mu}"),
         Step::Fetch,
         Method::Get,
@@ -209,6 +260,7 @@ pub fn shift_trades(mu: &str, week_id: &str) -> Request {
 /// `POST .../update/uploadurl` with `UploadUrlRequestBody {contentLengthBytes}` (required: the gzip length).
 pub fn upload_url(t: &Target, content_length_bytes: usize) -> Request {
     api(
+        "POST .../schedules/{scheduleId}/update/uploadurl",
         format!("asking for an upload URL for schedule {}", t.schedule_id),
         Step::UploadUrl,
         Method::Post,
@@ -222,6 +274,7 @@ pub fn upload_url(t: &Target, content_length_bytes: usize) -> Request {
 /// Authorization: the URL is pre-signed (research/wfm-api.md §1.5).
 pub fn upload(url: &str, headers: &Map<String, Value>, gzip: Vec<u8>) -> Request {
     Request {
+        route: "PUT upload url (pre-signed)",
         purpose: "uploading the schedule update".into(),
         step: Step::Upload,
         method: Method::Put,
@@ -238,6 +291,7 @@ pub fn upload(url: &str, headers: &Map<String, Value>, gzip: Vec<u8>) -> Request
 /// `POST .../update` with `ProcessScheduleUpdateUploadRequest {uploadKey}` (required).
 pub fn update(t: &Target, upload_key: &str) -> Request {
     api(
+        "POST .../schedules/{scheduleId}/update",
         format!("starting the update of schedule {}", t.schedule_id),
         Step::Update,
         Method::Post,
@@ -250,6 +304,7 @@ pub fn update(t: &Target, upload_key: &str) -> Request {
 /// `POST /api/v2/notifications/channels`: no parameters and no body (NotificationsApi); answers `Channel`.
 pub fn create_channel() -> Request {
     api(
+        "POST /notifications/channels",
         "creating a notification channel".into(),
         Step::Channel,
         Method::Post,
@@ -267,6 +322,7 @@ pub fn schedule_topic(bu: &str) -> String {
 /// `POST /api/v2/notifications/channels/{channelId}/subscriptions` with `list[ChannelTopic]` `[{id}]`.
 pub fn subscribe(channel_id: &str, topic: &str) -> Request {
     api(
+        "POST /notifications/channels/{channelId}/subscriptions",
         format!("subscribing the notification channel to {topic}"),
         Step::Channel,
         Method::Post,

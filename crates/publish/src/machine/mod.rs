@@ -29,9 +29,10 @@ use crate::explain::{explain_conflict, parse_conflicts};
 use crate::outcome::{
     ExcludedTrade, GiveUpReason, PublishOutcome, PublishReport, WriteFate, WriteReport, REPORT_FORMAT,
 };
-use crate::plan::{build_plan, compare, LiveFacts};
+use crate::plan::{build_plan, compare, LiveFacts, UpdatePlan};
 use crate::platform::{Fetched, PlatformClient, PlatformError, Response, Step, Submission, SubmitResult, Target};
 use crate::retry::{next_delay, parse_retry_after, rate_limit_wait, RateLimitDecision, RateLimitPolicy, RetryPolicy};
+use crate::timings::{Stopwatch, WaitKind};
 use crate::validator::{PublishFinding, Validation, Validator};
 
 mod read;
@@ -124,6 +125,8 @@ pub async fn publish<P: PlatformClient>(
         rng: config.jitter_seed.map_or_else(StdRng::from_os_rng, StdRng::seed_from_u64),
         counters: Counters::default(),
         report: Report::default(),
+        watch: Stopwatch::default(),
+        validated: None,
     };
     let outcome = run.drive().await?;
     run.say(format!("Outcome: {}.", outcome.as_str()));
@@ -131,6 +134,8 @@ pub async fn publish<P: PlatformClient>(
     rec.outcome = Some(outcome.as_str().to_string());
     run.append(rec)?;
     let r = run.report;
+    let finished_at = clock.now();
+    let timings = run.watch.finish(elapsed(finished_at, started), &platform.traffic());
     Ok(PublishReport {
         format: REPORT_FORMAT,
         run_id: run.run_id,
@@ -146,6 +151,7 @@ pub async fn publish<P: PlatformClient>(
         trades_already_applied: r.trades_already_applied,
         writes: r.writes,
         excluded_trades: r.excluded,
+        not_applicable_trades: r.not_applicable,
         findings: r.findings,
         diff: r.diff,
         conflicts: r.conflicts,
@@ -153,7 +159,8 @@ pub async fn publish<P: PlatformClient>(
         counters: run.counters,
         audit_head: run.audit.head().to_string(),
         started_at: started,
-        finished_at: clock.now(),
+        finished_at,
+        timings,
         story: r.story,
     })
 }
@@ -168,6 +175,7 @@ struct Report {
     trades_already_applied: Vec<String>,
     trades_excluded: Vec<String>,
     excluded: Vec<ExcludedTrade>,
+    not_applicable: Vec<ExcludedTrade>,
     writes: Vec<WriteReport>,
     findings: Vec<PublishFinding>,
     diff: Option<ScheduleDiff>,
@@ -188,6 +196,22 @@ struct Run<'a, P> {
     rng: StdRng,
     counters: Counters,
     report: Report,
+    watch: Stopwatch,
+    /// The last full read validated with no trade excluded, its shared parts' hash and findings: what a
+    /// re-validation of a later read starts from (only with a [`Validator::per_agent`] validator).
+    validated: Option<Validated>,
+}
+
+/// A read and its validation with no trade excluded.
+struct Validated {
+    shared: String,
+    document: Value,
+    validation: Validation,
+}
+
+/// The time from `t0` to `t1` (zero if the clock went back).
+fn elapsed(t1: DateTime<Utc>, t0: DateTime<Utc>) -> Duration {
+    (t1 - t0).to_std().unwrap_or(Duration::ZERO)
 }
 
 /// A step either continues with a value or ends the run with an outcome.
@@ -279,8 +303,18 @@ fn list_suffix(ids: &[String]) -> String {
     }
 }
 
-/// Ids a story line names before it only counts the rest: a 10,000-agent week applies hundreds of trades.
-const IDS_NAMED: usize = 20;
+/// Ids (and findings) a story names before it only counts the rest: a 10,000-agent week applies hundreds of
+/// trades, and a story is read by people. The report's own fields list them all.
+const IDS_NAMED: usize = 5;
+
+/// `1 trade`, `370 trades`.
+fn plural_trades(n: usize) -> String {
+    if n == 1 {
+        "1 trade".to_string()
+    } else {
+        format!("{n} trades")
+    }
+}
 
 /// `2.5 s`, or `20 ms` below a second (a short processing window must not read as "0.0 s").
 fn secs(d: Duration) -> String {
@@ -296,11 +330,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_story_line_names_twenty_ids_then_counts_the_rest() {
+    fn a_story_line_names_a_few_ids_then_counts_the_rest() {
         let ids: Vec<String> = (1..=172).map(|i| format!("tr-{i}")).collect();
         assert_eq!(list_suffix(&ids[..2]), " (tr-1, tr-2)");
         assert_eq!(list_suffix(&[]), "");
-        let long = list_suffix(&ids);
-        assert!(long.starts_with(" (tr-1, tr-2, ") && long.ends_with(", tr-20, and 152 more)"), "{long}");
+        assert_eq!(list_suffix(&ids), " (tr-1, tr-2, tr-3, tr-4, tr-5, and 167 more)");
     }
 }

@@ -69,7 +69,7 @@ impl<P: PlatformClient> Run<'_, P> {
         let mut n = 0;
         loop {
             n += 1;
-            let fetched = match self.fetch("settle").await? {
+            let fetched = match self.fetch_agents("settle", &sent.plan).await? {
                 Ok(f) => f,
                 Err(o) => return Ok(Err(o)),
             };

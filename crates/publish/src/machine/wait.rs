@@ -79,6 +79,7 @@ impl<P: PlatformClient> Run<'_, P> {
             return Ok(Err(self.give_up(GiveUpReason::Deadline, detail)));
         }
         self.clock.sleep(d).await;
+        self.watch.slept(WaitKind::of_sleep(why), d);
         Ok(Ok(()))
     }
 

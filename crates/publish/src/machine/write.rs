@@ -52,7 +52,8 @@ impl<P: PlatformClient> Run<'_, P> {
                         None => format!("the platform refuses the data ({answer})"),
                     };
                     self.settle_write(ix, WriteFate::Refused, live_version.or(sent_version), detail)?;
-                    let reread = settled.map(|s| s.fetched);
+                    // Explaining validates: a read of some agents cannot, so the explanation reads the week.
+                    let reread = settled.map(|s| s.fetched).filter(|f| !f.partial);
                     return Ok(Err(self.data_conflict(prepared, &result, reread).await?));
                 }
                 Classification::RateLimited => {
@@ -76,8 +77,9 @@ impl<P: PlatformClient> Run<'_, P> {
                     // (research/wfm-api.md §1.8), and a lost answer may have hidden a refusal of the data. So the
                     // re-read is validated from scratch before anything goes again (wfm-api.md §6: "treat it as
                     // not applied: re-fetch, re-validate, never blindly resend").
+                    // Settling read only the plan's agents: the next cycle reads the whole week to validate it.
                     if let Some(s) = settled {
-                        return Ok(Ok(Some(s.fetched)));
+                        return Ok(Ok(Some(s.fetched).filter(|f| !f.partial)));
                     }
                 }
                 Classification::Unauthorized | Classification::Rejected | Classification::NeedsRefetch => {
@@ -91,8 +93,12 @@ impl<P: PlatformClient> Run<'_, P> {
     async fn send(&mut self, submission: &Submission) -> Result<(usize, SubmitResult), PublishError> {
         self.counters.writes += 1;
         self.report.submitted_version = submission.plan.schedule_version;
+        let (t0, waited0) = (self.clock.now(), self.platform.traffic().waited());
         let submitted = self.platform.submit(&self.cfg.target, submission);
-        let result = tokio::time::timeout(self.remaining(), submitted).await.unwrap_or_else(|_| SubmitResult {
+        let result = tokio::time::timeout(self.remaining(), submitted).await;
+        let waited = self.platform.traffic().waited().saturating_sub(waited0);
+        self.watch.writes += elapsed(self.clock.now(), t0).saturating_sub(waited);
+        let result = result.unwrap_or_else(|_| SubmitResult {
             response: Response::NoResponse { reason: "the run deadline passed while waiting".into() },
             step: Step::Update,
             context_id: None,
@@ -367,7 +373,7 @@ impl<P: PlatformClient> Run<'_, P> {
             }
             None => (&prepared.snapshot, prepared.excluded.clone()),
         };
-        let validation = self.validator.validate(snapshot, &excluded);
+        let validation = self.run_validator(snapshot, &excluded);
         let mut explanations = explain_conflict(snapshot, &validation, &body);
         if fresh_snapshot.is_none() {
             // Without a fresh read nobody can tell a validator gap from a change since our read (a new time-off
@@ -389,11 +395,15 @@ impl<P: PlatformClient> Run<'_, P> {
             // the explanation there is.
             self.explain_from_findings(&validation);
         } else {
-            for e in &explanations {
+            for e in explanations.iter().take(IDS_NAMED) {
                 self.say(format!("  {}", e.summary));
                 for c in &e.root_cause {
                     self.say(format!("    because {c}"));
                 }
+            }
+            if explanations.len() > IDS_NAMED {
+                let more = explanations.len() - IDS_NAMED;
+                self.say(format!("  ... and {more} more server conflict(s) (the --json report explains each)"));
             }
         }
         self.report.findings = validation.findings;
@@ -427,13 +437,20 @@ impl<P: PlatformClient> Run<'_, P> {
             return;
         }
         self.say(lead);
-        let lines: Vec<(String, Vec<String>)> =
-            likely.iter().map(|f| (format!("  {} {}: {}", f.rule, f.agent_id, f.message), f.cause.clone())).collect();
+        let n = likely.len();
+        let lines: Vec<(String, Vec<String>)> = likely
+            .iter()
+            .take(IDS_NAMED)
+            .map(|f| (format!("  {} {}: {}", f.rule, f.agent_id, f.message), f.cause.clone()))
+            .collect();
         for (line, cause) in lines {
             self.say(line);
             for c in cause {
                 self.say(format!("    because {c}"));
             }
+        }
+        if n > IDS_NAMED {
+            self.say(format!("  ... and {} more (the --json report lists every finding)", n - IDS_NAMED));
         }
     }
 }

@@ -245,6 +245,15 @@ fn publish_details(h: &mut String, p: &PublishReport) {
         }
         h.push_str("</tbody></table>\n");
     }
+    if !p.not_applicable_trades.is_empty() {
+        h.push_str("<h2>Trades that cannot apply</h2><p>Approved, but they failed integrity (a shift they name is missing, moved or changed), so they were left out.</p>\n<table class=\"excluded\"><thead><tr><th>Trade</th><th>Why</th></tr></thead><tbody>\n");
+        for x in &p.not_applicable_trades {
+            let reasons: Vec<String> = x.reasons.iter().map(|r| text(r)).collect();
+            let _ =
+                writeln!(h, "<tr><td><code>{}</code></td><td>{}</td></tr>", text(&x.trade_id), reasons.join("<br>"));
+        }
+        h.push_str("</tbody></table>\n");
+    }
     h.push_str("<h2>Write attempts</h2>\n");
     if p.writes.is_empty() {
         h.push_str("<p>None: nothing was written.</p>\n");
