@@ -218,14 +218,15 @@ impl HttpSettings {
     /// it computes (`1e-300` requests per second is a wait of 1e300 s, past what a `Duration` holds).
     pub const MIN_REQUESTS_PER_SECOND: f64 = 0.001;
 
-    /// A pacing rate as given: `0` (no pacing) or a finite number of requests per second, at least
-    /// [`Self::MIN_REQUESTS_PER_SECOND`]. The one check of the rate, for the CLI's flag and for [`Sender`].
+    /// A ceiling on the request rate as given: `0` (no ceiling: the platform's headers pace alone) or a finite
+    /// number of requests per second, at least [`Self::MIN_REQUESTS_PER_SECOND`]. The one check of the rate, for
+    /// the CLI's flag and for [`Sender`].
     pub fn check_rate(rate: f64) -> Result<f64, String> {
         if rate == 0.0 || (rate.is_finite() && rate >= Self::MIN_REQUESTS_PER_SECOND) {
             Ok(rate)
         } else {
             Err(format!(
-                "{rate:?} is not a rate: give 0 (no pacing) or at least {} requests per second",
+                "{rate:?} is not a rate: give 0 (no ceiling) or at least {} requests per second",
                 Self::MIN_REQUESTS_PER_SECOND
             ))
         }
