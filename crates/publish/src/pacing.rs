@@ -28,7 +28,7 @@ use serde::Serialize;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
-use crate::retry::millis;
+use crate::retry::{millis, LONGEST_RETRY_AFTER};
 
 /// How much later than `inin-ratelimit-reset` says the window is taken to end (the header is in whole seconds and
 /// the record does not say whether it is rounded up or down).
@@ -46,13 +46,17 @@ pub struct RateHeaders {
 }
 
 impl RateHeaders {
-    /// Reads the three headers; `None` unless all three are there and are whole numbers.
+    /// Reads the three headers; `None` unless all three are there and are whole numbers. An `allowed` of 0 is
+    /// no budget to pace by (waiting for it would never end), so it counts as no headers: a 429 still holds the
+    /// client. A `reset` longer than [`LONGEST_RETRY_AFTER`] is taken as that long, so that no answer can make
+    /// the client stand still for longer than a refused request may ask, nor overflow the clock.
     pub fn parse(header: impl Fn(&str) -> Option<String>) -> Option<RateHeaders> {
         let num = |name: &str| header(name).and_then(|v| v.trim().parse::<u64>().ok());
+        let allowed = u32::try_from(num("inin-ratelimit-allowed")?).ok().filter(|&a| a > 0)?;
         Some(RateHeaders {
-            allowed: u32::try_from(num("inin-ratelimit-allowed")?).ok()?,
+            allowed,
             count: u32::try_from(num("inin-ratelimit-count")?).ok()?,
-            reset: Duration::from_secs(num("inin-ratelimit-reset")?),
+            reset: Duration::from_secs(num("inin-ratelimit-reset")?).min(LONGEST_RETRY_AFTER),
         })
     }
 }
@@ -326,7 +330,7 @@ impl State {
         if status == 429 {
             // Whatever the headers say, the platform refused: nothing more until it says (one second when it
             // does not; the state machine applies its own default to a refused write).
-            let until = now + retry_after.unwrap_or(Duration::from_secs(1));
+            let until = now + retry_after.unwrap_or(Duration::from_secs(1)).min(LONGEST_RETRY_AFTER);
             self.retry_until = Some(self.retry_until.map_or(until, |u| u.max(until)));
         }
     }
@@ -423,6 +427,40 @@ mod tests {
         assert_eq!((t.requests(), t.rate_limited()), (6, 0));
         assert_eq!(t.paced, Duration::from_secs(60) + RESET_MARGIN);
         assert_eq!(t.retry_after, Duration::ZERO);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn hostile_headers_can_neither_crash_nor_stall_the_client() {
+        let answer = |allowed: &str, count: &str, reset: &str| {
+            let (allowed, count, reset) = (allowed.to_string(), count.to_string(), reset.to_string());
+            RateHeaders::parse(move |name| match name {
+                "inin-ratelimit-allowed" => Some(allowed.clone()),
+                "inin-ratelimit-count" => Some(count.clone()),
+                "inin-ratelimit-reset" => Some(reset.clone()),
+                _ => None,
+            })
+        };
+        // A budget of nothing would be waited for forever: it is no budget at all.
+        assert_eq!(answer("0", "0", "60"), None);
+        assert_eq!(answer("300", "1", "-5"), None);
+        // The longest reset believed is the longest Retry-After a request may ask.
+        let huge = answer("300", "300", &u64::MAX.to_string()).unwrap();
+        assert_eq!(huge.reset, LONGEST_RETRY_AFTER);
+
+        // Answers that say "spent, back in 2^64 s" and "429, retry in 2^64 s": no overflow, and the next request
+        // goes after at most the longest wait plus the margin.
+        let b = Budget::new(0.0, 1);
+        b.acquire(R, true).await.answered(Some(huge), 200, None);
+        b.acquire(R, true).await.answered(Some(huge), 429, Some(Duration::from_secs(u64::MAX)));
+        let before = Instant::now();
+        b.acquire(R, true).await.answered(headers(300, 1, 60), 200, None);
+        assert!(Instant::now() - before <= LONGEST_RETRY_AFTER + RESET_MARGIN, "{:?}", Instant::now() - before);
+        // With `allowed: 0` counted as no headers, requests are not held at all.
+        let b = Budget::new(0.0, 1);
+        b.acquire(R, true).await.answered(answer("0", "5", "60"), 200, None);
+        let before = Instant::now();
+        b.acquire(R, true).await.answered(None, 200, None);
+        assert_eq!(Instant::now() - before, Duration::ZERO);
     }
 
     #[tokio::test(start_paused = true)]

@@ -134,3 +134,36 @@ async fn a_schedule_that_keeps_changing_is_an_error_that_says_so() {
     assert_eq!(metadata_reads(&org), 4, "bounded: three passes");
     assert!(err.is_transient(), "the state machine may try again later, within its budget");
 }
+
+/// A plan that changes `agents`, all in unit mu-1.
+fn plan_for(agents: &[&str]) -> shiftgate_publish::plan::UpdatePlan {
+    let agent = |id: &&str| shiftgate_publish::plan::AgentPlan {
+        agent_id: (*id).to_string(),
+        management_unit_id: Some("mu-1".into()),
+        version: Some(1),
+        shifts: Vec::new(),
+        deleted: Vec::new(),
+        markers: Vec::new(),
+    };
+    shiftgate_publish::plan::UpdatePlan {
+        schedule_id: "sch-48".into(),
+        schedule_version: Some(17),
+        published: false,
+        agents: agents.iter().map(agent).collect(),
+        trades_applied: Vec::new(),
+    }
+}
+
+#[tokio::test]
+async fn a_re_read_that_misses_a_changed_agent_reads_the_whole_week_instead() {
+    let whole_week = |org: &Server| org.requests().iter().any(|r| r.path().ends_with("/timeoffrequests/query"));
+    // The unit answers for a-100: a re-read of that agent alone (metadata, one query, metadata).
+    let org = Server::start(genesys_org(|_| 17)).await;
+    let fetched = genesys(&org.base).fetch_agents(&target(), &plan_for(&["a-100"])).await.unwrap();
+    assert!(fetched.partial && !whole_week(&org), "{:?}", org.paths());
+    // a-900 changed but its unit's answer does not hold it (moved, or left out): silence is not "no shifts",
+    // so the week is read whole.
+    let org = Server::start(genesys_org(|_| 17)).await;
+    let fetched = genesys(&org.base).fetch_agents(&target(), &plan_for(&["a-100", "a-900"])).await.unwrap();
+    assert!(!fetched.partial && whole_week(&org), "{:?}", org.paths());
+}

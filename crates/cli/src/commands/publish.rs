@@ -20,7 +20,7 @@ use shiftgate_publish::{
 use crate::args::{FailOn, LiveArgs, PlatformKind, PublishArgs};
 use crate::exit::{Failure, WithCode, INPUT, RULE_FAILED};
 use crate::input::load_rules;
-use crate::render::escape::terminal::visible;
+use crate::render::escape::terminal::{visible, visible_lines};
 use crate::render::{plural, waiver_text};
 use crate::validator::CheckerValidator;
 
@@ -398,8 +398,10 @@ pub(crate) fn outcome_line(report: &PublishReport) -> String {
         _ => "\x1b[1;31m",
     };
     let later = if matches!(report.outcome, PublishOutcome::GaveUp { .. }) { "; try again later" } else { "" };
-    let truth = visible(&report.live_truth()).into_owned();
-    format!("{colour}{}{RESET}: {}{later}", report.outcome.label(), first_lines(&truth, OUTCOME_LINES))
+    // Cut first, then escape each line: escaping turns a line break into a visible `\n`, so cutting after it
+    // would see one endless line.
+    let truth = first_lines(&report.live_truth(), OUTCOME_LINES);
+    format!("{colour}{}{RESET}: {}{later}", report.outcome.label(), visible_lines(&truth))
 }
 
 /// Lines of a long outcome (an invalid live schedule lists every problem) shown before the rest are counted.
@@ -647,6 +649,21 @@ mod tests {
         assert!(text.starts_with("DATA CONFLICT: the platform refused the schedule's data; it was not resent; the live schedule is at version 17, without our payload\n"), "{text}");
         assert!(text.contains("\n  write 1 (version 17, payload sha256:") && text.contains("): refused: the update ended with an Error event, no reason given; the versions are unchanged 20 ms later"), "{text}");
         assert!(!text.contains("nothing was written"), "{text}");
+    }
+
+    #[test]
+    fn an_invalid_live_schedule_is_told_in_a_few_lines_each_made_visible() {
+        // A live schedule with 120 problems, the first carrying terminal escape codes from the platform.
+        let mut r = run_on(&FakePlatform::new(swap_week()), &nothing);
+        let mut detail: String = (1..=120).map(|i| format!("agentSchedules[{i}]: problem {i}\n")).collect();
+        detail.insert_str(0, "agents[0].id: \u{1b}[31mred\u{1b}[0m\n");
+        r.outcome = PublishOutcome::Rejected { step: shiftgate_publish::Step::Fetch, status: None, code: None, detail };
+        let line = outcome_line(&r);
+        assert_eq!(line.lines().count(), OUTCOME_LINES + 1, "cut to a few lines, then a count: {line}");
+        // 121 problem lines, and the line the outcome adds ("nothing was written"): 6 shown, 116 counted.
+        assert!(line.contains("... and 116 more lines"), "{line}");
+        assert!(!line.contains("\u{1b}[31mred"), "escape codes from outside shown raw: {line}");
+        assert!(line.contains("agents[0].id: \\u{1b}[31mred"), "{line}");
     }
 
     #[test]

@@ -19,7 +19,7 @@ use secrecy::SecretString;
 use crate::base_url::checked_base;
 use crate::canon::value_hash;
 use crate::error::PublishError;
-use crate::http::{Answer, HttpSettings, Request, Sender};
+use crate::http::{Answer, Host, HttpSettings, Request, Sender};
 use crate::oauth::{ClientCredentials, OAuth};
 use crate::plan::UpdatePlan;
 use crate::platform::{Fetched, PlatformClient, PlatformError, Submission, SubmitResult, Target};
@@ -113,18 +113,22 @@ impl GenesysClient {
         let mut waits = 0;
         loop {
             let answer = self.send(req).await?;
-            let retry = answer.status == 429
-                && waits < READ_RETRIES_AFTER_429
-                && answer
-                    .retry_after
-                    .as_deref()
-                    .and_then(|h| h.trim().parse::<u64>().ok())
-                    .is_some_and(|w| Duration::from_secs(w) <= LONGEST_RETRY_AFTER);
-            if !retry {
+            let wait = answer
+                .retry_after
+                .as_deref()
+                .and_then(|h| h.trim().parse::<u64>().ok())
+                .map(Duration::from_secs)
+                .filter(|&w| w <= LONGEST_RETRY_AFTER);
+            let Some(wait) = wait.filter(|_| answer.status == 429 && waits < READ_RETRIES_AFTER_429) else {
                 return answer.json();
-            }
+            };
             waits += 1;
             self.throttled.fetch_add(1, Ordering::Relaxed);
+            // The budget holds only requests to the API host; a 429 from another origin (a pre-signed download)
+            // is waited out here, or the read would be resent at once.
+            if !matches!(req.host, Host::Api) {
+                tokio::time::sleep(wait).await;
+            }
         }
     }
 }

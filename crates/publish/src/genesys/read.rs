@@ -18,10 +18,10 @@ use std::collections::BTreeMap;
 use futures_util::{stream, StreamExt, TryStreamExt};
 use serde_json::Value;
 
-use super::convert::{management_units, GenesysReads};
+use super::convert::{management_units, query_agent_schedules, GenesysReads};
 use super::routes;
 use super::GenesysClient;
-use crate::plan::UpdatePlan;
+use crate::plan::{user_id, UpdatePlan};
 use crate::platform::{PlatformError, Step, Target};
 
 /// How many times the unit reads are made before a moving schedule is an error.
@@ -101,7 +101,8 @@ impl GenesysClient {
     }
 
     /// Reads the schedule's metadata and the schedules of the plan's agents, torn-read checked like the week.
-    /// `None` when an agent's management unit is unknown (the caller reads the whole week instead).
+    /// `None` when an agent's management unit is unknown, or a unit's answer lacks one of its agents (the caller
+    /// reads the whole week instead).
     pub(super) async fn read_agents(
         &self,
         t: &Target,
@@ -127,7 +128,15 @@ impl GenesysClient {
             let after = self.read(&routes::schedule_metadata_only(t)).await?;
             seen.push(version(&after));
             if version(&after) == version(&before) {
-                return Ok(Some((after, answers)));
+                // An agent its unit did not return (moved to another unit, or left out) was not read: "holds no
+                // shifts" must never be concluded from silence, so the whole week is read instead.
+                let all_read = by_unit.iter().all(|(mu, users)| {
+                    let answer = answers.iter().find(|(m, _)| m == mu).map(|(_, a)| a);
+                    let returned: Vec<&str> =
+                        answer.map(query_agent_schedules).unwrap_or_default().iter().filter_map(user_id).collect();
+                    users.iter().all(|u| returned.contains(&u.as_str()))
+                });
+                return Ok(all_read.then_some((after, answers)));
             }
             before = after;
         }
