@@ -130,6 +130,33 @@ async fn a_refused_pull_names_the_request_and_writes_nothing() {
     assert!(text(&o.stderr).contains("SHIFTGATE_CLIENT_SECRET"));
 }
 
+#[tokio::test]
+async fn a_platform_that_keeps_the_pull_waiting_ends_it_at_its_deadline() {
+    // A server on loopback that takes connections and never answers: the pull gives up at --deadline (exit 4,
+    // try again later) instead of waiting as long as the platform likes, and writes nothing.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            open.push(socket);
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("pulled.json");
+    let mut args = vec!["pull", "--api", url.as_str(), "--deadline", "1", "-o", out.to_str().unwrap()];
+    args.extend(TARGET);
+    let o = output(shiftgate(&args)).await;
+    held.abort();
+    assert_eq!(o.status.code(), Some(4), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("the read did not end within --deadline 1 s; try again later"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert!(!out.exists());
+}
+
 #[test]
 fn pull_help_says_what_it_does_not_read() {
     let o = shiftgate(&["pull", "--help"]).output().unwrap();

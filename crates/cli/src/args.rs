@@ -426,6 +426,10 @@ pub(crate) struct PullArgs {
     /// The snapshot's asOf (RFC 3339), the instant `check` evaluates at; default: the time of the read.
     #[arg(long, value_name = "TIME")]
     pub(crate) as_of: Option<String>,
+    /// The read must end within this many seconds (a platform that keeps the client waiting, by its rate-limit
+    /// headers or by not answering, ends the pull with exit code 4).
+    #[arg(long, value_name = "SECS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) deadline: u64,
 }
 
 #[derive(Debug, Subcommand)]

@@ -18,10 +18,19 @@ pub(crate) fn run(args: &PullArgs) -> Result<u8, Failure> {
     let as_of = parse_as_of(args.as_of.as_deref())?;
     let (client, endpoint) = platform(&args.live)?;
     let target = args.live.target();
-    let read = runtime()?.block_on(client.fetch(&target));
+    let deadline = std::time::Duration::from_secs(args.deadline);
+    let read = runtime()?.block_on(async { tokio::time::timeout(deadline, client.fetch(&target)).await });
     let mut fetched = match read {
-        Ok(f) => f,
-        Err(e) => {
+        Ok(Ok(f)) => f,
+        Err(_) => {
+            return Err(anyhow!(
+                "pulling schedule {} from {endpoint}: the read did not end within --deadline {} s; try again later",
+                target.schedule_id,
+                args.deadline
+            ))
+            .code(GAVE_UP);
+        }
+        Ok(Err(e)) => {
             let code = if later(&e) { GAVE_UP } else { INPUT };
             return Err(anyhow!("pulling schedule {} from {endpoint}: {e}", target.schedule_id)).code(code);
         }
