@@ -2,7 +2,9 @@
 //! and the core rules, over random edits of the Chicago week (shifts moved, lengthened, handed to another agent,
 //! pending time off added, trades dropped or pointed at another shift, tags changed), the earlier findings of the
 //! agents nothing reached, with the findings of a validation of only the changed agents and those they trade
-//! with, are exactly the findings of a validation of the whole edited week.
+//! with, are exactly the findings of a validation of the whole edited week. The checker's own re-check of those
+//! agents (`Checker::check_roster_reusing`, what `shiftgate publish` runs) gives the whole week's report, with a
+//! waiver whose reach the edits move.
 
 mod common;
 mod publish_support;
@@ -18,6 +20,11 @@ use shiftgate_publish::{Validation, Validator};
 
 use publish_support::{chicago, snapshot, CheckValidator};
 
+use std::sync::Arc;
+
+use shiftgate_check::{Checker, Config, Limits, Report, RuleLibrary, RuleSet};
+use shiftgate_model::apply_trades;
+
 const VALIDATOR: CheckValidator = CheckValidator { fail_on: Severity::Warning };
 
 fn validate(doc: &Value) -> Validation {
@@ -32,6 +39,42 @@ fn base() -> &'static (Value, Validation) {
         let v = validate(&doc);
         (doc, v)
     })
+}
+
+/// The checker `shiftgate publish` runs, with a waiver whose reach the edits move: rest findings of agents tagged
+/// `chicago-fww` (the `Tag` edit tags agents, the `Length` and `Hand` edits make and clear rest findings).
+fn waiving_checker() -> &'static Checker {
+    static CHECKER: OnceLock<Checker> = OnceLock::new();
+    CHECKER.get_or_init(|| {
+        let config = Config::from_toml(
+            r#"
+[[waivers]]
+rule = "core.rest.min-between-shifts"
+tag = "chicago-fww"
+reason = "Fair Workweek rest consent on file"
+approved_by = "Dana Ruiz, HR"
+approved_on = 2026-11-05
+expires = 2026-12-31
+"#,
+            "shiftgate.toml",
+        )
+        .expect("config");
+        let rules = RuleSet::load(&RuleLibrary::embedded(), &[], &config, Limits::default()).expect("core");
+        Checker::new(rules, None)
+    })
+}
+
+/// A whole check of a week by [`waiving_checker`], as JSON (what every renderer reads).
+fn whole_report(doc: &Value) -> Report {
+    let s = Arc::new(snapshot(doc));
+    let as_of = s.as_of.expect("asOf");
+    waiving_checker().check_roster(s.clone(), Arc::new(apply_trades(&s)), as_of).expect("rules run")
+}
+
+/// The base week's whole report, computed once.
+fn base_report() -> &'static Report {
+    static BASE: OnceLock<Report> = OnceLock::new();
+    BASE.get_or_init(|| whole_report(&chicago()))
 }
 
 #[derive(Clone, Debug)]
@@ -148,6 +191,16 @@ proptest! {
             edits, agents.len(), merged.findings.len(), full.findings.len());
         // Something changed, and not everyone was validated again.
         prop_assert!(agents.len() < 200, "{} agents reached", agents.len());
+
+        // The checker's own re-check of those agents (what `shiftgate publish` runs, waivers and all) is the
+        // whole report a full check gives: findings, waiver marks and standings, counts.
+        let s = Arc::new(snapshot(&after));
+        let as_of = s.as_of.expect("asOf");
+        let reused = waiving_checker()
+            .check_roster_reusing(s.clone(), Arc::new(apply_trades(&s)), as_of, base_report(), &agents)
+            .expect("rules run");
+        let (reused, whole) = (serde_json::to_value(&reused).unwrap(), serde_json::to_value(whole_report(&after)).unwrap());
+        prop_assert!(reused == whole, "edits {:?}: the re-check's report differs from a whole check's", edits);
     }
 }
 

@@ -82,13 +82,7 @@ impl Checker {
         roster: Arc<Roster>,
         as_of: DateTime<Utc>,
     ) -> Result<Report, RunError> {
-        let overrides = AgentOverrides::read(&self.rules.rules, &snapshot.agents)?;
-        let run = RunState {
-            world: Arc::new(World::new(snapshot.clone(), roster, as_of)),
-            overrides,
-            budget: RunBudget::start(&self.rules.limits),
-            report_bytes: AtomicUsize::new(0),
-        };
+        let run = self.run_state(snapshot.clone(), roster, as_of)?;
         let run_all = || self.run_all(&run);
         let per_agent = match &self.pool {
             Some(pool) => pool.install(run_all),
@@ -98,16 +92,75 @@ impl Checker {
         for result in per_agent {
             findings.extend(result?);
         }
+        Ok(self.report(&snapshot, as_of, findings))
+    }
+
+    fn run_state(
+        &self,
+        snapshot: Arc<Snapshot>,
+        roster: Arc<Roster>,
+        as_of: DateTime<Utc>,
+    ) -> Result<RunState, RunError> {
+        let overrides = AgentOverrides::read(&self.rules.rules, &snapshot.agents)?;
+        Ok(RunState {
+            world: Arc::new(World::new(snapshot, roster, as_of)),
+            overrides,
+            budget: RunBudget::start(&self.rules.limits),
+            report_bytes: AtomicUsize::new(0),
+        })
+    }
+
+    /// The report of a run's findings: sorted, waived, counted.
+    fn report(&self, snapshot: &Snapshot, as_of: DateTime<Utc>, mut findings: Vec<Finding>) -> Report {
         findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-        let waivers = crate::waive::apply(&self.rules.waivers, &snapshot, as_of, &mut findings);
-        Ok(Report::new(&snapshot, as_of, &self.rules, findings, waivers))
+        let waivers = crate::waive::apply(&self.rules.waivers, snapshot, as_of, &mut findings);
+        Report::new(snapshot, as_of, &self.rules, findings, waivers)
+    }
+
+    /// [`Checker::check_roster`] that runs the rules only for `agents`, and takes every other agent's findings
+    /// from `earlier`: the report of this checker on a snapshot whose other agents' weeks, shared parts (business
+    /// unit, schedule, codes) and `as_of` equal these (the caller's to know; the publisher checks it). Findings
+    /// are per agent, so the report equals a full check's; waivers are applied again to the whole list, as a full
+    /// check applies them.
+    pub fn check_roster_reusing(
+        &self,
+        snapshot: Arc<Snapshot>,
+        roster: Arc<Roster>,
+        as_of: DateTime<Utc>,
+        earlier: &Report,
+        agents: &std::collections::BTreeSet<String>,
+    ) -> Result<Report, RunError> {
+        let run = self.run_state(snapshot.clone(), roster, as_of)?;
+        let only: Vec<usize> =
+            (0..snapshot.agents.len()).filter(|&a| agents.contains(snapshot.agents[a].id.as_str())).collect();
+        let run_some = || self.run_agents(&run, &only);
+        let per_agent = match &self.pool {
+            Some(pool) => pool.install(run_some),
+            None => run_some(),
+        };
+        let mut findings: Vec<Finding> = earlier
+            .findings
+            .iter()
+            .filter(|f| !agents.contains(f.agent_id.as_str()))
+            .map(|f| Finding { waiver: None, ..f.clone() })
+            .collect();
+        for result in per_agent {
+            findings.extend(result?);
+        }
+        Ok(self.report(&snapshot, as_of, findings))
     }
 
     fn run_all(&self, run: &RunState) -> Vec<Result<Vec<Finding>, RunError>> {
-        let n = run.world.snapshot.agents.len();
+        let all: Vec<usize> = (0..run.world.snapshot.agents.len()).collect();
+        self.run_agents(run, &all)
+    }
+
+    /// Runs every rule for the agents at these indexes, in their order.
+    fn run_agents(&self, run: &RunState, agents: &[usize]) -> Vec<Result<Vec<Finding>, RunError>> {
         let new_engine = || (build_engine(&self.rules.limits, &self.rules.std), Scope::new());
-        (0..n)
-            .into_par_iter()
+        agents
+            .par_iter()
+            .copied()
             .with_min_len(16)
             .map(|a| {
                 let agent = AgentIx(a as u32);

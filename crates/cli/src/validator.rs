@@ -7,6 +7,7 @@
 //! fails at run time fails closed: it becomes a blocking finding naming no trade (so no exclusion can clear it),
 //! and the command exits 3.
 
+use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::Utc;
@@ -31,6 +32,8 @@ struct State {
     /// The waivers the last check relied on, for the audit log.
     waivers: Vec<AuditWaiver>,
     failure: Option<String>,
+    /// The report of the last check with no trade excluded: what re-validating some agents starts from.
+    base: Option<Report>,
 }
 
 /// The week a successful check ran on, with its report (what `publish --report` draws).
@@ -58,21 +61,41 @@ impl CheckerValidator {
         let as_of = snapshot.as_of.unwrap_or_else(Utc::now);
         let snapshot = Arc::new(snapshot.clone());
         let result = self.checker.check_roster(snapshot.clone(), roster.clone(), as_of);
+        self.keep(snapshot, roster, &result, excluded.is_empty());
+        result
+    }
+
+    /// [`CheckerValidator::check`] with no trade excluded, running the rules only for `agents` and taking every
+    /// other agent's findings from `base` ([`Checker::check_roster_reusing`]).
+    fn check_reusing(&self, snapshot: &Snapshot, base: &Report, agents: &BTreeSet<String>) -> Result<Report, RunError> {
+        let roster = Arc::new(apply_trades_excluding(snapshot, &[]));
+        let as_of = snapshot.as_of.unwrap_or_else(Utc::now);
+        let snapshot = Arc::new(snapshot.clone());
+        let result = self.checker.check_roster_reusing(snapshot.clone(), roster.clone(), as_of, base, agents);
+        self.keep(snapshot, roster, &result, true);
+        result
+    }
+
+    /// Keeps what the command reports afterwards, from the latest check.
+    fn keep(&self, snapshot: Arc<Snapshot>, roster: Arc<Roster>, result: &Result<Report, RunError>, whole: bool) {
         let mut st = self.state();
-        match &result {
+        match result {
             Ok(report) => {
                 st.last.clone_from(&report.findings);
                 st.waivers = relied_on(report);
                 st.last_week = Some(CheckedWeek { snapshot, roster, report: report.clone() });
+                if whole {
+                    st.base = Some(report.clone());
+                }
             }
             Err(e) => {
                 st.last.clear();
                 st.last_week = None;
                 st.waivers.clear();
+                st.base = None;
                 st.failure.get_or_insert_with(|| e.to_string());
             }
         }
-        result
     }
 
     /// Whether a finding blocks at the configured `--fail-on`.
@@ -103,9 +126,13 @@ impl CheckerValidator {
     /// A check result as the publisher sees it.
     pub(crate) fn validation(&self, result: &Result<Report, RunError>) -> Validation {
         match result {
-            Ok(report) => Validation { findings: report.findings.iter().map(|f| self.publish_finding(f)).collect() },
+            Ok(report) => self.validation_of(report),
             Err(e) => Validation { findings: vec![failure_finding(e)] },
         }
+    }
+
+    fn validation_of(&self, report: &Report) -> Validation {
+        Validation { findings: report.findings.iter().map(|f| self.publish_finding(f)).collect() }
     }
 
     pub(crate) fn publish_finding(&self, f: &Finding) -> PublishFinding {
@@ -175,6 +202,28 @@ impl Validator for CheckerValidator {
 
     fn waivers_relied_on(&self) -> Vec<AuditWaiver> {
         self.state().waivers.clone()
+    }
+
+    /// Each rule judges one agent's week (the rule-script contract), so the checker's findings are per agent.
+    fn per_agent(&self) -> bool {
+        true
+    }
+
+    /// Re-checks only `agents`, from the last whole check's report, so that the report the command draws and the
+    /// waivers it audits stay those of the whole week. The base is used only when it is the validation the
+    /// publisher holds as `earlier`; otherwise the whole week is checked.
+    fn validate_agents(
+        &self,
+        whole: &Snapshot,
+        _part: &Snapshot,
+        agents: &BTreeSet<String>,
+        earlier: &Validation,
+    ) -> Validation {
+        let base = self.state().base.clone();
+        match base.filter(|b| self.validation_of(b) == *earlier) {
+            Some(base) => self.validation(&self.check_reusing(whole, &base, agents)),
+            None => self.validate(whole, &[]),
+        }
     }
 }
 

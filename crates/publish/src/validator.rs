@@ -27,6 +27,22 @@ pub trait Validator: Send + Sync {
     fn per_agent(&self) -> bool {
         false
     }
+
+    /// For a [`Validator::per_agent`] validator: validates again only `agents` of `whole` (those whose week
+    /// changed since `earlier`, the validation of the previous read, and those they trade with), keeping every
+    /// other agent's findings of `earlier`. `part` is `whole` cut down to those agents and the trades among them.
+    /// Default: validate `part` alone and merge ([`crate::revalidate::merge`]). A validator that keeps state of its
+    /// own overrides this to keep that state whole.
+    fn validate_agents(
+        &self,
+        whole: &Snapshot,
+        part: &Snapshot,
+        agents: &std::collections::BTreeSet<String>,
+        earlier: &Validation,
+    ) -> Validation {
+        let _ = whole;
+        crate::revalidate::merge(earlier, self.validate(part, &[]), agents)
+    }
 }
 
 /// What a validation found. Only `blocking` findings stop a publish.

@@ -66,7 +66,8 @@ pub struct PublishConfig {
     pub rate_limit: RateLimitPolicy,
     /// How long a write may still be processing after an unclear answer, and how often to re-read meanwhile.
     pub settle: SettlePolicy,
-    /// The instant rules evaluate at; default: the fetch time.
+    /// The instant rules evaluate at; default: the time of the run's first read (later reads of the run are judged
+    /// at that same instant).
     pub as_of: Option<DateTime<Utc>>,
     /// Run id for the audit; default: a random UUID.
     pub run_id: Option<String>,
@@ -127,6 +128,7 @@ pub async fn publish<P: PlatformClient>(
         report: Report::default(),
         watch: Stopwatch::default(),
         validated: None,
+        as_of: None,
     };
     let outcome = run.drive().await?;
     run.say(format!("Outcome: {}.", outcome.as_str()));
@@ -200,6 +202,9 @@ struct Run<'a, P> {
     /// The last full read validated with no trade excluded, its shared parts' hash and findings: what a
     /// re-validation of a later read starts from (only with a [`Validator::per_agent`] validator).
     validated: Option<Validated>,
+    /// The instant every read of this run is judged at: `--as-of`, else the first read's time. One instant per
+    /// run keeps a re-read's unchanged agents' findings valid (notice rules read it).
+    as_of: Option<DateTime<Utc>>,
 }
 
 /// A read and its validation with no trade excluded.

@@ -48,7 +48,7 @@ impl<P: PlatformClient> Run<'_, P> {
                             fetched.throttled
                         ));
                     }
-                    let as_of = self.cfg.as_of.unwrap_or_else(|| self.clock.now());
+                    let as_of = *self.as_of.get_or_insert_with(|| self.cfg.as_of.unwrap_or_else(|| self.clock.now()));
                     if let Some(o) = fetched.document.as_object_mut() {
                         o.insert("asOf".into(), Value::String(crate::plan::rfc3339(as_of)));
                     }
@@ -304,7 +304,7 @@ impl<P: PlatformClient> Run<'_, P> {
     /// Validates a full read with no trade excluded: only the agents that changed since the last such validation
     /// (and those they trade with) when the shared parts are equal, everything otherwise ([`crate::revalidate`]).
     fn validate_changed(&mut self, snapshot: &Snapshot, document: &Value) -> Validation {
-        use crate::revalidate::{changed_agents, merge, part, reach, shared_hash};
+        use crate::revalidate::{changed_agents, part, reach, shared_hash};
         let shared = shared_hash(document);
         let earlier = self.validated.take().filter(|v| v.shared == shared);
         let validation = match earlier {
@@ -321,10 +321,8 @@ impl<P: PlatformClient> Run<'_, P> {
                     false => Fetched::new(part(document, &agents), None).snapshot().map(Some),
                 };
                 match part_snapshot {
-                    Ok(p) => {
-                        let found = p.map(|p| self.run_validator(&p, &[])).unwrap_or_default();
-                        merge(&earlier.validation, found, &agents)
-                    }
+                    Ok(None) => earlier.validation.clone(),
+                    Ok(Some(p)) => self.run_validator_on(snapshot, &p, &agents, &earlier.validation),
                     // Cannot happen for a part of a valid read; validating everything is always right.
                     Err(_) => self.run_validator(snapshot, &[]),
                 }
@@ -332,6 +330,22 @@ impl<P: PlatformClient> Run<'_, P> {
         };
         self.validated = Some(Validated { shared, document: document.clone(), validation: validation.clone() });
         validation
+    }
+
+    /// The validator on some agents of `whole` ([`Validator::validate_agents`]), timed.
+    fn run_validator_on(
+        &mut self,
+        whole: &Snapshot,
+        part: &Snapshot,
+        agents: &std::collections::BTreeSet<String>,
+        earlier: &Validation,
+    ) -> Validation {
+        let t0 = self.clock.now();
+        let v = self.validator.validate_agents(whole, part, agents, earlier);
+        self.watch.validation += elapsed(self.clock.now(), t0);
+        self.watch.validations += 1;
+        self.watch.agents_validated += part.agents.len() as u64;
+        v
     }
 
     /// The validator, timed.
