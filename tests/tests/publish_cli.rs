@@ -415,6 +415,11 @@ fn sim_serves_until_stopped_and_publish_survives_its_concurrent_editor() {
         assert_eq!(o.status.code(), Some(0), "{}", all_text(&o));
         let out = text(&o.stdout);
         assert!(out.contains("Version conflict 1/5") && out.contains("PUBLISHED"), "{out}");
+        // The editor changed one agent: after the full re-read, only that agent and its trade partners are
+        // checked again (issue #14, point 1), by the checker the binary runs.
+        let again = out.split("Re-validating ").nth(1).and_then(|r| r.split_once(" of 30 agents"));
+        let n: usize = again.and_then(|(n, _)| n.parse().ok()).unwrap_or_else(|| panic!("no partial re-check: {out}"));
+        assert!((1..30).contains(&n), "{out}");
     });
     // The simulator is ours: stop it whatever happened.
     let _ = child.kill();
