@@ -57,22 +57,27 @@ impl CheckerValidator {
     /// Checks a snapshot with some approved trades left out, at the snapshot's `asOf` (the publisher sets it to
     /// the fetch time; a snapshot without one is checked now).
     pub(crate) fn check(&self, snapshot: &Snapshot, excluded: &[usize]) -> Result<Report, RunError> {
+        self.check_with(snapshot, excluded, None)
+    }
+
+    /// [`CheckerValidator::check`]; with `reuse`, no trade is excluded and the rules run only for its agents,
+    /// every other agent's findings coming from its report ([`Checker::check_roster_reusing`]).
+    fn check_with(
+        &self,
+        snapshot: &Snapshot,
+        excluded: &[usize],
+        reuse: Option<(&Report, &BTreeSet<String>)>,
+    ) -> Result<Report, RunError> {
         let roster = Arc::new(apply_trades_excluding(snapshot, excluded));
         let as_of = snapshot.as_of.unwrap_or_else(Utc::now);
         let snapshot = Arc::new(snapshot.clone());
-        let result = self.checker.check_roster(snapshot.clone(), roster.clone(), as_of);
+        let result = match reuse {
+            Some((base, agents)) => {
+                self.checker.check_roster_reusing(snapshot.clone(), roster.clone(), as_of, base, agents)
+            }
+            None => self.checker.check_roster(snapshot.clone(), roster.clone(), as_of),
+        };
         self.keep(snapshot, roster, &result, excluded.is_empty());
-        result
-    }
-
-    /// [`CheckerValidator::check`] with no trade excluded, running the rules only for `agents` and taking every
-    /// other agent's findings from `base` ([`Checker::check_roster_reusing`]).
-    fn check_reusing(&self, snapshot: &Snapshot, base: &Report, agents: &BTreeSet<String>) -> Result<Report, RunError> {
-        let roster = Arc::new(apply_trades_excluding(snapshot, &[]));
-        let as_of = snapshot.as_of.unwrap_or_else(Utc::now);
-        let snapshot = Arc::new(snapshot.clone());
-        let result = self.checker.check_roster_reusing(snapshot.clone(), roster.clone(), as_of, base, agents);
-        self.keep(snapshot, roster, &result, true);
         result
     }
 
@@ -215,13 +220,13 @@ impl Validator for CheckerValidator {
     fn validate_agents(
         &self,
         whole: &Snapshot,
-        _part: &Snapshot,
+        _document: &serde_json::Value,
         agents: &BTreeSet<String>,
         earlier: &Validation,
     ) -> Validation {
         let base = self.state().base.clone();
         match base.filter(|b| self.validation_of(b) == *earlier) {
-            Some(base) => self.validation(&self.check_reusing(whole, &base, agents)),
+            Some(base) => self.validation(&self.check_with(whole, &[], Some((&base, agents)))),
             None => self.validate(whole, &[]),
         }
     }

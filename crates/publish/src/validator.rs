@@ -28,20 +28,24 @@ pub trait Validator: Send + Sync {
         false
     }
 
-    /// For a [`Validator::per_agent`] validator: validates again only `agents` of `whole` (those whose week
-    /// changed since `earlier`, the validation of the previous read, and those they trade with), keeping every
-    /// other agent's findings of `earlier`. `part` is `whole` cut down to those agents and the trades among them.
-    /// Default: validate `part` alone and merge ([`crate::revalidate::merge`]). A validator that keeps state of its
-    /// own overrides this to keep that state whole.
+    /// For a [`Validator::per_agent`] validator: validates again only `agents` (not empty) of `whole`, read as
+    /// `document` (those whose week changed since `earlier`, the validation of the previous read, and those they
+    /// trade with), keeping every other agent's findings of `earlier`. Default: validate the document cut down to
+    /// those agents and the trades among them ([`crate::revalidate::part`]), and merge. A validator that keeps
+    /// state of its own overrides this to keep that state whole.
     fn validate_agents(
         &self,
         whole: &Snapshot,
-        part: &Snapshot,
+        document: &serde_json::Value,
         agents: &std::collections::BTreeSet<String>,
         earlier: &Validation,
     ) -> Validation {
-        let _ = whole;
-        crate::revalidate::merge(earlier, self.validate(part, &[]), agents)
+        use crate::revalidate::{merge, part};
+        match crate::platform::Fetched::new(part(document, agents), None).snapshot() {
+            Ok(p) => merge(earlier, self.validate(&p, &[]), agents),
+            // Cannot happen for a part of a valid read; validating everything is always right.
+            Err(_) => self.validate(whole, &[]),
+        }
     }
 }
 

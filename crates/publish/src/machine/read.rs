@@ -304,7 +304,7 @@ impl<P: PlatformClient> Run<'_, P> {
     /// Validates a full read with no trade excluded: only the agents that changed since the last such validation
     /// (and those they trade with) when the shared parts are equal, everything otherwise ([`crate::revalidate`]).
     fn validate_changed(&mut self, snapshot: &Snapshot, document: &Value) -> Validation {
-        use crate::revalidate::{changed_agents, part, reach, shared_hash};
+        use crate::revalidate::{changed_agents, reach, shared_hash};
         let shared = shared_hash(document);
         let earlier = self.validated.take().filter(|v| v.shared == shared);
         let validation = match earlier {
@@ -316,15 +316,9 @@ impl<P: PlatformClient> Run<'_, P> {
                     agents.len(),
                     snapshot.agents.len()
                 ));
-                let part_snapshot = match agents.is_empty() {
-                    true => Ok(None),
-                    false => Fetched::new(part(document, &agents), None).snapshot().map(Some),
-                };
-                match part_snapshot {
-                    Ok(None) => earlier.validation.clone(),
-                    Ok(Some(p)) => self.run_validator_on(snapshot, &p, &agents, &earlier.validation),
-                    // Cannot happen for a part of a valid read; validating everything is always right.
-                    Err(_) => self.run_validator(snapshot, &[]),
+                match agents.is_empty() {
+                    true => earlier.validation.clone(),
+                    false => self.run_validator_on(snapshot, document, &agents, &earlier.validation),
                 }
             }
         };
@@ -336,15 +330,15 @@ impl<P: PlatformClient> Run<'_, P> {
     fn run_validator_on(
         &mut self,
         whole: &Snapshot,
-        part: &Snapshot,
+        document: &Value,
         agents: &std::collections::BTreeSet<String>,
         earlier: &Validation,
     ) -> Validation {
         let t0 = self.clock.now();
-        let v = self.validator.validate_agents(whole, part, agents, earlier);
+        let v = self.validator.validate_agents(whole, document, agents, earlier);
         self.watch.validation += elapsed(self.clock.now(), t0);
         self.watch.validations += 1;
-        self.watch.agents_validated += part.agents.len() as u64;
+        self.watch.agents_validated += whole.agents.iter().filter(|a| agents.contains(a.id.as_str())).count() as u64;
         v
     }
 
